@@ -1,0 +1,193 @@
+//! The typed error every fallible call of burn-init returns.
+//!
+//! Every variant names the argument (or parameter path) and the value that was refused, so that
+//! a user can fix the call without reading burn-init's source. Nothing is half-done when an error
+//! is returned: sampling validates every argument before it draws a single number.
+
+use crate::fan::FanMode;
+
+/// Result alias used throughout burn-init.
+pub type Result<T> = core::result::Result<T, InitError>;
+
+/// Why an initialisation request was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InitError {
+    /// A numeric argument is out of its domain (negative, non-finite, outside a range…).
+    #[error("invalid argument `{name}` = {value}: expected {expected}")]
+    InvalidArgument {
+        /// The argument's name, as in the API (`std`, `gain`, `scale`, `sparsity`…).
+        name: &'static str,
+        /// The value that was given.
+        value: f64,
+        /// What the argument must be.
+        expected: &'static str,
+    },
+    /// The fan selected by the mode is zero: the variance σ² = scale / fan would be infinite.
+    #[error(
+        "fan {mode:?} is zero (fan_in = {fan_in}, fan_out = {fan_out}); a variance-scaling scheme needs a positive fan"
+    )]
+    ZeroFan {
+        /// The mode that selected the fan.
+        mode: FanMode,
+        /// Fan-in of the layer.
+        fan_in: f64,
+        /// Fan-out of the layer.
+        fan_out: f64,
+    },
+    /// A variance-scaling scheme was asked to sample without fans.
+    #[error("`{scheme}` needs the layer's fans: call `init_with`/`sample` with a `Fan`")]
+    MissingFan {
+        /// The scheme that needs fans.
+        scheme: &'static str,
+    },
+    /// The tensor has too few (or too many) dimensions for the scheme.
+    #[error("`{scheme}` needs a tensor of rank {expected}, got shape {shape:?}")]
+    Rank {
+        /// The scheme or function that refused the shape.
+        scheme: &'static str,
+        /// The ranks it accepts, in words (`"≥ 2"`, `"2"`, `"3 to 5"`).
+        expected: &'static str,
+        /// The shape that was given.
+        shape: Vec<usize>,
+    },
+    /// Lower truncation bound not below the upper one.
+    #[error("truncation bounds must satisfy a < b, got a = {a}, b = {b}")]
+    InvalidBounds {
+        /// Lower bound.
+        a: f64,
+        /// Upper bound.
+        b: f64,
+    },
+    /// The truncation interval holds (numerically) no probability mass.
+    #[error(
+        "truncation interval [{a}, {b}] is {sigmas:.1} standard deviations from the mean: it holds no probability mass in f64"
+    )]
+    EmptyTruncation {
+        /// Lower bound.
+        a: f64,
+        /// Upper bound.
+        b: f64,
+        /// Distance of the nearest bound from the mean, in standard deviations.
+        sigmas: f64,
+    },
+    /// Delta-orthogonal needs an odd kernel in every spatial dimension (a centre tap).
+    #[error("delta_orthogonal needs an odd kernel size in every spatial dimension, got {kernel:?}")]
+    EvenKernel {
+        /// The kernel's spatial sizes.
+        kernel: Vec<usize>,
+    },
+    /// Delta-orthogonal needs c_out ≥ c_in to keep the centre tap an isometry.
+    #[error("delta_orthogonal needs c_out ≥ c_in, got c_out = {c_out}, c_in = {c_in}")]
+    TooFewOutputChannels {
+        /// Output channels (dimension 0 of the weight).
+        c_out: usize,
+        /// Input channels per group (dimension 1 of the weight).
+        c_in: usize,
+    },
+    /// The channel counts are not divisible by the number of groups (or groups is 0).
+    #[error("`{argument}` = {channels} is not divisible by groups = {groups}")]
+    InvalidGroups {
+        /// Which channel count (`c_in`, `c_out`, `shape[0]`).
+        argument: &'static str,
+        /// Its value.
+        channels: usize,
+        /// The number of groups.
+        groups: usize,
+    },
+    /// A shape or axis argument is inconsistent.
+    #[error("invalid `{argument}`: {reason}")]
+    InvalidShape {
+        /// The argument (`kernel`, `stride`, `in_axes`…).
+        argument: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The second moment E[φ(z)²] of a nonlinearity is zero or not finite, so no gain exists.
+    #[error(
+        "numeric gain of {nonlinearity}: E[φ(z)²] = {second_moment} is not a positive finite number"
+    )]
+    DegenerateGain {
+        /// The nonlinearity, as printed by `Debug` (or `"closure"`).
+        nonlinearity: String,
+        /// The second moment that was computed.
+        second_moment: f64,
+    },
+    /// A scheme has no exact counterpart in Burn's `Initializer`.
+    #[error("{scheme} has no exact equivalent in burn::nn::Initializer")]
+    NoBurnEquivalent {
+        /// The scheme, as printed by `Debug`.
+        scheme: String,
+    },
+    /// The shape's element count does not fit in memory addressing.
+    #[error("shape {shape:?} has more elements than usize can count")]
+    TooLarge {
+        /// The shape.
+        shape: Vec<usize>,
+    },
+}
+
+/// `value` must be finite.
+pub(crate) fn finite(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(InitError::InvalidArgument {
+            name,
+            value,
+            expected: "a finite number",
+        })
+    }
+}
+
+/// `value` must be finite and ≥ 0.
+pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(InitError::InvalidArgument {
+            name,
+            value,
+            expected: "a finite number ≥ 0",
+        })
+    }
+}
+
+/// `value` must be finite and > 0.
+pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(InitError::InvalidArgument {
+            name,
+            value,
+            expected: "a finite number > 0",
+        })
+    }
+}
+
+/// `value` must be representable in f32 (finite and |value| ≤ f32::MAX): weights are f32.
+pub(crate) fn representable(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value.abs() <= f64::from(f32::MAX) {
+        Ok(value)
+    } else {
+        Err(InitError::InvalidArgument {
+            name,
+            value,
+            expected: "a finite number representable in f32",
+        })
+    }
+}
+
+/// A distribution centred at `mean` whose values reach `reach` standard deviations must stay
+/// inside f32's range.
+pub(crate) fn fits_f32(mean: f64, std: f64, reach: f64) -> Result<()> {
+    if mean.abs() + reach * std <= f64::from(f32::MAX) {
+        Ok(())
+    } else {
+        Err(InitError::InvalidArgument {
+            name: "std",
+            value: std,
+            expected: "small enough that the draws fit in f32",
+        })
+    }
+}

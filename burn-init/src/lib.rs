@@ -1,0 +1,41 @@
+#![warn(missing_docs)]
+//! # burn-init
+//!
+//! Initializers for [Burn](https://burn.dev) 0.22, written once over `burn::Device`: one code
+//! path for ndarray and flex on the CPU and wgpu on GPUs, with explicit keys so that the same key
+//! gives the same weights on every device.
+//!
+//! * [`gain`] — PyTorch's gain table and the second-moment gain 1/√E[φ(z)²] for any activation.
+//! * [`fan`] — fans for every Burn weight layout, with PyTorch-compatible and corrected modes.
+//! * [`VarianceScaling`] — the core σ² = scale/n; every named scheme specialises it.
+//! * [`Scheme`] — the catalogue: Xavier, Kaiming, LeCun, PyTorch's default, truncated normal,
+//!   orthogonal, delta-orthogonal, eye, Dirac, sparse, constants.
+//! * [`sampling`] — keyed, parallel, reproducible sampling.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use burn_init::{Fan, FanMode, Key, Nonlinearity, Scheme};
+//!
+//! let device = Device::default();
+//! // He-normal weights for a Burn Linear 512 → 256 (stored [d_in, d_out]).
+//! let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
+//! let w: Tensor<2> = he.sample([512, 256], Some(&Fan::linear(512, 256)), Key::new(0), &device).unwrap();
+//! assert_eq!(w.dims(), [512, 256]);
+//! ```
+
+pub mod devices;
+pub mod error;
+pub mod fan;
+pub mod gain;
+mod interop;
+pub mod sampling;
+mod scheme;
+mod structured;
+mod variance;
+
+pub use error::{InitError, Result};
+pub use fan::{ConvFan, Fan, FanMode, TransposedFan};
+pub use gain::{Gain, Nonlinearity, calculate_gain};
+pub use sampling::{Key, KeyedDistribution};
+pub use scheme::Scheme;
+pub use variance::{Distribution, VarianceScaling};

@@ -1,0 +1,89 @@
+//! Explicit keys, JAX-style: every draw names its key, and keys derive from keys.
+//!
+//! A key is the 256-bit key of a ChaCha8 stream. Sampling a tensor with a key reads stream 0 of
+//! that key from word 0 (element i ↔ word i). Deriving a child key (`fold_in`) reads 8 words of
+//! stream `data` at word 2⁶⁴, a region no tensor sampling reaches, so a child key never equals
+//! numbers that its parent's tensor used. Burn's process-global device seed is never consulted.
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+/// Word offset at which key derivation reads its stream.
+const DERIVATION_WORD: u128 = 1 << 64;
+
+/// A random key. Same key ⇒ same numbers, on every device, thread count and shard.
+///
+/// ```
+/// use burn_init::Key;
+/// let root = Key::new(42);
+/// let fc1 = root.for_path("encoder.layers.3.fc1.weight");
+/// assert_eq!(fc1, Key::new(42).for_path("encoder.layers.3.fc1.weight"));
+/// assert_ne!(fc1, root.for_path("encoder.layers.3.fc2.weight"));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct Key {
+    bytes: [u8; 32],
+}
+
+impl Key {
+    /// The key for a user seed.
+    pub fn new(seed: u64) -> Self {
+        Self { bytes: [0; 32] }.fold_in(seed)
+    }
+
+    /// A key from raw ChaCha key bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self { bytes }
+    }
+
+    /// The raw ChaCha key bytes.
+    pub fn bytes(&self) -> [u8; 32] {
+        self.bytes
+    }
+
+    /// A child key for `data` (JAX's `fold_in`). Different data ⇒ independent keys.
+    pub fn fold_in(&self, data: u64) -> Self {
+        let mut rng = ChaCha8Rng::from_seed(self.bytes);
+        rng.set_stream(data);
+        rng.set_word_pos(DERIVATION_WORD);
+        let mut bytes = [0; 32];
+        rng.fill_bytes(&mut bytes);
+        Self { bytes }
+    }
+
+    /// A child key for a string: folds in the bytes 8 at a time, then the length.
+    pub fn fold_in_str(&self, text: &str) -> Self {
+        let mut key = *self;
+        for chunk in text.as_bytes().chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            key = key.fold_in(u64::from_le_bytes(word));
+        }
+        key.fold_in(text.len() as u64)
+    }
+
+    /// The key of a parameter path such as `encoder.layers.3.fc1.weight`. It depends on this key
+    /// and the path only, so adding or removing other layers never changes it.
+    pub fn for_path(&self, path: &str) -> Self {
+        self.fold_in_str(path)
+    }
+
+    /// `n` independent child keys (JAX's `split`).
+    pub fn split(&self, n: usize) -> Vec<Self> {
+        (0..n as u64).map(|i| self.fold_in(i)).collect()
+    }
+
+    /// The ChaCha8 generator of this key's sampling stream, positioned at `word`.
+    pub(crate) fn stream_at(&self, word: u64) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::from_seed(self.bytes);
+        rng.set_word_pos(u128::from(word));
+        rng
+    }
+}
+
+impl From<u64> for Key {
+    fn from(seed: u64) -> Self {
+        Self::new(seed)
+    }
+}

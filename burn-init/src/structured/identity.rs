@@ -1,0 +1,49 @@
+//! Identity-like initialisations: `eye` for matrices, `dirac` for convolutions.
+
+use super::{centre_offset, conv_rank};
+use crate::error::{InitError, Result};
+
+/// `gain`·I for a 2-D tensor (PyTorch's `eye_`, Keras' `Identity(gain)`); non-square matrices get
+/// ones on the leading diagonal. For Burn's `Linear` (`[d_in, d_out]`) this maps input i to output i.
+pub(crate) fn eye(shape: &[usize], gain: f64) -> Result<Vec<f32>> {
+    let [rows, cols] = *shape else {
+        return Err(InitError::Rank {
+            scheme: "eye",
+            expected: "2",
+            shape: shape.to_vec(),
+        });
+    };
+    let mut out = vec![0.0; rows * cols];
+    for i in 0..rows.min(cols) {
+        out[i * cols + i] = gain as f32;
+    }
+    Ok(out)
+}
+
+/// PyTorch's `dirac_(groups)` on a conv kernel `[c_out, c_in/g, k…]`: within each group, output
+/// channel d copies input channel d through the centre tap, so the convolution (with "same"
+/// padding) is the identity on the channels it keeps.
+pub(crate) fn dirac(shape: &[usize], groups: usize) -> Result<Vec<f32>> {
+    conv_rank("dirac", shape)?;
+    if groups == 0 || shape[0] % groups != 0 {
+        return Err(InitError::InvalidGroups {
+            argument: "shape[0]",
+            channels: shape[0],
+            groups,
+        });
+    }
+    let (c_in, kernel) = (shape[1], &shape[2..]);
+    let taps: usize = kernel.iter().product();
+    let centre = centre_offset(kernel);
+    let out_per_group = shape[0] / groups;
+    let mut out = vec![0.0; shape[0] * c_in * taps];
+    if out.is_empty() {
+        return Ok(out);
+    }
+    for g in 0..groups {
+        for d in 0..out_per_group.min(c_in) {
+            out[((g * out_per_group + d) * c_in + d) * taps + centre] = 1.0;
+        }
+    }
+    Ok(out)
+}

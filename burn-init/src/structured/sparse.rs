@@ -1,0 +1,68 @@
+//! Sparse initialisation (Martens 2010; PyTorch's `sparse_`).
+
+use rand_chacha::rand_core::Rng;
+
+use crate::error::{self, InitError, Result};
+use crate::sampling::{Key, KeyedDistribution, Normal};
+
+/// A 2-D tensor drawn from N(0, std²), then in every column exactly ⌈sparsity·rows⌉ entries (at
+/// uniformly random rows, independent per column) set to 0.
+///
+/// The count is computed without PyTorch's floating-point slip: PyTorch's `math.ceil(0.3 * 10)`
+/// is 4 because 0.3·10 = 3.0000000000000004; here it is 3.
+pub(crate) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Result<Vec<f32>> {
+    let [rows, cols] = *shape else {
+        return Err(InitError::Rank {
+            scheme: "sparse",
+            expected: "2",
+            shape: shape.to_vec(),
+        });
+    };
+    if !(sparsity.is_finite() && (0.0..1.0).contains(&sparsity)) {
+        return Err(InitError::InvalidArgument {
+            name: "sparsity",
+            value: sparsity,
+            expected: "a fraction in [0, 1)",
+        });
+    }
+    error::non_negative("std", std)?;
+    let zeros = zeros_per_column(sparsity, rows);
+    let mut out = Normal::new(0.0, std)?.sample(&key.fold_in(0), rows * cols);
+    let positions = key.fold_in(1);
+    let mut order: Vec<usize> = Vec::with_capacity(rows);
+    for col in 0..cols {
+        let mut rng = positions.fold_in(col as u64).stream_at(0);
+        order.clear();
+        order.extend(0..rows);
+        // Partial Fisher–Yates: the first `zeros` entries are a uniform random subset.
+        for i in 0..zeros {
+            let j = i + below(&mut rng, (rows - i) as u64) as usize;
+            order.swap(i, j);
+            out[order[i] * cols + col] = 0.0;
+        }
+    }
+    Ok(out)
+}
+
+/// ⌈sparsity·rows⌉, treating products within rounding error of an integer as that integer.
+pub(crate) fn zeros_per_column(sparsity: f64, rows: usize) -> usize {
+    let product = sparsity * rows as f64;
+    let nearest = product.round();
+    let count = if (product - nearest).abs() <= 1e-9 * product.max(1.0) {
+        nearest
+    } else {
+        product.ceil()
+    };
+    count as usize
+}
+
+/// A uniform integer in [0, n), n ≥ 1 (Lemire's multiply-and-reject).
+fn below(rng: &mut impl Rng, n: u64) -> u64 {
+    let threshold = n.wrapping_neg() % n;
+    loop {
+        let product = u128::from(rng.next_u64()) * u128::from(n);
+        if product as u64 >= threshold {
+            return (product >> 64) as u64;
+        }
+    }
+}

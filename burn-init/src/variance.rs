@@ -1,0 +1,74 @@
+//! The variance-scaling core (JAX's `variance_scaling`): σ² = scale / n, n the fan chosen by the
+//! mode. Every named scheme — Xavier/Glorot, Kaiming/He, LeCun, PyTorch's layer default — is this
+//! with a particular scale, mode and distribution (see [`crate::Scheme::variance_scaling`]).
+//!
+//! | distribution | draws | variance |
+//! |---|---|---|
+//! | `Uniform` | U(−√3σ, √3σ) | σ² |
+//! | `Normal` | N(0, σ²) | σ² |
+//! | `TruncatedNormal` | N(0, (σ/0.8796…)²) cut at ±2 of its own std | σ² exactly |
+
+use burn::config::Config;
+
+use crate::error::{self, InitError};
+use crate::fan::{Fan, FanMode};
+use crate::sampling::{KeyedDistribution, Normal, TruncatedNormal, Uniform};
+
+/// The distribution a variance-scaling scheme draws from.
+#[derive(Config, Debug, PartialEq, Eq, Copy)]
+pub enum Distribution {
+    /// U(−√3σ, √3σ).
+    Uniform,
+    /// N(0, σ²).
+    Normal,
+    /// Normal truncated at ±2 standard deviations, rescaled so that the variance is exactly σ².
+    TruncatedNormal,
+}
+
+/// σ² = scale / fan(mode), drawn from `distribution`.
+///
+/// ```
+/// use burn_init::{Distribution, Fan, FanMode, VarianceScaling};
+/// // He-normal for a 512 → 256 dense layer: σ = √(2/512).
+/// let he = VarianceScaling::new(2.0, FanMode::FanIn, Distribution::Normal);
+/// let std = he.std(&Fan::linear(512, 256)).unwrap();
+/// assert!((std - (2.0f64 / 512.0).sqrt()).abs() < 1e-15);
+/// ```
+#[derive(Config, Debug, PartialEq)]
+pub struct VarianceScaling {
+    /// The numerator of σ² = scale / n (gain² for the named schemes).
+    pub scale: f64,
+    /// Which fan is n.
+    pub mode: FanMode,
+    /// What the weights are drawn from.
+    pub distribution: Distribution,
+}
+
+impl VarianceScaling {
+    /// The target standard deviation √(scale / fan(mode)).
+    pub fn std(&self, fan: &Fan) -> error::Result<f64> {
+        let scale = error::non_negative("scale", self.scale)?;
+        let n = fan.get(self.mode);
+        if !(n.is_finite() && n > 0.0) {
+            return Err(InitError::ZeroFan {
+                mode: self.mode,
+                fan_in: fan.fan_in,
+                fan_out: fan.fan_out,
+            });
+        }
+        Ok((scale / n).sqrt())
+    }
+
+    /// The distribution to draw from for `fan`, or `None` when σ = 0 (every weight is 0).
+    pub fn distribution_for(&self, fan: &Fan) -> error::Result<Option<Box<dyn KeyedDistribution>>> {
+        let std = self.std(fan)?;
+        if std == 0.0 {
+            return Ok(None);
+        }
+        Ok(Some(match self.distribution {
+            Distribution::Uniform => Box::new(Uniform::symmetric(3f64.sqrt() * std)?),
+            Distribution::Normal => Box::new(Normal::new(0.0, std)?),
+            Distribution::TruncatedNormal => Box::new(TruncatedNormal::with_exact_std(std)?),
+        }))
+    }
+}

@@ -1,0 +1,136 @@
+//! Every distribution-type scheme: mean and variance within 5 SE of its formula, bounds never
+//! exceeded, and a Kolmogorov–Smirnov test against the analytic CDF — on every enabled device.
+
+use burn::tensor::{Device, Tensor};
+use burn_init::sampling::normal::{normal_cdf, truncated_moments};
+use burn_init::{Distribution, Fan, FanMode, Gain, Key, Nonlinearity, Scheme, VarianceScaling};
+
+use crate::common::{assert_ks, assert_moments, values};
+
+const FAN_IN: usize = 256;
+const FAN_OUT: usize = 512;
+
+fn draw(scheme: &Scheme, key: u64, device: &Device) -> Vec<f32> {
+    let fan = Fan::linear(FAN_IN, FAN_OUT);
+    let tensor: Tensor<2> = scheme
+        .sample([FAN_IN, FAN_OUT], Some(&fan), Key::new(key), device)
+        .unwrap();
+    values(tensor)
+}
+
+/// U(−bound, bound): moments, bounds, KS.
+fn check_uniform(label: &str, values: &[f32], low: f64, high: f64) {
+    assert!(
+        values.iter().all(|&x| x >= low as f32 && x <= high as f32),
+        "{label}: outside [{low}, {high}]"
+    );
+    assert_moments(
+        label,
+        values,
+        0.5 * (low + high),
+        (high - low).powi(2) / 12.0,
+    );
+    assert_ks(label, values, |x| {
+        ((x - low) / (high - low)).clamp(0.0, 1.0)
+    });
+}
+
+fn check_normal(label: &str, values: &[f32], mean: f64, std: f64) {
+    assert_moments(label, values, mean, std * std);
+    assert_ks(label, values, |x| normal_cdf((x - mean) / std));
+}
+
+/// N(mean, std²) conditioned on [a, b].
+fn check_truncated(label: &str, values: &[f32], mean: f64, std: f64, a: f64, b: f64) {
+    assert!(
+        values.iter().all(|&x| x >= a as f32 && x <= b as f32),
+        "{label}: outside [{a}, {b}]"
+    );
+    let (alpha, beta) = ((a - mean) / std, (b - mean) / std);
+    let (t_mean, t_std) = truncated_moments(alpha, beta);
+    assert_moments(label, values, mean + std * t_mean, (std * t_std).powi(2));
+    let (lo, mass) = (normal_cdf(alpha), normal_cdf(beta) - normal_cdf(alpha));
+    assert_ks(label, values, |x| {
+        ((normal_cdf((x - mean) / std) - lo) / mass).clamp(0.0, 1.0)
+    });
+}
+
+per_device! {
+    fn xavier_uniform_matches_glorot(device) {
+        let bound = (6.0 / (FAN_IN + FAN_OUT) as f64).sqrt();
+        check_uniform("xavier_uniform", &draw(&Scheme::xavier_uniform(1.0), 1, device), -bound, bound);
+        let tanh = 5.0 / 3.0 * bound;
+        check_uniform("xavier_uniform(tanh)", &draw(&Scheme::xavier_uniform(Nonlinearity::Tanh), 2, device), -tanh, tanh);
+    }
+
+    fn xavier_normal_matches_glorot(device) {
+        let std = (2.0 / (FAN_IN + FAN_OUT) as f64).sqrt();
+        check_normal("xavier_normal", &draw(&Scheme::xavier_normal(1.0), 3, device), 0.0, std);
+    }
+
+    fn kaiming_uniform_matches_he(device) {
+        let bound = 2f64.sqrt() * (3.0 / FAN_IN as f64).sqrt();
+        let scheme = Scheme::kaiming_uniform(FanMode::FanIn, Nonlinearity::Relu);
+        check_uniform("kaiming_uniform", &draw(&scheme, 4, device), -bound, bound);
+    }
+
+    fn kaiming_normal_fan_out_matches_he(device) {
+        let std = (2.0 / FAN_OUT as f64).sqrt();
+        let scheme = Scheme::kaiming_normal(FanMode::FanOut, Nonlinearity::Relu);
+        check_normal("kaiming_normal(fan_out)", &draw(&scheme, 5, device), 0.0, std);
+    }
+
+    fn lecun_matches_formula(device) {
+        let std = (1.0 / FAN_IN as f64).sqrt();
+        check_uniform("lecun_uniform", &draw(&Scheme::LecunUniform, 6, device), -3f64.sqrt() * std, 3f64.sqrt() * std);
+        check_normal("lecun_normal", &draw(&Scheme::LecunNormal, 7, device), 0.0, std);
+    }
+
+    fn pytorch_default_is_one_over_sqrt_fan_in(device) {
+        let bound = 1.0 / (FAN_IN as f64).sqrt();
+        check_uniform("pytorch_default", &draw(&Scheme::PytorchDefault, 8, device), -bound, bound);
+    }
+
+    fn truncated_variance_scaling_has_exact_variance(device) {
+        for (mode, n) in [(FanMode::FanAvg, 0.5 * (FAN_IN + FAN_OUT) as f64), (FanMode::FanGeoAvg, ((FAN_IN * FAN_OUT) as f64).sqrt())] {
+            let scheme = Scheme::VarianceScaling(VarianceScaling::new(2.0, mode, Distribution::TruncatedNormal));
+            let std = (2.0 / n).sqrt();
+            let parent = std / truncated_moments(-2.0, 2.0).1;
+            let label = format!("variance_scaling({mode:?}, truncated)");
+            let values = draw(&scheme, 9, device);
+            assert_moments(&label, &values, 0.0, std * std);
+            check_truncated(&label, &values, 0.0, parent, -2.0 * parent, 2.0 * parent);
+        }
+    }
+
+    fn uniform_normal_constant(device) {
+        check_uniform("uniform", &draw(&Scheme::Uniform { low: -0.3, high: 0.7 }, 10, device), -0.3, 0.7);
+        check_normal("normal", &draw(&Scheme::Normal { mean: 1.0, std: 2.0 }, 11, device), 1.0, 2.0);
+        for (scheme, value) in [(Scheme::Zeros, 0.0), (Scheme::Ones, 1.0), (Scheme::Constant { value: -0.25 }, -0.25)] {
+            assert!(draw(&scheme, 0, device).iter().all(|&x| x == value), "{scheme:?}");
+        }
+    }
+
+    fn trunc_normal_asymmetric_and_tail(device) {
+        let cases = [(0.5, 1.0, -1.0, 2.0), (0.0, 1.0, -2.0, 2.0), (0.0, 0.02, -0.04, 0.04), (0.0, 1.0, 3.0, 5.0), (0.0, 1.0, -8.0, -6.0)];
+        for (i, (mean, std, a, b)) in cases.into_iter().enumerate() {
+            let values = draw(&Scheme::trunc_normal(mean, std, a, b), 20 + i as u64, device);
+            check_truncated(&format!("trunc_normal({mean}, {std}, {a}, {b})"), &values, mean, std, a, b);
+        }
+    }
+
+    fn gains_reach_the_samples(device) {
+        // SELU's table gain 3/4 against its second-moment gain ≈ 1: both reach the draw.
+        let std_table = 0.75 / (FAN_IN as f64).sqrt();
+        let table = Scheme::kaiming_normal(FanMode::FanIn, Gain::Recommended(Nonlinearity::Selu));
+        check_normal("kaiming_normal(selu table)", &draw(&table, 30, device), 0.0, std_table);
+        let moment = Nonlinearity::Selu.second_moment_gain().unwrap();
+        let rule = Scheme::kaiming_normal(FanMode::FanIn, Gain::SecondMoment(Nonlinearity::Selu));
+        check_normal("kaiming_normal(selu rule)", &draw(&rule, 31, device), 0.0, moment / (FAN_IN as f64).sqrt());
+    }
+
+    fn zero_scale_gives_zeros(device) {
+        let scheme = Scheme::VarianceScaling(VarianceScaling::new(0.0, FanMode::FanIn, Distribution::TruncatedNormal));
+        assert!(draw(&scheme, 0, device).iter().all(|&x| x == 0.0));
+    }
+}

@@ -1,0 +1,140 @@
+//! Every scheme, gain and fan mode is a Burn `Config`: readable JSON that round-trips.
+
+use burn::config::Config;
+use burn_init::gain::Nonlinearity;
+use burn_init::{
+    ConvFan, Distribution, Fan, FanMode, Gain, Scheme, TransposedFan, VarianceScaling,
+};
+
+fn every_scheme() -> Vec<Scheme> {
+    vec![
+        Scheme::Constant { value: 0.5 },
+        Scheme::Zeros,
+        Scheme::Ones,
+        Scheme::Uniform {
+            low: -1.0,
+            high: 2.0,
+        },
+        Scheme::Normal {
+            mean: 0.0,
+            std: 0.02,
+        },
+        Scheme::trunc_normal(0.0, 1.0, -2.0, 2.0),
+        Scheme::VarianceScaling(VarianceScaling::new(
+            2.0,
+            FanMode::FanGeoAvg,
+            Distribution::TruncatedNormal,
+        )),
+        Scheme::xavier_uniform(Nonlinearity::Tanh),
+        Scheme::xavier_normal(1.0),
+        Scheme::kaiming_uniform(FanMode::FanIn, Gain::SecondMoment(Nonlinearity::Gelu)),
+        Scheme::kaiming_normal(
+            FanMode::FanOut,
+            Nonlinearity::LeakyRelu {
+                negative_slope: 0.2,
+            },
+        ),
+        Scheme::kaiming_normal(FanMode::FanIn, Gain::PassFraction(0.25)),
+        Scheme::LecunUniform,
+        Scheme::LecunNormal,
+        Scheme::PytorchDefault,
+        Scheme::orthogonal(Nonlinearity::Relu),
+        Scheme::DeltaOrthogonal { gain: 1.0.into() },
+        Scheme::Eye {
+            gain: Gain::Value(1.0),
+        },
+        Scheme::Dirac { groups: 2 },
+        Scheme::Sparse {
+            sparsity: 0.9,
+            std: 0.01,
+        },
+        Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Softplus { beta: 2.0 }),
+        Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Elu { alpha: 1.0 }),
+    ]
+}
+
+#[test]
+fn every_scheme_round_trips_through_json() {
+    for scheme in every_scheme() {
+        let json = serde_json::to_string(&scheme).unwrap();
+        let back: Scheme = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, scheme, "{json}");
+        // Burn's Config helpers agree.
+        let burn_json = burn::config::config_to_json(&scheme);
+        assert_eq!(Scheme::load_binary(burn_json.as_bytes()).unwrap(), scheme);
+    }
+}
+
+#[test]
+fn json_is_readable() {
+    let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
+    assert_eq!(
+        serde_json::to_string(&he).unwrap(),
+        r#"{"KaimingNormal":{"mode":"FanIn","gain":{"Recommended":"Relu"}}}"#
+    );
+    let core = Scheme::VarianceScaling(VarianceScaling::new(
+        1.0,
+        FanMode::FanAvg,
+        Distribution::Uniform,
+    ));
+    assert_eq!(
+        serde_json::to_string(&core).unwrap(),
+        r#"{"VarianceScaling":{"scale":1.0,"mode":"FanAvg","distribution":"Uniform"}}"#
+    );
+    let parsed: Scheme =
+        serde_json::from_str(r#"{"XavierUniform":{"gain":{"Value":1.0}}}"#).unwrap();
+    assert_eq!(parsed, Scheme::xavier_uniform(1.0));
+}
+
+#[test]
+fn fans_modes_and_gains_round_trip() {
+    let fan = Fan {
+        fan_in: 2.25,
+        fan_out: 9.0,
+    };
+    assert_eq!(
+        serde_json::from_str::<Fan>(&serde_json::to_string(&fan).unwrap()).unwrap(),
+        fan
+    );
+    for mode in [
+        FanMode::FanIn,
+        FanMode::FanOut,
+        FanMode::FanAvg,
+        FanMode::FanGeoAvg,
+    ] {
+        assert_eq!(
+            serde_json::from_str::<FanMode>(&serde_json::to_string(&mode).unwrap()).unwrap(),
+            mode
+        );
+    }
+    for mode in [ConvFan::Pytorch, ConvFan::GroupCorrect] {
+        assert_eq!(
+            serde_json::from_str::<ConvFan>(&serde_json::to_string(&mode).unwrap()).unwrap(),
+            mode
+        );
+    }
+    for mode in [
+        TransposedFan::Pytorch,
+        TransposedFan::Kernel,
+        TransposedFan::StrideAware,
+    ] {
+        assert_eq!(
+            serde_json::from_str::<TransposedFan>(&serde_json::to_string(&mode).unwrap()).unwrap(),
+            mode
+        );
+    }
+    let gain = Gain::SecondMoment(Nonlinearity::Mish);
+    assert_eq!(
+        serde_json::from_str::<Gain>(&serde_json::to_string(&gain).unwrap()).unwrap(),
+        gain
+    );
+}
+
+#[test]
+fn config_files_round_trip() {
+    let path = std::env::temp_dir().join(format!("burn-init-scheme-{}.json", std::process::id()));
+    let scheme = Scheme::kaiming_uniform(FanMode::FanOut, Nonlinearity::Selu);
+    scheme.save(&path).unwrap();
+    assert_eq!(Scheme::load(&path).unwrap(), scheme);
+    std::fs::remove_file(path).ok();
+}

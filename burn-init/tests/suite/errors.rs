@@ -1,0 +1,426 @@
+//! Every invalid input gets a typed error naming the argument and the value — never a panic or a
+//! NaN — and a property test throws arbitrary (often invalid) parameters at every scheme.
+
+use burn::tensor::Tensor;
+use burn_init::gain::{Nonlinearity, numeric_gain, pass_fraction_gain};
+use burn_init::{
+    ConvFan, Distribution, Fan, FanMode, Gain, InitError, Key, Scheme, TransposedFan,
+    VarianceScaling,
+};
+use proptest::prelude::*;
+
+fn host(scheme: &Scheme, shape: &[usize], fan: Option<&Fan>) -> Result<Vec<f32>, InitError> {
+    scheme.sample_host(shape, fan, &Key::new(0))
+}
+
+fn invalid(name: &str) -> impl Fn(&InitError) -> bool + '_ {
+    move |e| matches!(e, InitError::InvalidArgument { name: n, .. } if *n == name)
+}
+
+#[track_caller]
+fn assert_err(
+    result: Result<Vec<f32>, InitError>,
+    check: impl Fn(&InitError) -> bool,
+    words: &[&str],
+) {
+    let error = result.expect_err("expected an error");
+    assert!(check(&error), "wrong variant: {error:?}");
+    let message = error.to_string();
+    for word in words {
+        assert!(message.contains(word), "message `{message}` lacks `{word}`");
+    }
+}
+
+#[test]
+fn zero_fan() {
+    let fan = Fan::linear(0, 10);
+    let he = Scheme::kaiming_normal(FanMode::FanIn, 1.0);
+    assert_err(
+        host(&he, &[0, 10], Some(&fan)),
+        |e| {
+            matches!(
+                e,
+                InitError::ZeroFan {
+                    mode: FanMode::FanIn,
+                    ..
+                }
+            )
+        },
+        &["FanIn", "fan_in = 0"],
+    );
+    // fan_out mode of the same layer is fine.
+    assert!(
+        host(
+            &Scheme::kaiming_normal(FanMode::FanOut, 1.0),
+            &[0, 10],
+            Some(&fan)
+        )
+        .unwrap()
+        .is_empty()
+    );
+    assert_err(
+        host(&Scheme::xavier_uniform(1.0), &[3, 3], None),
+        |e| matches!(e, InitError::MissingFan { .. }),
+        &["xavier_uniform"],
+    );
+}
+
+#[test]
+fn rank() {
+    let rank = |e: &InitError| matches!(e, InitError::Rank { .. });
+    assert_err(
+        host(&Scheme::orthogonal(1.0), &[5], None),
+        rank,
+        &["orthogonal", "[5]"],
+    );
+    assert_err(
+        host(&Scheme::Eye { gain: 1.0.into() }, &[2, 2, 2], None),
+        rank,
+        &["eye"],
+    );
+    assert_err(
+        host(
+            &Scheme::Sparse {
+                sparsity: 0.1,
+                std: 1.0,
+            },
+            &[4],
+            None,
+        ),
+        rank,
+        &["sparse"],
+    );
+    assert_err(
+        host(&Scheme::Dirac { groups: 1 }, &[4, 4], None),
+        rank,
+        &["dirac"],
+    );
+    assert_err(
+        host(&Scheme::DeltaOrthogonal { gain: 1.0.into() }, &[4, 4], None),
+        rank,
+        &["delta_orthogonal"],
+    );
+    assert!(matches!(Fan::pytorch(&[3]), Err(InitError::Rank { .. })));
+    assert!(matches!(
+        Fan::conv_weight(&[3, 3], 1, ConvFan::Pytorch),
+        Err(InitError::Rank { .. })
+    ));
+    // The tensor's rank D must match the shape's.
+    let device = burn_init::devices::default_cpu().unwrap().1;
+    let wrong: Result<Tensor<2>, _> = Scheme::Zeros.sample([2, 3, 4], None, Key::new(0), &device);
+    assert!(
+        matches!(wrong, Err(InitError::Rank { expected: "2", .. })),
+        "{wrong:?}"
+    );
+}
+
+#[test]
+fn non_finite_or_negative_numbers() {
+    for std in [-1.0, f64::NAN, f64::INFINITY] {
+        assert_err(
+            host(&Scheme::Normal { mean: 0.0, std }, &[4], None),
+            invalid("std"),
+            &["std"],
+        );
+    }
+    assert_err(
+        host(
+            &Scheme::Normal {
+                mean: f64::NAN,
+                std: 1.0,
+            },
+            &[4],
+            None,
+        ),
+        invalid("mean"),
+        &["mean", "NaN"],
+    );
+    assert_err(
+        host(
+            &Scheme::Constant {
+                value: f64::INFINITY,
+            },
+            &[4],
+            None,
+        ),
+        invalid("value"),
+        &["inf"],
+    );
+    let fan = Fan::linear(4, 4);
+    for gain in [-1.0, f64::NAN, f64::INFINITY] {
+        assert_err(
+            host(&Scheme::xavier_normal(gain), &[4, 4], Some(&fan)),
+            invalid("gain"),
+            &["gain"],
+        );
+        assert_err(
+            host(&Scheme::orthogonal(gain), &[4, 4], None),
+            invalid("gain"),
+            &["gain"],
+        );
+    }
+    for scale in [-2.0, f64::NAN] {
+        let core = Scheme::VarianceScaling(VarianceScaling::new(
+            scale,
+            FanMode::FanIn,
+            Distribution::Uniform,
+        ));
+        assert_err(
+            host(&core, &[4, 4], Some(&fan)),
+            invalid("scale"),
+            &["scale"],
+        );
+    }
+    assert!(matches!(
+        Fan::explicit(-1.0, 3.0),
+        Err(InitError::InvalidArgument { name: "fan_in", .. })
+    ));
+    assert_err(
+        host(
+            &Scheme::Uniform {
+                low: 0.0,
+                high: f64::NAN,
+            },
+            &[4],
+            None,
+        ),
+        invalid("high"),
+        &["high"],
+    );
+    assert_err(
+        host(&Scheme::trunc_normal(0.0, 0.0, -1.0, 1.0), &[4], None),
+        invalid("std"),
+        &["std"],
+    );
+}
+
+#[test]
+fn bounds() {
+    let bounds = |e: &InitError| matches!(e, InitError::InvalidBounds { .. });
+    assert_err(
+        host(&Scheme::trunc_normal(0.0, 1.0, 1.0, 1.0), &[4], None),
+        bounds,
+        &["a = 1", "b = 1"],
+    );
+    assert_err(
+        host(&Scheme::trunc_normal(0.0, 1.0, 2.0, -2.0), &[4], None),
+        bounds,
+        &["a = 2"],
+    );
+    assert_err(
+        host(&Scheme::trunc_normal(0.0, 1.0, f64::NAN, 1.0), &[4], None),
+        bounds,
+        &["NaN"],
+    );
+    assert_err(
+        host(
+            &Scheme::Uniform {
+                low: 1.0,
+                high: 0.0,
+            },
+            &[4],
+            None,
+        ),
+        bounds,
+        &[],
+    );
+    let empty = |e: &InitError| matches!(e, InitError::EmptyTruncation { .. });
+    assert_err(
+        host(&Scheme::trunc_normal(0.0, 1.0, 50.0, 60.0), &[4], None),
+        empty,
+        &["50"],
+    );
+}
+
+#[test]
+fn sparsity_outside_unit_interval() {
+    for sparsity in [1.0, -0.1, f64::NAN, 2.0] {
+        assert_err(
+            host(&Scheme::Sparse { sparsity, std: 1.0 }, &[4, 4], None),
+            invalid("sparsity"),
+            &["sparsity", "[0, 1)"],
+        );
+    }
+    assert_err(
+        host(
+            &Scheme::Sparse {
+                sparsity: 0.5,
+                std: -1.0,
+            },
+            &[4, 4],
+            None,
+        ),
+        invalid("std"),
+        &["std"],
+    );
+}
+
+#[test]
+fn delta_orthogonal_kernel_and_channels() {
+    let delta = Scheme::DeltaOrthogonal { gain: 1.0.into() };
+    assert_err(
+        host(&delta, &[8, 8, 4, 4], None),
+        |e| matches!(e, InitError::EvenKernel { .. }),
+        &["[4, 4]"],
+    );
+    assert_err(
+        host(&delta, &[8, 8, 3, 2], None),
+        |e| matches!(e, InitError::EvenKernel { .. }),
+        &["[3, 2]"],
+    );
+    assert_err(
+        host(&delta, &[4, 8, 3, 3], None),
+        |e| matches!(e, InitError::TooFewOutputChannels { c_out: 4, c_in: 8 }),
+        &["c_out = 4", "c_in = 8"],
+    );
+}
+
+#[test]
+fn degenerate_numeric_gains() {
+    let degenerate = |r: Result<f64, InitError>| matches!(r, Err(InitError::DegenerateGain { .. }));
+    assert!(degenerate(numeric_gain(|_| 0.0)));
+    assert!(degenerate(numeric_gain(|_| f64::NAN)));
+    assert!(degenerate(numeric_gain(|x: f64| (x * x).exp())));
+    let message = numeric_gain(|_| 0.0).unwrap_err().to_string();
+    assert!(
+        message.contains("closure") && message.contains("= 0"),
+        "{message}"
+    );
+    assert!(matches!(
+        Nonlinearity::Softplus { beta: 0.0 }.gain(),
+        Err(InitError::InvalidArgument { name: "beta", .. })
+    ));
+    assert!(matches!(
+        Nonlinearity::LeakyRelu {
+            negative_slope: f64::NAN
+        }
+        .gain(),
+        Err(InitError::InvalidArgument {
+            name: "negative_slope",
+            ..
+        })
+    ));
+    assert!(matches!(
+        pass_fraction_gain(0.0),
+        Err(InitError::InvalidArgument {
+            name: "pass_fraction",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Gain::PassFraction(1.5).value(),
+        Err(InitError::InvalidArgument {
+            name: "pass_fraction",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn groups_strides_and_axes() {
+    assert!(matches!(
+        Fan::conv(3, 64, &[3, 3], 2, ConvFan::Pytorch),
+        Err(InitError::InvalidGroups {
+            argument: "c_in",
+            channels: 3,
+            groups: 2
+        })
+    ));
+    assert!(matches!(
+        Fan::conv(4, 4, &[3], 0, ConvFan::Pytorch),
+        Err(InitError::InvalidGroups { groups: 0, .. })
+    ));
+    assert!(matches!(
+        Fan::conv(4, 4, &[3, 0], 1, ConvFan::Pytorch),
+        Err(InitError::InvalidShape {
+            argument: "kernel",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Fan::conv_transpose(4, 4, &[3, 3], &[2], 1, TransposedFan::StrideAware),
+        Err(InitError::InvalidShape {
+            argument: "stride",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Fan::from_axes(&[3, 4], &[0], &[0], &[]),
+        Err(InitError::InvalidShape {
+            argument: "out_axes",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Fan::from_axes(&[3, 4], &[2], &[0], &[]),
+        Err(InitError::InvalidShape {
+            argument: "in_axes",
+            ..
+        })
+    ));
+    assert_err(
+        host(&Scheme::Dirac { groups: 4 }, &[6, 6, 3, 3], None),
+        |e| matches!(e, InitError::InvalidGroups { .. }),
+        &["groups = 4"],
+    );
+}
+
+fn any_number() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(0.0),
+        Just(-1.0),
+        Just(1e300),
+        Just(-1e38),
+        -1e6..1e6f64,
+        -3.0..3.0f64,
+    ]
+}
+
+fn any_scheme() -> impl Strategy<Value = Scheme> {
+    let n = any_number;
+    prop_oneof![
+        n().prop_map(|value| Scheme::Constant { value }),
+        (n(), n()).prop_map(|(low, high)| Scheme::Uniform { low, high }),
+        (n(), n()).prop_map(|(mean, std)| Scheme::Normal { mean, std }),
+        (n(), n(), n(), n()).prop_map(|(mean, std, a, b)| Scheme::TruncatedNormal {
+            mean,
+            std,
+            a,
+            b
+        }),
+        n().prop_map(|g| Scheme::xavier_uniform(g)),
+        n().prop_map(|g| Scheme::kaiming_normal(FanMode::FanGeoAvg, g)),
+        n().prop_map(|scale| Scheme::VarianceScaling(VarianceScaling::new(
+            scale,
+            FanMode::FanAvg,
+            Distribution::TruncatedNormal
+        ))),
+        n().prop_map(|g| Scheme::orthogonal(g)),
+        n().prop_map(|g| Scheme::DeltaOrthogonal { gain: g.into() }),
+        (0usize..4).prop_map(|groups| Scheme::Dirac { groups }),
+        (n(), n()).prop_map(|(sparsity, std)| Scheme::Sparse { sparsity, std }),
+        Just(Scheme::LecunNormal),
+        Just(Scheme::PytorchDefault),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    /// Any parameters, any small shape, any fans: an error, or finite values of the right count.
+    #[test]
+    fn never_a_panic_or_a_nan(
+        scheme in any_scheme(),
+        shape in prop::collection::vec(0usize..6, 0..5),
+        fan_in in prop_oneof![Just(0.0), 0.5..100.0f64],
+        fan_out in prop_oneof![Just(0.0), 0.5..100.0f64],
+    ) {
+        let fan = Fan { fan_in, fan_out };
+        if let Ok(values) = scheme.sample_host(&shape, Some(&fan), &Key::new(1)) {
+            prop_assert_eq!(values.len(), shape.iter().product::<usize>());
+            prop_assert!(values.iter().all(|x| x.is_finite()), "{:?} gave a non-finite value", scheme);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! burn-init's integration tests, one binary (one link of Burn) for all of them.
+//! Tests that touch a device run once per enabled device (`per_device!`).
+
+#[macro_use]
+mod common;
+
+mod catalogue;
+mod config;
+mod errors;
+mod fans;
+mod gains;
+mod interop;
+mod reproducibility;
+mod structure;
