@@ -136,16 +136,15 @@ pub fn run(config: &StudyConfig, device: &Device) -> burn_init::Result<Vec<Trace
     Ok(traces)
 }
 
-/// Mean of a `[batch, width]` tensor: one short reduction per row on the device (every reduced
-/// axis stays far below the 65,536-iteration loop cap of Mesa's llvmpipe), then the rows on the
-/// host in f64.
+/// Mean of a `[batch, width]` tensor: one short reduction per row on the device, then the rows
+/// on the host in f64. Mesa's llvmpipe silently cuts reductions over axes longer than its
+/// 65,535-iteration loop cap, so wide rows are read back and reduced on the host instead.
 fn mean(x: Tensor<2>) -> f64 {
-    let rows = x
-        .mean_dim(1)
-        .into_data()
-        .to_vec::<f32>()
-        .expect("f32 tensor");
-    rows.iter().map(|&r| f64::from(r)).sum::<f64>() / rows.len() as f64
+    const DEVICE_AXIS_LIMIT: usize = 16_384;
+    let [_, width] = x.dims();
+    let data = if width <= DEVICE_AXIS_LIMIT { x.mean_dim(1).into_data() } else { x.into_data() };
+    let values = data.try_to_vec::<f32>().expect("f32 tensor");
+    values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len() as f64
 }
 
 /// A claim of the theory, checked against the traces.

@@ -86,13 +86,6 @@ impl Nonlinearity {
         let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
         let softplus = |x: f64| if x > 30.0 { x } else { x.exp().ln_1p() };
         match self {
-            Self::Linear
-            | Self::Conv1d
-            | Self::Conv2d
-            | Self::Conv3d
-            | Self::ConvTranspose1d
-            | Self::ConvTranspose2d
-            | Self::ConvTranspose3d => x,
             Self::Sigmoid => sigmoid(x),
             Self::Tanh => x.tanh(),
             Self::Relu => x.max(0.0),
@@ -115,7 +108,25 @@ impl Nonlinearity {
                 }
             }
             Self::Softplus { beta } => softplus(beta * x) / beta,
+            _ => {
+                debug_assert!(self.is_identity(), "{self:?} needs a formula");
+                x
+            }
         }
+    }
+
+    /// Linear and the layer names PyTorch's table lists with gain 1 (φ(x) = x).
+    fn is_identity(&self) -> bool {
+        matches!(
+            self,
+            Self::Linear
+                | Self::Conv1d
+                | Self::Conv2d
+                | Self::Conv3d
+                | Self::ConvTranspose1d
+                | Self::ConvTranspose2d
+                | Self::ConvTranspose3d
+        )
     }
 
     fn check_parameters(&self) -> error::Result<()> {
@@ -132,21 +143,15 @@ impl Nonlinearity {
     /// PyTorch's `calculate_gain`, where PyTorch has an entry; `None` otherwise.
     pub fn pytorch_gain(&self) -> Option<f64> {
         match self {
-            Self::Linear
-            | Self::Conv1d
-            | Self::Conv2d
-            | Self::Conv3d
-            | Self::ConvTranspose1d
-            | Self::ConvTranspose2d
-            | Self::ConvTranspose3d
-            | Self::Sigmoid => Some(1.0),
+            _ if self.is_identity() => Some(1.0),
+            Self::Sigmoid => Some(1.0),
             Self::Tanh => Some(5.0 / 3.0),
             Self::Relu => Some(core::f64::consts::SQRT_2),
             Self::LeakyRelu { negative_slope } => {
                 Some((2.0 / (1.0 + negative_slope.powi(2))).sqrt())
             }
             Self::Selu => Some(0.75),
-            Self::Gelu | Self::Silu | Self::Mish | Self::Elu { .. } | Self::Softplus { .. } => None,
+            _ => None,
         }
     }
 

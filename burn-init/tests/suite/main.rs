@@ -11,4 +11,5 @@ mod fans;
 mod gains;
 mod interop;
 mod reproducibility;
+mod robustness;
 mod structure;
