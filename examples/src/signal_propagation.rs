@@ -142,7 +142,11 @@ pub fn run(config: &StudyConfig, device: &Device) -> burn_init::Result<Vec<Trace
 fn mean(x: Tensor<2>) -> f64 {
     const DEVICE_AXIS_LIMIT: usize = 16_384;
     let [_, width] = x.dims();
-    let data = if width <= DEVICE_AXIS_LIMIT { x.mean_dim(1).into_data() } else { x.into_data() };
+    let data = if width <= DEVICE_AXIS_LIMIT {
+        x.mean_dim(1).into_data()
+    } else {
+        x.into_data()
+    };
     let values = data.try_to_vec::<f32>().expect("f32 tensor");
     values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len() as f64
 }
