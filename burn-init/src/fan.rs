@@ -23,12 +23,16 @@
 //! fan_in and fan_out swapped (pytorch#5521) and ignore the stride. The `Pytorch` modes reproduce
 //! those values for parity; the other modes are the corrected ones.
 
+// `FanMode`'s variants mirror JAX's `fan_*` names (also in the serde twin Burn's derive makes).
+#![allow(clippy::enum_variant_names)]
+
 use burn::config::Config;
 use burn::nn::LinearLayout;
 
 use crate::error::{self, InitError};
 
-/// Which fan a variance-scaling scheme divides by.
+/// Which fan a variance-scaling scheme divides by (JAX's `fan_in`, `fan_out`, `fan_avg`,
+/// `fan_geo_avg`; the shared prefix is kept so the JSON reads like JAX's modes).
 #[derive(Config, Debug, PartialEq, Eq, Copy, Hash)]
 pub enum FanMode {
     /// n = fan_in: preserves the forward signal.
@@ -271,7 +275,7 @@ fn receptive_field(kernel: &[usize]) -> error::Result<f64> {
 }
 
 fn check_groups(argument: &'static str, channels: usize, groups: usize) -> error::Result<()> {
-    if groups == 0 || channels % groups != 0 {
+    if groups == 0 || !channels.is_multiple_of(groups) {
         return Err(InitError::InvalidGroups {
             argument,
             channels,

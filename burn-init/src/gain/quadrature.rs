@@ -64,7 +64,7 @@ pub(crate) fn gaussian_expectation(f: &dyn Fn(f64) -> f64) -> f64 {
         let a = -HALF_WIDTH + f64::from(i);
         let part = adaptive(&g, a, a + 1.0, ABS_TOL / f64::from(panels), 0, &mut budget);
         total += part;
-        if a < -TAIL || a >= TAIL {
+        if !(-TAIL..TAIL).contains(&a) {
             tail += part.abs();
         }
     }

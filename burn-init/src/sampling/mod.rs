@@ -136,7 +136,8 @@ impl TruncatedNormal {
         } else {
             (alpha, beta)
         };
-        if !(normal_cdf(hi) - normal_cdf(lo) > 0.0) {
+        let mass = normal_cdf(hi) - normal_cdf(lo);
+        if mass.is_nan() || mass <= 0.0 {
             return Err(InitError::EmptyTruncation {
                 a,
                 b,

@@ -5,6 +5,9 @@
 //! because truncated-normal sampling evaluates it once per element: it must be branch-light,
 //! allocation-free, and give the same bits wherever burn-init runs.
 
+// AS 241's coefficients are kept exactly as published, digits beyond f64 included.
+#![allow(clippy::excessive_precision)]
+
 use core::f64::consts::SQRT_2;
 
 pub(crate) use crate::gain::normal_pdf;

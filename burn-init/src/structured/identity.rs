@@ -25,7 +25,7 @@ pub(crate) fn eye(shape: &[usize], gain: f64) -> Result<Vec<f32>> {
 /// padding) is the identity on the channels it keeps.
 pub(crate) fn dirac(shape: &[usize], groups: usize) -> Result<Vec<f32>> {
     conv_rank("dirac", shape)?;
-    if groups == 0 || shape[0] % groups != 0 {
+    if groups == 0 || !shape[0].is_multiple_of(groups) {
         return Err(InitError::InvalidGroups {
             argument: "shape[0]",
             channels: shape[0],

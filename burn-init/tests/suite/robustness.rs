@@ -30,14 +30,14 @@ fn any_scheme() -> impl Strategy<Value = Scheme> {
             a,
             b
         }),
-        n().prop_map(|g| Scheme::xavier_uniform(g)),
+        n().prop_map(Scheme::xavier_uniform),
         n().prop_map(|g| Scheme::kaiming_normal(FanMode::FanGeoAvg, g)),
         n().prop_map(|scale| Scheme::VarianceScaling(VarianceScaling::new(
             scale,
             FanMode::FanAvg,
             Distribution::TruncatedNormal
         ))),
-        n().prop_map(|g| Scheme::orthogonal(g)),
+        n().prop_map(Scheme::orthogonal),
         n().prop_map(|g| Scheme::DeltaOrthogonal { gain: g.into() }),
         (0usize..4).prop_map(|groups| Scheme::Dirac { groups }),
         (n(), n()).prop_map(|(sparsity, std)| Scheme::Sparse { sparsity, std }),
