@@ -124,6 +124,20 @@ pub enum InitError {
         /// The shape.
         shape: Vec<usize>,
     },
+    /// A shard (a range of elements, or of rows) reaches past the end of the tensor.
+    #[error("{what} {start}..{end} is outside the tensor's {total} {what}s (shape {shape:?})")]
+    InvalidRange {
+        /// `element` or `row`.
+        what: &'static str,
+        /// First index of the range.
+        start: u64,
+        /// One past the last index.
+        end: u64,
+        /// How many the tensor has.
+        total: u64,
+        /// The full tensor's shape.
+        shape: Vec<usize>,
+    },
 }
 
 /// `value` must be finite.

@@ -6,15 +6,13 @@
 //! fills the tensor on the host, which is then uploaded to any Burn device.
 
 use burn::config::Config;
-use burn::module::Param;
-use burn::tensor::{Device, Shape, Tensor, TensorData};
 
-use crate::error::{self, InitError};
-use crate::fan::{Fan, FanMode};
+use crate::error;
+use crate::fan::FanMode;
 use crate::gain::Gain;
-use crate::sampling::{Key, KeyedDistribution, Normal, TruncatedNormal, Uniform};
-use crate::structured;
 use crate::variance::{Distribution, VarianceScaling};
+
+mod draw;
 
 /// Every initialisation scheme of burn-init. Formulas (n_in, n_out the fans, g the gain):
 ///
@@ -244,128 +242,4 @@ impl Scheme {
             _ => None,
         })
     }
-
-    /// The row-major values of a tensor of `shape`, drawn with `key`. This is the one sampling
-    /// path; [`Scheme::sample`] uploads its result. Every argument is validated first.
-    pub fn sample_host(
-        &self,
-        shape: &[usize],
-        fan: Option<&Fan>,
-        key: &Key,
-    ) -> error::Result<Vec<f32>> {
-        let len = shape
-            .iter()
-            .try_fold(1usize, |n, &d| n.checked_mul(d))
-            .ok_or_else(|| InitError::TooLarge {
-                shape: shape.to_vec(),
-            })?;
-        if let Some(value) = self.constant()? {
-            return Ok(vec![value as f32; len]);
-        }
-        let draw = |distribution: &dyn KeyedDistribution| distribution.sample(key, len);
-        match self {
-            Self::Uniform { low, high } => Ok(draw(&Uniform::new(*low, *high)?)),
-            Self::Normal { mean, std } => Ok(draw(&Normal::new(*mean, *std)?)),
-            Self::TruncatedNormal { mean, std, a, b } => {
-                Ok(draw(&TruncatedNormal::new(*mean, *std, *a, *b)?))
-            }
-            Self::Orthogonal { gain } => structured::orthogonal(shape, gain.value()?, key),
-            Self::DeltaOrthogonal { gain } => {
-                structured::delta_orthogonal(shape, gain.value()?, key)
-            }
-            Self::Eye { gain } => structured::eye(shape, gain.value()?),
-            Self::Dirac { groups } => structured::dirac(shape, *groups),
-            Self::Sparse { sparsity, std } => structured::sparse(shape, *sparsity, *std, key),
-            _ => {
-                let core = self
-                    .variance_scaling()?
-                    .expect("every other scheme is variance scaling");
-                let fan = fan.ok_or(InitError::MissingFan {
-                    scheme: self.name(),
-                })?;
-                Ok(match core.distribution_for(fan)? {
-                    Some(distribution) => draw(distribution.as_ref()),
-                    None => vec![0.0; len],
-                })
-            }
-        }
-    }
-
-    /// A tensor of `shape` on `device`, drawn with `key`. `fan` is required by the
-    /// variance-scaling family and ignored by the others.
-    pub fn sample<const D: usize>(
-        &self,
-        shape: impl Into<Shape>,
-        fan: Option<&Fan>,
-        key: impl Into<Key>,
-        device: &Device,
-    ) -> error::Result<Tensor<D>> {
-        let shape: Shape = shape.into();
-        let dims = check_rank::<D>(self.name(), &shape)?;
-        if let Some(value) = self.constant()? {
-            return Ok(Tensor::full(shape, value, device));
-        }
-        let values = self.sample_host(&dims, fan, &key.into())?;
-        Ok(Tensor::from_data(TensorData::new(values, shape), device))
-    }
-
-    /// A trainable Burn parameter (eagerly initialised), for schemes that need no fans.
-    ///
-    /// ```
-    /// use burn::tensor::Device;
-    /// use burn_init::{Key, Scheme};
-    /// let device = Device::default();
-    /// let w = Scheme::orthogonal(1.0).init::<2>([64, 64], Key::new(7), &device).unwrap();
-    /// assert_eq!(w.dims(), [64, 64]);
-    /// ```
-    pub fn init<const D: usize>(
-        &self,
-        shape: impl Into<Shape>,
-        key: impl Into<Key>,
-        device: &Device,
-    ) -> error::Result<Param<Tensor<D>>> {
-        Ok(Param::from_tensor(self.sample(shape, None, key, device)?))
-    }
-
-    /// A trainable Burn parameter with the layer's fans.
-    ///
-    /// ```
-    /// use burn::nn::{Linear, LinearConfig};
-    /// use burn::tensor::Device;
-    /// use burn_init::{Fan, FanMode, Key, Nonlinearity, Scheme};
-    /// let device = Device::default();
-    /// let mut layer: Linear = LinearConfig::new(784, 256).init(&device);
-    /// let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
-    /// layer.weight = he.init_with([784, 256], Fan::linear(784, 256), Key::new(0), &device).unwrap();
-    /// ```
-    pub fn init_with<const D: usize>(
-        &self,
-        shape: impl Into<Shape>,
-        fan: Fan,
-        key: impl Into<Key>,
-        device: &Device,
-    ) -> error::Result<Param<Tensor<D>>> {
-        Ok(Param::from_tensor(self.sample(
-            shape,
-            Some(&fan),
-            key,
-            device,
-        )?))
-    }
-}
-
-fn check_rank<const D: usize>(scheme: &'static str, shape: &Shape) -> error::Result<Vec<usize>> {
-    let dims = shape.as_slice().to_vec();
-    if dims.len() != D {
-        let expected = ["0", "1", "2", "3", "4", "5", "6", "7", "8"]
-            .get(D)
-            .copied()
-            .unwrap_or("D (the tensor's rank)");
-        return Err(InitError::Rank {
-            scheme,
-            expected,
-            shape: dims,
-        });
-    }
-    Ok(dims)
 }

@@ -14,7 +14,7 @@ fn claims_hold_on_every_device() {
     for (name, device) in burn_init::devices::enabled() {
         let traces = run(&config, &device).unwrap();
         println!("{name}{}", table(&traces));
-        for check in check_claims(&traces) {
+        for check in check_claims(&traces, config.width) {
             assert!(check.holds, "{name}: {} — {}", check.claim, check.measured);
         }
     }

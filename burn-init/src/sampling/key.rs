@@ -74,9 +74,11 @@ impl Key {
         (0..n as u64).map(|i| self.fold_in(i)).collect()
     }
 
-    /// The ChaCha8 generator of this key's sampling stream, positioned at `word`.
-    pub(crate) fn stream_at(&self, word: u64) -> ChaCha8Rng {
+    /// The ChaCha8 generator of this key's stream `stream`, positioned at `word`. Stream 0 holds
+    /// tensor elements (element i ↔ word i), stream 1 the spare words of rejecting transforms.
+    pub(crate) fn stream_at(&self, stream: u64, word: u64) -> ChaCha8Rng {
         let mut rng = ChaCha8Rng::from_seed(self.bytes);
+        rng.set_stream(stream);
         rng.set_word_pos(u128::from(word));
         rng
     }

@@ -1,8 +1,20 @@
-//! Haar-distributed (semi-)orthogonal matrices: QR of a Gaussian matrix with the sign fix
-//! Q·sign(diag R) (Mezzadri 2007; PyTorch's `orthogonal_`, Saxe et al. 2014). Without the sign
-//! fix Q is not Haar-distributed. QR runs in f64 through faer.
+//! Haar-distributed (semi-)orthogonal matrices: the Q of a Gaussian matrix's QR with the sign
+//! fix Q·sign(diag R) (Mezzadri 2007; PyTorch's `orthogonal_`, Saxe et al. 2014). Without the sign
+//! fix Q is not Haar-distributed.
+//!
+//! Computed as Stewart (1980) does: Householder QR applies each reflector to the columns on its
+//! right, but a Gaussian column stays an independent Gaussian column under any orthogonal map, so
+//! skipping those trailing updates leaves the joint distribution of the reflectors — and of Q —
+//! unchanged. Each block of 128 columns is therefore factored on its own (faer's blocked QR of an
+//! m × 128 panel, which also yields the block's compact-WY factor), and Q is accumulated from the
+//! reflectors backwards, each block touching only the columns at and right of its own (LAPACK's
+//! `orgqr`). In f32 this is about (4/3)·n³ flops for a square n × n, half of PyTorch's QR + Q
+//! (measured: 4096² in ≈1.9 s on 2 cores, max |QᵀQ − I| ≈ 1.5e−6).
 
-use faer::Mat;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::{householder, qr::no_pivoting::factor};
+use faer::reborrow::{Reborrow, ReborrowMut};
+use faer::{Conj, Mat, MatMut, Par};
 
 use super::{centre_offset, conv_rank};
 use crate::error::{InitError, Result};
@@ -47,39 +59,84 @@ pub(crate) fn delta_orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<
     Ok(out)
 }
 
+/// Columns per Householder block.
+const BLOCK: usize = 128;
+
+/// faer splits its work into as many parts as the parallelism it is given says, and the split
+/// decides the rounding. A fixed degree (not the pool's thread count) keeps the bits independent
+/// of `RAYON_NUM_THREADS` and of the machine's core count. Cost of 8 parts on 2 cores: +10 % at
+/// 4096² (measured), against 2 parts.
+const PARALLEL_PARTS: usize = 8;
+
 fn semi_orthogonal(rows: usize, cols: usize, gain: f64, key: &Key) -> Vec<f32> {
     if rows == 0 || cols == 0 {
         return Vec::new();
     }
-    let gaussian = Normal::new(0.0, 1.0)
-        .expect("N(0, 1) is valid")
-        .sample(key, rows * cols);
-    // Factor the tall orientation: A (rows ≥ cols) or Aᵀ (PyTorch transposes wide matrices).
+    // Factor the tall orientation (PyTorch transposes wide matrices): m ≥ n.
     let wide = rows < cols;
     let (m, n) = if wide { (cols, rows) } else { (rows, cols) };
-    let a = Mat::<f64>::from_fn(m, n, |i, j| {
-        f64::from(if wide {
-            gaussian[j * cols + i]
-        } else {
-            gaussian[i * cols + j]
-        })
-    });
-    let qr = a.qr();
-    let q = qr.compute_thin_Q();
-    let r = qr.thin_R();
-    let sign: Vec<f64> = (0..n)
-        .map(|j| if r[(j, j)] < 0.0 { -gain } else { gain })
+    let mut gaussian = Normal::new(0.0, 1.0)
+        .expect("N(0, 1) is valid")
+        .sample(key, m * n);
+    let mut a = MatMut::from_column_major_slice_mut(&mut gaussian, m, n);
+    let q = haar_q(a.rb_mut());
+    let gain = gain as f32;
+    let sign: Vec<f32> = (0..n)
+        .map(|j| if a[(j, j)] < 0.0 { -gain } else { gain })
         .collect();
-    let mut out = vec![0.0; rows * cols];
-    for i in 0..m {
-        for j in 0..n {
-            let value = (q[(i, j)] * sign[j]) as f32;
-            if wide {
-                out[j * cols + i] = value;
-            } else {
-                out[i * cols + j] = value;
+    let mut out = super::super::sampling::buffer(rows * cols);
+    if wide {
+        // out[j, i] = Q[i, j]: rows of `out` are columns of Q, contiguous in both.
+        for (j, row) in out.chunks_exact_mut(cols).enumerate() {
+            for (value, &q) in row.iter_mut().zip(q.col(j).iter()) {
+                *value = q * sign[j];
+            }
+        }
+    } else {
+        for (i, row) in out.chunks_exact_mut(cols).enumerate() {
+            for (j, value) in row.iter_mut().enumerate() {
+                *value = q[(i, j)] * sign[j];
             }
         }
     }
     out
+}
+
+/// The thin Q (m × n, m ≥ n) of the Gaussian matrix `a`, Stewart's way (module docs). On return
+/// the diagonal of `a` holds the diagonal of R.
+fn haar_q(mut a: MatMut<'_, f32>) -> Mat<f32> {
+    let (m, n) = (a.nrows(), a.ncols());
+    let par = Par::rayon(PARALLEL_PARTS);
+    let mut coeff = Mat::<f32>::zeros(BLOCK, n);
+    let mut stack = MemBuffer::new(
+        factor::qr_in_place_scratch::<f32>(m, BLOCK, BLOCK, par, Default::default()).or(
+            householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f32>(
+                m, BLOCK, n,
+            ),
+        ),
+    );
+    for start in (0..n).step_by(BLOCK) {
+        let end = (start + BLOCK).min(n);
+        factor::qr_in_place(
+            a.rb_mut().get_mut(start.., start..end),
+            coeff.as_mut().get_mut(..end - start, start..end),
+            par,
+            MemStack::new(&mut stack),
+            Default::default(),
+        );
+    }
+    let mut q = Mat::<f32>::identity(m, n);
+    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+    for &start in starts.iter().rev() {
+        let end = (start + BLOCK).min(n);
+        householder::apply_block_householder_on_the_left_in_place_with_conj(
+            a.rb().get(start.., start..end),
+            coeff.as_ref().get(..end - start, start..end),
+            Conj::No,
+            q.as_mut().get_mut(start.., start..),
+            par,
+            MemStack::new(&mut stack),
+        );
+    }
+    q
 }

@@ -31,7 +31,7 @@ pub(crate) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Res
     let positions = key.fold_in(1);
     let mut order: Vec<usize> = Vec::with_capacity(rows);
     for col in 0..cols {
-        let mut rng = positions.fold_in(col as u64).stream_at(0);
+        let mut rng = positions.fold_in(col as u64).stream_at(0, 0);
         order.clear();
         order.extend(0..rows);
         // Partial Fisher–Yates: the first `zeros` entries are a uniform random subset.

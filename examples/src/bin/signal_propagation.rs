@@ -66,7 +66,7 @@ fn main() -> ExitCode {
         }
     };
     print!("{}", table(&traces));
-    let checks = check_claims(&traces);
+    let checks = check_claims(&traces, config.width);
     println!("\nClaims");
     for check in &checks {
         println!(

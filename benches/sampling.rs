@@ -1,0 +1,314 @@
+//! Sampling throughput, per scheme and per model, against Burn's own `Initializer` on the same
+//! device and against the floor (a fill and a memcpy of the same size into fresh memory).
+//!
+//! Function names inside each group: `floor/*`, `inplace/<scheme>` (burn-init's engine filling an
+//! existing host buffer, like PyTorch's in-place `nn.init`), `host/<scheme>` (a fresh host
+//! `Vec`), `tensor/<scheme>` (a Burn tensor on the device, synchronised) and `burn/<scheme>`
+//! (Burn's `Initializer`, forced and synchronised). `summary` turns the results into one table.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use burn::nn::Initializer;
+use burn::tensor::{Device, Tensor};
+use burn_init::{Distribution, Fan, FanMode, Key, KeyedDistribution, Nonlinearity, Scheme};
+use burn_init::{VarianceScaling, sampling};
+use burn_init_benches::{ParamShape, count, device, gpt2_small, resnet50};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+
+const RELU: Nonlinearity = Nonlinearity::Relu;
+
+/// (label, scheme, Burn's equivalent when it has one).
+fn cases() -> Vec<(&'static str, Scheme, Option<Initializer>)> {
+    let sqrt2 = 2f64.sqrt();
+    vec![
+        (
+            "uniform",
+            Scheme::Uniform {
+                low: -1.0,
+                high: 1.0,
+            },
+            Some(Initializer::Uniform {
+                min: -1.0,
+                max: 1.0,
+            }),
+        ),
+        (
+            "xavier_uniform",
+            Scheme::xavier_uniform(1.0),
+            Some(Initializer::XavierUniform { gain: 1.0 }),
+        ),
+        (
+            "kaiming_uniform",
+            Scheme::kaiming_uniform(FanMode::FanIn, RELU),
+            Some(Initializer::KaimingUniform {
+                gain: sqrt2,
+                fan_out_only: false,
+            }),
+        ),
+        ("pytorch_default", Scheme::PytorchDefault, None),
+        (
+            "normal",
+            Scheme::Normal {
+                mean: 0.0,
+                std: 0.02,
+            },
+            Some(Initializer::Normal {
+                mean: 0.0,
+                std: 0.02,
+            }),
+        ),
+        (
+            "xavier_normal",
+            Scheme::xavier_normal(1.0),
+            Some(Initializer::XavierNormal { gain: 1.0 }),
+        ),
+        (
+            "kaiming_normal",
+            Scheme::kaiming_normal(FanMode::FanIn, RELU),
+            Some(Initializer::KaimingNormal {
+                gain: sqrt2,
+                fan_out_only: false,
+            }),
+        ),
+        (
+            "trunc_normal",
+            Scheme::trunc_normal(0.0, 0.02, -0.04, 0.04),
+            None,
+        ),
+        (
+            "lecun_normal_truncated",
+            Scheme::VarianceScaling(VarianceScaling::new(
+                1.0,
+                FanMode::FanIn,
+                Distribution::TruncatedNormal,
+            )),
+            None,
+        ),
+    ]
+}
+
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>, elements: usize) {
+    group.throughput(Throughput::Elements(elements as u64));
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+}
+
+/// Fill and memcpy of `n` f32 into fresh memory: what any initializer must at least pay.
+fn floors(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
+    group.bench_function("floor/fill", |b| b.iter(|| black_box(vec![0.5f32; n])));
+    let source = vec![0.5f32; n];
+    group.bench_function("floor/memcpy", |b| b.iter(|| black_box(source.clone())));
+}
+
+fn burn_tensor<const D: usize>(
+    init: &Initializer,
+    shape: [usize; D],
+    fan: &Fan,
+    device: &Device,
+) -> Tensor<D> {
+    let (fan_in, fan_out) = (fan.fan_in as usize, fan.fan_out as usize);
+    let t = init
+        .init_with(shape, Some(fan_in), Some(fan_out), device)
+        .val();
+    device.sync().unwrap();
+    t
+}
+
+fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D], full: bool) {
+    let (name, device) = device();
+    let n: usize = shape.iter().product();
+    let fan = Fan::pytorch(&shape).unwrap();
+    let mut group = c.benchmark_group(format!("{name}/{label}"));
+    configure(&mut group, n);
+    floors(&mut group, n);
+    let mut buffer = vec![0.0f32; n];
+    for (scheme_label, scheme, burn) in cases() {
+        if full {
+            let distribution = distribution(&scheme, &fan);
+            group.bench_function(format!("inplace/{scheme_label}"), |b| {
+                b.iter(|| distribution.fill(&Key::new(0), 0, &mut buffer))
+            });
+            group.bench_function(format!("host/{scheme_label}"), |b| {
+                b.iter(|| {
+                    scheme
+                        .sample_host(&shape, Some(&fan), &Key::new(0))
+                        .unwrap()
+                })
+            });
+        }
+        group.bench_function(format!("tensor/{scheme_label}"), |b| {
+            b.iter(|| {
+                let t: Tensor<D> = scheme
+                    .sample(shape, Some(&fan), Key::new(0), &device)
+                    .unwrap();
+                device.sync().unwrap();
+                t
+            })
+        });
+        if let Some(init) = burn {
+            group.bench_function(format!("burn/{scheme_label}"), |b| {
+                b.iter(|| burn_tensor(&init, shape, &fan, &device))
+            });
+        }
+    }
+    group.finish();
+}
+
+/// The keyed distribution a scheme draws from for these fans.
+fn distribution(scheme: &Scheme, fan: &Fan) -> Box<dyn KeyedDistribution> {
+    match scheme {
+        Scheme::Uniform { low, high } => Box::new(sampling::Uniform::new(*low, *high).unwrap()),
+        Scheme::Normal { mean, std } => Box::new(sampling::Normal::new(*mean, *std).unwrap()),
+        Scheme::TruncatedNormal { mean, std, a, b } => {
+            Box::new(sampling::TruncatedNormal::new(*mean, *std, *a, *b).unwrap())
+        }
+        other => other
+            .variance_scaling()
+            .unwrap()
+            .unwrap()
+            .distribution_for(fan)
+            .unwrap()
+            .unwrap(),
+    }
+}
+
+fn weights(c: &mut Criterion) {
+    per_scheme(c, "weight_4096x4096", [4096, 4096], true);
+    per_scheme(c, "conv_256x256x3x3", [256, 256, 3, 3], false);
+}
+
+fn orthogonal(c: &mut Criterion) {
+    let (name, device) = device();
+    let mut group = c.benchmark_group(format!("{name}/orthogonal"));
+    for n in [256, 1024, 4096] {
+        configure(&mut group, n * n);
+        if n == 4096 {
+            group.measurement_time(Duration::from_secs(20));
+        }
+        let scheme = Scheme::orthogonal(1.0);
+        group.bench_function(format!("tensor/orthogonal_{n}"), |b| {
+            b.iter(|| {
+                let t: Tensor<2> = scheme.sample([n, n], None, Key::new(0), &device).unwrap();
+                device.sync().unwrap();
+                t
+            })
+        });
+        group.bench_function(format!("burn/orthogonal_{n}"), |b| {
+            b.iter(|| {
+                burn_tensor(
+                    &Initializer::Orthogonal { gain: 1.0 },
+                    [n, n],
+                    &Fan::linear(n, n),
+                    &device,
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+/// Initialises every parameter of a model, each keyed by its path.
+fn init_model(
+    params: &[ParamShape],
+    scheme: &dyn Fn(&[usize]) -> Scheme,
+    device: &Device,
+) -> usize {
+    let root = Key::new(0);
+    let mut live = 0;
+    for (path, shape) in params {
+        let fan = Fan::pytorch(shape).unwrap_or(Fan::explicit(1.0, 1.0).unwrap());
+        let key = root.for_path(path);
+        live += match shape.len() {
+            1 => scheme(shape)
+                .sample::<1>(shape.clone(), Some(&fan), key, device)
+                .unwrap()
+                .dims()[0],
+            2 => scheme(shape)
+                .sample::<2>(shape.clone(), Some(&fan), key, device)
+                .unwrap()
+                .dims()[0],
+            _ => scheme(shape)
+                .sample::<4>(shape.clone(), Some(&fan), key, device)
+                .unwrap()
+                .dims()[0],
+        };
+    }
+    device.sync().unwrap();
+    live
+}
+
+/// The same with Burn's `Initializer`.
+fn init_model_burn(params: &[ParamShape], init: &Initializer, device: &Device) -> usize {
+    let mut live = 0;
+    for (_, shape) in params {
+        let fan = Fan::pytorch(shape).unwrap_or(Fan::explicit(1.0, 1.0).unwrap());
+        let (fi, fo) = (Some(fan.fan_in as usize), Some(fan.fan_out as usize));
+        live += match shape.len() {
+            1 => init
+                .init_with::<1, _>(shape.clone(), fi, fo, device)
+                .val()
+                .dims()[0],
+            2 => init
+                .init_with::<2, _>(shape.clone(), fi, fo, device)
+                .val()
+                .dims()[0],
+            _ => init
+                .init_with::<4, _>(shape.clone(), fi, fo, device)
+                .val()
+                .dims()[0],
+        };
+    }
+    device.sync().unwrap();
+    live
+}
+
+fn models(c: &mut Criterion) {
+    let (name, device) = device();
+    let mut group = c.benchmark_group(format!("{name}/model"));
+    // GPT-2: N(0, 0.02²) everywhere (Radford et al. 2019).
+    let gpt2 = gpt2_small();
+    configure(&mut group, count(&gpt2));
+    group.measurement_time(Duration::from_secs(10));
+    floors(&mut group, count(&gpt2));
+    let normal = |_: &[usize]| Scheme::Normal {
+        mean: 0.0,
+        std: 0.02,
+    };
+    group.bench_function("tensor/gpt2_small", |b| {
+        b.iter(|| init_model(&gpt2, &normal, &device))
+    });
+    let burn_normal = Initializer::Normal {
+        mean: 0.0,
+        std: 0.02,
+    };
+    group.bench_function("burn/gpt2_small", |b| {
+        b.iter(|| init_model_burn(&gpt2, &burn_normal, &device))
+    });
+    // ResNet-50: He normal, fan_out (torchvision), the classifier PyTorch's default.
+    let resnet = resnet50();
+    configure(&mut group, count(&resnet));
+    let he = |shape: &[usize]| {
+        if shape.len() == 4 {
+            Scheme::kaiming_normal(FanMode::FanOut, RELU)
+        } else {
+            Scheme::PytorchDefault
+        }
+    };
+    group.bench_function("tensor/resnet50", |b| {
+        b.iter(|| init_model(&resnet, &he, &device))
+    });
+    let burn_he = Initializer::KaimingNormal {
+        gain: 2f64.sqrt(),
+        fan_out_only: true,
+    };
+    group.bench_function("burn/resnet50", |b| {
+        b.iter(|| init_model_burn(&resnet, &burn_he, &device))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, weights, orthogonal, models);
+criterion_main!(benches);
