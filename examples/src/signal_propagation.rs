@@ -198,22 +198,20 @@ fn band(layers: usize, width: usize) -> f64 {
 /// The claims of §1–2 that this study measures (`width`: the network's width).
 pub fn check_claims(traces: &[Trace], width: usize) -> Vec<ClaimCheck> {
     let mut checks = Vec::new();
-    let mut stable = |activation, scheme: &str, what: &str| {
-        let (lo, hi, worst) = drift(trace(traces, activation, scheme), width);
-        checks.push(ClaimCheck {
-            claim: format!(
-                "{what}: ln(q_l/q_1) stays within the finite-width band ±5·√(5·l/n) at every layer"
-            ),
-            holds: worst <= 1.0,
-            measured: format!("q_l/q_1 in [{lo:.3}, {hi:.3}], worst |ln| = {worst:.2} of its band"),
-        });
-    };
-    stable(Activation::Relu, "he", "He on ReLU");
-    stable(
-        Activation::Tanh,
-        "xavier_gain",
-        "Xavier with tanh's gain 5/3 on tanh",
-    );
+    // ReLU at criticality has no attracting fixed point: q_l wanders (log-normally, see `band`).
+    let (lo, hi, worst) = drift(trace(traces, Activation::Relu, "he"), width);
+    checks.push(ClaimCheck {
+        claim: "He on ReLU: ln(q_l/q_1) stays within the finite-width band ±5·√(5·l/n)".into(),
+        holds: worst <= 1.0,
+        measured: format!("q_l/q_1 in [{lo:.3}, {hi:.3}], worst |ln| = {worst:.2} of its band"),
+    });
+    // tanh with gain 5/3 converges to a non-zero fixed point q* (it neither dies nor explodes).
+    let (lo, hi, _) = drift(trace(traces, Activation::Tanh, "xavier_gain"), width);
+    checks.push(ClaimCheck {
+        claim: "Xavier with tanh's gain 5/3 on tanh: q_l/q_1 settles within 0.1–10".into(),
+        holds: lo >= 0.1 && hi <= 10.0,
+        measured: format!("q_l/q_1 in [{lo:.3}, {hi:.3}]"),
+    });
     let mut decays = |activation, scheme: &str, what: &str| {
         let q = &trace(traces, activation, scheme).pre_activation_second_moment;
         let ratio = q[q.len() - 1] / q[0];

@@ -20,7 +20,7 @@ use super::stream::Spare;
 /// Layers.
 const LAYERS: usize = 256;
 /// Right edge of the base layer (start of the tail), for 256 layers.
-const R: f64 = 3.654_152_885_361_008_8;
+const R: f64 = 3.654_152_885_361_009;
 /// Area of every layer under the unnormalised density exp(−x²/2).
 const V: f64 = 4.928_673_233_99e-3;
 const TWO_POW_MINUS_23: f64 = 1.0 / 8_388_608.0;

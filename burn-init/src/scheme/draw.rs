@@ -150,6 +150,40 @@ impl Scheme {
         Ok(Tensor::from_data(TensorData::new(values, shape), device))
     }
 
+    /// The device engine (opt-in): like [`Scheme::sample`], but distribution schemes draw on
+    /// `device` with its own RNG and transform there — no host work, no upload — for users who
+    /// prefer raw GPU speed to bit-identity. Values follow the same distributions (the catalogue's
+    /// statistical tests pass) but depend on Burn's per-backend seed, not on a key, and differ
+    /// between devices. Structured schemes (orthogonal, sparse, …) are computed on the host and
+    /// uploaded, as in [`Scheme::sample`].
+    ///
+    /// ```
+    /// use burn::tensor::{Device, Tensor};
+    /// use burn_init::{Key, Scheme};
+    /// let t: Tensor<2> = Scheme::trunc_normal(0.0, 0.02, -0.04, 0.04)
+    ///     .sample_on_device([768, 768], None, Key::new(0), &Device::default())
+    ///     .unwrap();
+    /// ```
+    pub fn sample_on_device<const D: usize>(
+        &self,
+        shape: impl Into<Shape>,
+        fan: Option<&Fan>,
+        key: impl Into<Key>,
+        device: &Device,
+    ) -> error::Result<Tensor<D>> {
+        let shape: Shape = shape.into();
+        let dims = check_rank::<D>(self.name(), &shape)?;
+        let len = element_count(&dims)?;
+        let key = key.into();
+        Ok(match self.source(&dims, fan, &key)? {
+            Source::Constant(value) => Tensor::full(shape, value, device),
+            Source::Keyed(distribution) => distribution
+                .sample_on_device(&key, len, device)
+                .reshape(shape),
+            Source::Whole(values) => Tensor::from_data(TensorData::new(values, shape), device),
+        })
+    }
+
     /// Rows `rows` (along the first axis) of the tensor [`Scheme::sample`] would give for the
     /// full `shape`: a tensor-parallel shard, drawn locally without the other rows. Every device
     /// or machine that initialises its own shard this way gets the same model.

@@ -19,7 +19,7 @@ fn draw(scheme: &Scheme, key: u64, device: &Device) -> Vec<f32> {
 }
 
 /// U(−bound, bound): moments, bounds, KS.
-fn check_uniform(label: &str, values: &[f32], low: f64, high: f64) {
+pub(crate) fn check_uniform(label: &str, values: &[f32], low: f64, high: f64) {
     assert!(
         values.iter().all(|&x| x >= low as f32 && x <= high as f32),
         "{label}: outside [{low}, {high}]"
@@ -35,13 +35,13 @@ fn check_uniform(label: &str, values: &[f32], low: f64, high: f64) {
     });
 }
 
-fn check_normal(label: &str, values: &[f32], mean: f64, std: f64) {
+pub(crate) fn check_normal(label: &str, values: &[f32], mean: f64, std: f64) {
     assert_moments(label, values, mean, std * std);
     assert_ks(label, values, |x| normal_cdf((x - mean) / std));
 }
 
 /// N(mean, std²) conditioned on [a, b].
-fn check_truncated(label: &str, values: &[f32], mean: f64, std: f64, a: f64, b: f64) {
+pub(crate) fn check_truncated(label: &str, values: &[f32], mean: f64, std: f64, a: f64, b: f64) {
     assert!(
         values.iter().all(|&x| x >= a as f32 && x <= b as f32),
         "{label}: outside [{a}, {b}]"

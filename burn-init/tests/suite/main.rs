@@ -6,6 +6,7 @@ mod common;
 
 mod catalogue;
 mod config;
+mod device_engine;
 mod errors;
 mod fans;
 mod gains;
