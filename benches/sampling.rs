@@ -243,6 +243,29 @@ fn init_model(
     live
 }
 
+/// Re-initialises a model's parameters in place (host buffers allocated once), as PyTorch's
+/// `model.apply(init)` does: the cost without allocation and page faults.
+fn reinit_model(
+    params: &[ParamShape],
+    scheme: &dyn Fn(&[usize]) -> Scheme,
+    buffers: &mut [Vec<f32>],
+) {
+    let root = Key::new(0);
+    for ((path, shape), buffer) in params.iter().zip(buffers) {
+        let fan = Fan::pytorch(shape).unwrap_or(Fan::explicit(1.0, 1.0).unwrap());
+        scheme(shape)
+            .fill_host(shape, Some(&fan), &root.for_path(path), 0, buffer)
+            .unwrap();
+    }
+}
+
+fn model_buffers(params: &[ParamShape]) -> Vec<Vec<f32>> {
+    params
+        .iter()
+        .map(|(_, shape)| vec![0.0; shape.iter().product()])
+        .collect()
+}
+
 /// The same with Burn's `Initializer`.
 fn init_model_burn(params: &[ParamShape], init: &Initializer, device: &Device) -> usize {
     let mut live = 0;
@@ -283,6 +306,11 @@ fn models(c: &mut Criterion) {
     group.bench_function("tensor/gpt2_small", |b| {
         b.iter(|| init_model(&gpt2, &normal, &device))
     });
+    let mut buffers = model_buffers(&gpt2);
+    group.bench_function("inplace/gpt2_small", |b| {
+        b.iter(|| reinit_model(&gpt2, &normal, &mut buffers))
+    });
+    drop(buffers);
     let burn_normal = Initializer::Normal {
         mean: 0.0,
         std: 0.02,
@@ -302,6 +330,10 @@ fn models(c: &mut Criterion) {
     };
     group.bench_function("tensor/resnet50", |b| {
         b.iter(|| init_model(&resnet, &he, &device))
+    });
+    let mut buffers = model_buffers(&resnet);
+    group.bench_function("inplace/resnet50", |b| {
+        b.iter(|| reinit_model(&resnet, &he, &mut buffers))
     });
     let burn_he = Initializer::KaimingNormal {
         gain: 2f64.sqrt(),

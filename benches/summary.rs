@@ -1,6 +1,7 @@
 //! Prints one table from criterion's saved results: for every benchmark, the mean time, the
 //! throughput, the speed-up over Burn's `Initializer` on the same scheme and device, and the
-//! fraction of the floor (a memcpy into fresh memory of the same size) that it reaches.
+//! fraction of the floor (a memcpy into fresh memory of the same size) that it reaches: above
+//! 100 % means faster than copying the same bytes into fresh memory.
 //!
 //! `cargo bench -p burn-init-benches` first, then
 //! `cargo run -p burn-init-benches --release --bin summary [-- --markdown]`.
@@ -95,7 +96,8 @@ fn main() {
     for (group, mut rows) in groups {
         rows.sort_by(|a, b| a.function.cmp(&b.function));
         let time_of = |f: &str| rows.iter().find(|r| r.function == f).map(|r| r.mean_ns);
-        let floor = time_of("floor/memcpy");
+        // The floor is a memcpy of the group's first size; rows of another size have none.
+        let floor = rows.iter().find(|r| r.function == "floor/memcpy");
         for row in &rows {
             let scheme = row.function.split_once('/').map_or("", |(_, s)| s);
             let burn = if row.function.starts_with("burn/") {
@@ -111,9 +113,9 @@ fn main() {
                 rate.map_or("—".into(), |r| format!("{r:.0}")),
                 burn.map_or("—".into(), |b| format!("{:.1}×", b / row.mean_ns)),
                 floor
-                    .filter(|_| row.elements.is_some())
+                    .filter(|f| row.elements.is_some() && f.elements == row.elements)
                     .map_or("—".into(), |f| {
-                        format!("{:.0} %", 100.0 * f / row.mean_ns)
+                        format!("{:.0} %", 100.0 * f.mean_ns / row.mean_ns)
                     }),
             ];
             if markdown {

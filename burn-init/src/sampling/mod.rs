@@ -82,14 +82,7 @@ impl KeyedDistribution for Uniform {
     fn fill(&self, key: &Key, start: u64, out: &mut [f32]) {
         let (low, high) = (self.low as f32, self.high as f32);
         stream::fill(key, start, out, |values, _| {
-            simd::vectorized(|| {
-                for value in values.iter_mut() {
-                    let u = (value.to_bits() >> 8) as i32 as f32 * TWO_POW_MINUS_24;
-                    // The convex combination cannot overflow, whatever the bounds.
-                    let x = low * (1.0 - u) + high * u;
-                    *value = x.clamp(low, high);
-                }
-            })
+            uniform_words(values, low, high)
         });
     }
 
@@ -118,10 +111,10 @@ impl Normal {
 
 impl KeyedDistribution for Normal {
     fn fill(&self, key: &Key, start: u64, out: &mut [f32]) {
-        let (mean, std) = (self.mean as f32, self.std as f32);
+        let inf = f32::INFINITY;
+        let affine = Affine::new(self.mean as f32, self.std as f32, -inf, inf);
         stream::fill(key, start, out, |values, spare| {
-            ziggurat::standard_normal(values, f32::NEG_INFINITY, f32::INFINITY, spare);
-            affine(values, mean, std, f32::NEG_INFINITY, f32::INFINITY);
+            ziggurat::standard_normal(values, -inf, inf, affine, spare);
         });
     }
 
@@ -130,13 +123,48 @@ impl KeyedDistribution for Normal {
     }
 }
 
-/// values ← clamp(mean + std·values, low, high), in f32.
-fn affine(values: &mut [f32], mean: f32, std: f32, low: f32, high: f32) {
-    simd::vectorized(|| {
+simd::multiversion! {
+    /// Replaces raw words by U(low, high) values: u = ⌊w/2⁸⌋·2⁻²⁴, x = low·(1 − u) + high·u.
+    fn uniform_words(values: &mut [f32], low: f32, high: f32) {
         for value in values.iter_mut() {
-            *value = (mean + std * *value).clamp(low, high);
+            let u = (value.to_bits() >> 8) as i32 as f32 * TWO_POW_MINUS_24;
+            // The convex combination cannot overflow, whatever the bounds.
+            *value = clamp(low * (1.0 - u) + high * u, low, high);
         }
-    })
+    }
+}
+
+/// `f32::clamp` for the non-NaN values sampling produces, written as two selects so that it
+/// vectorises (`clamp` asserts its bounds first).
+#[inline(always)]
+fn clamp(x: f32, low: f32, high: f32) -> f32 {
+    let x = if x < low { low } else { x };
+    if x > high { high } else { x }
+}
+
+/// z ↦ clamp(mean + std·z, low, high), in f32: a standard deviate to a tensor value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Affine {
+    mean: f32,
+    std: f32,
+    low: f32,
+    high: f32,
+}
+
+impl Affine {
+    pub(crate) fn new(mean: f32, std: f32, low: f32, high: f32) -> Self {
+        Self {
+            mean,
+            std,
+            low,
+            high,
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn apply(self, z: f32) -> f32 {
+        clamp(self.mean + self.std * z, self.low, self.high)
+    }
 }
 
 /// N(mean, std²) conditioned on [a, b] (absolute bounds, PyTorch's `trunc_normal_` semantics:
@@ -218,11 +246,10 @@ impl KeyedDistribution for TruncatedNormal {
         let (p_lo, p_mass) = (normal_cdf(lo), normal_cdf(hi) - normal_cdf(lo));
         let (a32, b32) = (self.a as f32, self.b as f32);
         if p_mass >= REJECTION_MIN_MASS {
-            let (mean, std) = (self.mean as f32, self.std as f32);
+            let affine = Affine::new(self.mean as f32, self.std as f32, a32, b32);
             let (alpha, beta) = (self.alpha as f32, self.beta as f32);
             stream::fill(key, start, out, |values, spare| {
-                ziggurat::standard_normal(values, alpha, beta, spare);
-                affine(values, mean, std, a32, b32);
+                ziggurat::standard_normal(values, alpha, beta, affine, spare);
             });
             return;
         }

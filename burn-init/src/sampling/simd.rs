@@ -1,24 +1,39 @@
 //! Runtime dispatch of the element transforms to AVX2 where the CPU has it.
 //!
-//! The transforms are plain Rust loops over fixed-size chunks that LLVM vectorises; compiled for
-//! the baseline x86-64 target they run 4 lanes of SSE2 without gathers, for AVX2 8 lanes with
-//! gathers (the ziggurat's table lookups). The same IEEE operations run either way (Rust never
-//! contracts a·b + c into an FMA), so both paths give the same bits — `tests` checks this.
-//! `std::arch` detection is used rather than a crate: it is the whole of what is needed.
+//! The transforms are plain Rust loops that LLVM vectorises; compiled for the baseline x86-64
+//! target they run 4 lanes of SSE2 without gathers, for AVX2 8 lanes with gathers (the ziggurat's
+//! table lookups). The same IEEE operations run either way (Rust never contracts a·b + c into an
+//! FMA), so both paths give the same bits — the ziggurat's unit tests check this.
+//!
+//! [`multiversion!`](crate::sampling::simd) turns a function body into a kernel marked
+//! `#[inline(always)]` plus an entry point compiled with `#[target_feature(enable = "avx2")]` that
+//! inlines it: the kernel's loops are therefore compiled for AVX2 — a closure handed to such a
+//! function would not be (LLVM keeps a closure that is not inlined at the baseline target, which
+//! is what a perf profile of the first version showed: scalar loops). `std::arch` detection is the
+//! whole of what is needed, so no crate is used.
 
-/// Runs `f` compiled for AVX2 when the CPU supports it, for the baseline target otherwise.
-#[inline(always)]
-pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            #[target_feature(enable = "avx2")]
-            fn avx2<R>(f: impl FnOnce() -> R) -> R {
-                f()
+/// Defines a function whose body is compiled twice, for the baseline target and for AVX2, and
+/// which runs the AVX2 version when the CPU supports it. Arguments are plain `name: Type` pairs.
+macro_rules! multiversion {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[inline(always)]
+            fn kernel($($arg: $ty),*) $(-> $ret)? $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    kernel($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU supports AVX2 (checked just above).
+                    return unsafe { avx2($($arg),*) };
+                }
             }
-            // SAFETY: the CPU supports AVX2 (checked just above).
-            return unsafe { avx2(f) };
+            kernel($($arg),*)
         }
-    }
-    f()
+    };
 }
+
+pub(crate) use multiversion;

@@ -15,6 +15,7 @@
 
 use std::sync::LazyLock;
 
+use super::Affine;
 use super::stream::Spare;
 
 /// Layers.
@@ -62,40 +63,66 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
     }
 });
 
-/// Replaces the raw words in `values` by N(0, 1) deviates conditioned on [lo, hi] (infinite
-/// bounds for the plain normal). Deviates outside [lo, hi] are redrawn from the spare stream.
-pub(crate) fn standard_normal(values: &mut [f32], lo: f32, hi: f32, spare: &mut Spare) {
-    let tables = &*TABLES;
-    super::simd::vectorized(|| {
-        for chunk in values.chunks_mut(64) {
-            let mut rejected = fast_chunk(tables, chunk, lo, hi);
-            while rejected != 0 {
-                let j = rejected.trailing_zeros() as usize;
-                rejected &= rejected - 1;
-                chunk[j] = slow(tables, chunk[j].to_bits(), lo, hi, spare);
+super::simd::multiversion! {
+    /// Replaces the raw words in `values` by `affine(z)` for N(0, 1) deviates z conditioned on
+    /// [lo, hi] (infinite bounds for the plain normal). Deviates outside [lo, hi] are redrawn from
+    /// the spare stream.
+    pub(crate) fn standard_normal(values: &mut [f32], lo: f32, hi: f32, affine: Affine, spare: &mut Spare) {
+        let tables = &*TABLES;
+        let mut finish = |chunk: &mut [f32], rejected: &[u8; CHUNK]| {
+            // Scan the flags 8 bytes at a time: most groups are all zero.
+            for (group, flags) in rejected.chunks_exact(8).enumerate() {
+                let mut flags = u64::from_le_bytes(flags.try_into().expect("8 flags"));
+                while flags != 0 {
+                    let byte = flags.trailing_zeros() / 8;
+                    flags &= !(0xff << (byte * 8));
+                    // `None` past the end of a partial chunk.
+                    if let Some(value) = chunk.get_mut(group * 8 + byte as usize) {
+                        *value = affine.apply(slow(tables, value.to_bits(), lo, hi, spare));
+                    }
+                }
             }
+        };
+        let mut chunks = values.chunks_exact_mut(CHUNK);
+        for chunk in &mut chunks {
+            let chunk: &mut [f32; CHUNK] = chunk.try_into().expect("exact chunk");
+            let rejected = fast_chunk(tables, chunk, lo, hi, affine);
+            finish(chunk, &rejected);
         }
-    });
+        // The last, partial chunk runs through a padded copy (flags past its end are ignored).
+        let rest = chunks.into_remainder();
+        if !rest.is_empty() {
+            let mut padded = [0.0; CHUNK];
+            padded[..rest.len()].copy_from_slice(rest);
+            let rejected = fast_chunk(tables, &mut padded, lo, hi, affine);
+            rest.copy_from_slice(&padded[..rest.len()]);
+            finish(rest, &rejected);
+        }
+    }
 }
 
-/// The fast path over ≤ 64 words, branch-free; returns the mask of words it could not accept
-/// (those keep their raw bits).
+/// Words per fast-path chunk.
+const CHUNK: usize = 64;
+
+/// The fast path over one chunk, branch-free so that it vectorises; returns a flag (1) for each
+/// word it could not accept (those keep their raw bits).
 #[inline(always)]
-fn fast_chunk(tables: &Tables, chunk: &mut [f32], lo: f32, hi: f32) -> u64 {
-    let mut rejected = [0u8; 64];
+fn fast_chunk(
+    tables: &Tables,
+    chunk: &mut [f32; CHUNK],
+    lo: f32,
+    hi: f32,
+    affine: Affine,
+) -> [u8; CHUNK] {
+    let mut rejected = [0u8; CHUNK];
     for (value, flag) in chunk.iter_mut().zip(rejected.iter_mut()) {
         let word = value.to_bits();
         let (z, ok) = fast(tables, word);
-        let ok = ok && z >= lo && z <= hi;
+        let ok = ok & (z >= lo) & (z <= hi);
         *flag = u8::from(!ok);
-        if ok {
-            *value = z;
-        }
+        *value = if ok { affine.apply(z) } else { *value };
     }
     rejected
-        .iter()
-        .enumerate()
-        .fold(0, |mask, (j, &flag)| mask | (u64::from(flag) << j))
 }
 
 /// The fast-path deviate of a word and whether it is accepted.
@@ -147,11 +174,42 @@ fn deviate(tables: &Tables, mut word: u32, spare: &mut Spare) -> f32 {
         }
         let x = f64::from(word >> UNIFORM_SHIFT) * TWO_POW_MINUS_23 * tables.x[layer];
         let (f_low, f_high) = (tables.f[layer], tables.f[layer + 1]);
-        if f_low + unit(spare.next_u32()) * (f_high - f_low) < density(x) {
+        let y = f_low + unit(spare.next_u32()) * (f_high - f_low);
+        if under_density(tables, layer, x, y) {
             return (sign * x) as f32;
         }
         word = spare.next_u32();
     }
+}
+
+/// Whether y < exp(−x²/2) for a point of layer `layer`'s wedge (x between xᵢ₊₁ and xᵢ). The
+/// density is concave below 1 and convex above, so the chord through the wedge's corners and the
+/// tangent at one corner bound it from both sides; exp is computed only between the bounds
+/// (the squeeze of McFarland 2016), so most wedge points never reach it.
+fn under_density(tables: &Tables, layer: usize, x: f64, y: f64) -> bool {
+    let (x_near, x_far) = (tables.x[layer + 1], tables.x[layer]);
+    let (f_near, f_far) = (tables.f[layer + 1], tables.f[layer]);
+    let chord = f_far + (f_near - f_far) * (x_far - x) / (x_far - x_near);
+    // Tangent at a: f(a)·(1 − a·(x − a)), since f′(a) = −a·f(a).
+    let tangent = |a: f64, f_a: f64| f_a * (1.0 - a * (x - a));
+    if x_far <= 1.0 {
+        // Concave: chord ≤ f ≤ tangent.
+        if y < chord {
+            return true;
+        }
+        if y >= tangent(x_near, f_near) {
+            return false;
+        }
+    } else if x_near >= 1.0 {
+        // Convex: tangent ≤ f ≤ chord.
+        if y >= chord {
+            return false;
+        }
+        if y < tangent(x_far, f_far) {
+            return true;
+        }
+    }
+    y < density(x)
 }
 
 #[cfg(test)]
@@ -184,15 +242,16 @@ mod tests {
             .collect();
         let mut dispatched = words.clone();
         let mut spare = Spare::for_tests(&key);
-        standard_normal(&mut dispatched, -2.0, 2.0, &mut spare);
+        let affine = Affine::new(0.25, 3.0, -5.0, 5.0);
+        standard_normal(&mut dispatched, -2.0, 2.0, affine, &mut spare);
         let mut baseline = words;
         let mut spare = Spare::for_tests(&key);
-        for chunk in baseline.chunks_mut(64) {
-            let mut rejected = fast_chunk(&TABLES, chunk, -2.0, 2.0);
-            while rejected != 0 {
-                let j = rejected.trailing_zeros() as usize;
-                rejected &= rejected - 1;
-                chunk[j] = slow(&TABLES, chunk[j].to_bits(), -2.0, 2.0, &mut spare);
+        for chunk in baseline.chunks_mut(CHUNK) {
+            let chunk: &mut [f32; CHUNK] = chunk.try_into().unwrap();
+            let rejected = fast_chunk(&TABLES, chunk, -2.0, 2.0, affine);
+            for j in (0..CHUNK).filter(|&j| rejected[j] != 0) {
+                let z = slow(&TABLES, chunk[j].to_bits(), -2.0, 2.0, &mut spare);
+                chunk[j] = affine.apply(z);
             }
         }
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
