@@ -138,6 +138,80 @@ pub enum InitError {
         /// The full tensor's shape.
         shape: Vec<usize>,
     },
+    /// Initialising one parameter of a model failed.
+    #[error("parameter `{path}` ({layer}): {source}")]
+    AtParameter {
+        /// The parameter's path (`encoder.layers.0.fc1.weight`).
+        path: String,
+        /// Type of the layer owning it.
+        layer: String,
+        /// Why.
+        source: Box<InitError>,
+    },
+    /// A policy rule names no parameter of the model.
+    #[error("rule {rule} ({description}) matches no parameter of the model")]
+    UnmatchedRule {
+        /// Index of the rule in the policy.
+        rule: usize,
+        /// The rule in words.
+        description: String,
+    },
+    /// A policy rule's path names parameters of another layer type.
+    #[error("rule {rule} expects layer `{expected}`, but `{path}` belongs to `{found}`")]
+    LayerMismatch {
+        /// Index of the rule.
+        rule: usize,
+        /// A parameter the rule's path matches.
+        path: String,
+        /// The layer type the rule names.
+        expected: String,
+        /// The layer type that owns the parameter.
+        found: String,
+    },
+    /// The policy requires every parameter to match a rule, and this one matches none.
+    #[error(
+        "parameter `{path}` ({layer}) matches no rule, and the policy requires every parameter to match"
+    )]
+    UnmatchedParameter {
+        /// The parameter's path.
+        path: String,
+        /// Type of the layer owning it.
+        layer: String,
+    },
+    /// A path pattern of a rule or hint is not a valid glob.
+    #[error("{what} {index}: invalid path pattern `{pattern}`: {reason}")]
+    InvalidPattern {
+        /// `rule` or `hint`.
+        what: &'static str,
+        /// Its index in the policy.
+        index: usize,
+        /// The pattern.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A rule needs something from the layer's hint that no hint gives.
+    #[error("rule {rule} needs the layer's {what}, but no layer hint gives it")]
+    MissingHint {
+        /// Index of the rule.
+        rule: usize,
+        /// What is missing (`activation`).
+        what: &'static str,
+    },
+    /// A rule asks to replace the gain of a scheme that has none.
+    #[error("`{scheme}` has no gain to replace")]
+    NoGain {
+        /// The scheme's name.
+        scheme: &'static str,
+    },
+    /// The model's parameters changed between planning and applying a policy.
+    #[error(
+        "parameter `{path}` was not in the plan: the model changed while the policy was applied"
+    )]
+    ModelChanged {
+        /// The unexpected parameter.
+        path: String,
+    },
 }
 
 /// `value` must be finite.

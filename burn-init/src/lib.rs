@@ -11,6 +11,8 @@
 //! * [`Scheme`] — the catalogue: Xavier, Kaiming, LeCun, PyTorch's default, truncated normal,
 //!   orthogonal, delta-orthogonal, eye, Dirac, sparse, constants.
 //! * [`sampling`] — keyed, parallel, reproducible sampling.
+//! * [`policy`] — initialise any Burn model with ordered rules and presets; a manifest records
+//!   what every parameter received.
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor};
@@ -28,6 +30,7 @@ pub mod error;
 pub mod fan;
 pub mod gain;
 mod interop;
+pub mod policy;
 pub mod sampling;
 mod scheme;
 mod structured;

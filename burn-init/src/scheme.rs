@@ -13,6 +13,7 @@ use crate::gain::Gain;
 use crate::variance::{Distribution, VarianceScaling};
 
 mod draw;
+mod moments;
 
 /// Every initialisation scheme of burn-init. Formulas (n_in, n_out the fans, g the gain):
 ///

@@ -66,6 +66,21 @@ impl Scheme {
         }
     }
 
+    /// Checks every argument a draw of `shape` with these fans would check, without drawing —
+    /// except for the structured schemes (orthogonal, sparse, …), which are defined by the whole
+    /// matrix and checked when drawn.
+    pub(crate) fn validate(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<()> {
+        element_count(shape)?;
+        match self {
+            Self::Orthogonal { .. }
+            | Self::DeltaOrthogonal { .. }
+            | Self::Eye { .. }
+            | Self::Dirac { .. }
+            | Self::Sparse { .. } => Ok(()),
+            _ => self.source(shape, fan, &Key::new(0)).map(|_| ()),
+        }
+    }
+
     /// The row-major values of a tensor of `shape`, drawn with `key`. This is the one sampling
     /// path; [`Scheme::sample`] uploads its result. Every argument is validated first.
     pub fn sample_host(

@@ -7,7 +7,7 @@ mod sparse;
 
 pub(crate) use identity::{dirac, eye};
 pub(crate) use orthogonal::{delta_orthogonal, orthogonal};
-pub(crate) use sparse::sparse;
+pub(crate) use sparse::{sparse, zeros_per_column};
 
 use crate::error::{InitError, Result};
 

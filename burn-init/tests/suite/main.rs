@@ -11,6 +11,8 @@ mod errors;
 mod fans;
 mod gains;
 mod interop;
+mod policy;
+mod presets;
 mod reproducibility;
 mod robustness;
 mod structure;

@@ -1,0 +1,100 @@
+//! The manifest: what every parameter received.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fan::Fan;
+use crate::scheme::Scheme;
+
+/// One parameter of the model, as [`Policy::apply`](super::Policy::apply) left it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Dotted path (`encoder.layers.0.fc1.weight`).
+    pub path: String,
+    /// Type of the owning layer (`Linear`), `""` at the root.
+    pub layer: String,
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// Fans used (none for norms, PReLU and 1-D parameters of layers without a weight).
+    pub fan: Option<Fan>,
+    /// Index of the rule that matched; `None`: the parameter kept its values.
+    pub rule: Option<usize>,
+    /// The rule in words.
+    pub rule_text: Option<String>,
+    /// The scheme drawn from (with the rule's gain substitution applied).
+    pub scheme: Option<Scheme>,
+    /// The rule's multiplier.
+    pub multiplier: f64,
+    /// Standard deviation the scheme and multiplier target ([`Scheme::std`]).
+    pub target_std: Option<f64>,
+    /// Mean actually drawn.
+    pub drawn_mean: Option<f64>,
+    /// Standard deviation actually drawn.
+    pub drawn_std: Option<f64>,
+}
+
+/// Every parameter, in the model's traversal order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Manifest {
+    /// One entry per float parameter (running statistics included, never changed).
+    pub entries: Vec<Entry>,
+}
+
+impl Manifest {
+    /// The entry of `path`.
+    pub fn get(&self, path: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.path == path)
+    }
+
+    /// The entries whose values were replaced.
+    pub fn initialised(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.rule.is_some())
+    }
+
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a manifest always serialises")
+    }
+}
+
+impl fmt::Display for Manifest {
+    /// A table: path, layer, shape, fans, scheme, target and drawn std.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = self
+            .entries
+            .iter()
+            .map(|e| e.path.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        writeln!(
+            f,
+            "{:<width$}  {:<16} {:<18} {:>15}  {:<18} {:>10} {:>10}",
+            "path", "layer", "shape", "fan in/out", "scheme", "target σ", "drawn σ"
+        )?;
+        let number = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{x:.4e}"));
+        for e in &self.entries {
+            let fan = e.fan.map_or("—".to_string(), |fan| {
+                format!("{}/{}", fan.fan_in, fan.fan_out)
+            });
+            let scheme = match &e.scheme {
+                Some(s) if e.multiplier != 1.0 => format!("{} ×{:.3}", s.name(), e.multiplier),
+                Some(s) => s.name().to_string(),
+                None => "(kept)".to_string(),
+            };
+            writeln!(
+                f,
+                "{:<width$}  {:<16} {:<18} {:>15}  {:<18} {:>10} {:>10}",
+                e.path,
+                e.layer,
+                format!("{:?}", e.shape),
+                fan,
+                scheme,
+                number(e.target_std),
+                number(e.drawn_std)
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,176 @@
+//! Walking a Burn module: a `ModuleVisitor` lists every float parameter with its path and owning
+//! layer; a `ModuleMapper` replaces the values the plan assigns, keeping each `ParamId`, the
+//! require-grad flag, the device and the dtype.
+//!
+//! Burn's derive calls `enter_module(field, "Struct:Owner")` around every field, so the innermost
+//! entry of the stack names the parameter's field and the struct that owns it (`weight` of
+//! `Linear`); the entries above name every enclosing type.
+
+use burn::module::{ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::{Tensor, TensorData};
+
+/// Fields of Burn's `BatchNorm` that hold running statistics: buffers, never initialised.
+const RUNNING_STATISTICS: [&str; 2] = ["running_mean", "running_var"];
+
+/// A float parameter as the walk sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ParamInfo {
+    /// Dotted path from the model's root (`encoder.layers.0.fc1.weight`).
+    pub(crate) path: String,
+    /// Path of the owning layer (the path without the field).
+    pub(crate) layer_path: String,
+    /// Type of the owning struct (`Linear`), or `""` for a parameter at the root.
+    pub(crate) layer: String,
+    /// Types of every enclosing struct or enum, outermost first (the owner last).
+    pub(crate) ancestors: Vec<String>,
+    /// The owning struct's field holding the parameter (`weight`).
+    pub(crate) field: String,
+    /// The parameter's shape.
+    pub(crate) shape: Vec<usize>,
+}
+
+impl ParamInfo {
+    /// Running statistics (`BatchNorm`'s running mean and variance) are never touched.
+    pub(crate) fn is_running_statistic(&self) -> bool {
+        RUNNING_STATISTICS.contains(&self.field.as_str())
+    }
+}
+
+/// The enter/exit stack shared by both walks.
+#[derive(Default)]
+struct Stack {
+    entries: Vec<(String, String)>,
+}
+
+impl Stack {
+    fn enter(&mut self, name: &str, container: &str) {
+        self.entries.push((name.to_string(), container.to_string()));
+    }
+
+    fn exit(&mut self) {
+        self.entries.pop();
+    }
+
+    fn path(&self) -> String {
+        let names: Vec<&str> = self.entries.iter().map(|(n, _)| n.as_str()).collect();
+        names.join(".")
+    }
+
+    fn info(&self, shape: Vec<usize>) -> ParamInfo {
+        let type_name = |container: &str| {
+            container
+                .strip_prefix("Struct:")
+                .or_else(|| container.strip_prefix("Enum:"))
+                .map(str::to_string)
+        };
+        let ancestors: Vec<String> = self
+            .entries
+            .iter()
+            .filter_map(|(_, c)| type_name(c))
+            .collect();
+        // The field is the name entered under the nearest struct or enum (a `Vec` of params
+        // adds an index entry below it).
+        let owner = self
+            .entries
+            .iter()
+            .rposition(|(_, c)| type_name(c).is_some());
+        let field = owner.map_or_else(String::new, |i| self.entries[i].0.clone());
+        let layer_path = match owner {
+            Some(i) => self.entries[..i]
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join("."),
+            None => String::new(),
+        };
+        ParamInfo {
+            path: self.path(),
+            layer_path,
+            layer: ancestors.last().cloned().unwrap_or_default(),
+            ancestors,
+            field,
+            shape,
+        }
+    }
+}
+
+/// Lists every float parameter (materialising lazy ones: their shape is known only then for
+/// Burn's `LinearLayout::Col`).
+#[derive(Default)]
+pub(crate) struct Lister {
+    stack: Stack,
+    pub(crate) params: Vec<ParamInfo>,
+}
+
+impl ModuleVisitor for Lister {
+    fn enter_module(&mut self, name: &str, container_type: &str) {
+        self.stack.enter(name, container_type);
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.stack.exit();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.params.push(self.stack.info(param.dims().to_vec()));
+    }
+}
+
+/// Replaces parameter values: `values(index, info)` returns the new row-major values of the
+/// index-th float parameter, or `None` to keep it.
+pub(crate) struct Replacer<F> {
+    stack: Stack,
+    index: usize,
+    values: F,
+}
+
+impl<F> Replacer<F>
+where
+    F: FnMut(usize, &ParamInfo) -> Option<Vec<f32>>,
+{
+    pub(crate) fn new(values: F) -> Self {
+        Self {
+            stack: Stack::default(),
+            index: 0,
+            values,
+        }
+    }
+}
+
+impl<F> ModuleMapper for Replacer<F>
+where
+    F: FnMut(usize, &ParamInfo) -> Option<Vec<f32>>,
+{
+    fn enter_module(&mut self, name: &str, container_type: &str) {
+        self.stack.enter(name, container_type);
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.stack.exit();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let index = self.index;
+        self.index += 1;
+        let info = self.stack.info(param.dims().to_vec());
+        let Some(values) = (self.values)(index, &info) else {
+            return param;
+        };
+        let shape = param.dims();
+        param.map(|old| {
+            let device = old.device();
+            let fresh = Tensor::<D>::from_data(TensorData::new(values, shape), &device);
+            let fresh = if fresh.dtype() == old.dtype() {
+                fresh
+            } else {
+                fresh.cast(old.dtype())
+            };
+            // A new leaf: it requires grad exactly when the value it replaces did.
+            if old.is_require_grad() {
+                fresh.set_require_grad(true)
+            } else {
+                fresh
+            }
+        })
+    }
+}

@@ -1,0 +1,291 @@
+//! Policies over whole Burn models: every layer type, ParamIds, require-grad, an optimizer step,
+//! the combinations that panic in Burn, reproducibility from the serialised policy and the key,
+//! typed errors with nothing half-applied, presets and µP's coordinate check.
+
+use burn::module::{Module, ModuleVisitor, Param, ParamId};
+use burn::nn::attention::MultiHeadAttentionConfig;
+use burn::nn::conv::{
+    Conv1dConfig, Conv2dConfig, Conv3dConfig, ConvTranspose1dConfig, ConvTranspose2dConfig,
+    ConvTranspose3dConfig, DeformConv2dConfig,
+};
+use burn::nn::{
+    BatchNormConfig, EmbeddingConfig, GroupNormConfig, GruConfig, InstanceNormConfig,
+    LayerNormConfig, LinearConfig, LstmConfig, PReluConfig, RmsNormConfig,
+};
+use burn::tensor::{Device, Tensor};
+use burn_init::policy::{LayerHint, Manifest, Policy, Role, Rule};
+use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme, TransposedFan};
+
+use crate::common::{SIGMAS, values};
+
+/// A model holding every Burn layer type a policy must handle, plus a user module.
+#[derive(Module, Debug)]
+struct Everything {
+    linear: burn::nn::Linear,
+    conv1d: burn::nn::conv::Conv1d,
+    conv2d: burn::nn::conv::Conv2d,
+    conv3d: burn::nn::conv::Conv3d,
+    up1d: burn::nn::conv::ConvTranspose1d,
+    up2d: burn::nn::conv::ConvTranspose2d,
+    up3d: burn::nn::conv::ConvTranspose3d,
+    deform: burn::nn::conv::DeformConv2d,
+    embedding: burn::nn::Embedding,
+    lstm: burn::nn::Lstm,
+    gru: burn::nn::Gru,
+    mha: burn::nn::attention::MultiHeadAttention,
+    batch_norm: burn::nn::BatchNorm,
+    layer_norm: burn::nn::LayerNorm,
+    group_norm: burn::nn::GroupNorm,
+    instance_norm: burn::nn::InstanceNorm,
+    rms_norm: burn::nn::RmsNorm,
+    prelu: burn::nn::PRelu,
+    custom: Custom,
+}
+
+/// A user module with a parameter of its own.
+#[derive(Module, Debug)]
+struct Custom {
+    mixing: Param<Tensor<2>>,
+}
+
+fn everything(device: &Device) -> Everything {
+    Everything {
+        linear: LinearConfig::new(96, 80).init(device),
+        conv1d: Conv1dConfig::new(16, 24, 5).init(device),
+        conv2d: Conv2dConfig::new([16, 32], [3, 3])
+            .with_groups(4)
+            .init(device),
+        conv3d: Conv3dConfig::new([8, 16], [3, 3, 3]).init(device),
+        up1d: ConvTranspose1dConfig::new([24, 16], 4)
+            .with_stride(2)
+            .init(device),
+        up2d: ConvTranspose2dConfig::new([32, 16], [3, 3])
+            .with_stride([2, 2])
+            .init(device),
+        up3d: ConvTranspose3dConfig::new([16, 8], [2, 2, 2]).init(device),
+        deform: DeformConv2dConfig::new([16, 32], [3, 3]).init(device),
+        embedding: EmbeddingConfig::new(200, 48).init(device),
+        lstm: LstmConfig::new(48, 64, true).init(device),
+        gru: GruConfig::new(48, 64, true).init(device),
+        mha: MultiHeadAttentionConfig::new(64, 4).init(device),
+        batch_norm: BatchNormConfig::new(32).init(device),
+        layer_norm: LayerNormConfig::new(64).init(device),
+        group_norm: GroupNormConfig::new(4, 32).init(device),
+        instance_norm: InstanceNormConfig::new(32).with_affine(true).init(device),
+        rms_norm: RmsNormConfig::new(64).init(device),
+        prelu: PReluConfig::new().with_num_parameters(32).init(device),
+        custom: Custom {
+            mixing: Param::from_tensor(Tensor::zeros([64, 128], device)),
+        },
+    }
+}
+
+/// He for weights, orthogonal recurrent weights, Xavier for the user module, everything matched.
+fn full_policy() -> Policy {
+    Policy::new()
+        .rule(
+            Rule::new(Scheme::orthogonal(1.0))
+                .with_within(Some("GateController".into()))
+                .with_path(Some("*.hidden_transform.weight".into())),
+        )
+        .rule(Rule::new(Scheme::xavier_normal(1.0)).with_layer(Some("Custom".into())))
+        .then(Policy::he(Nonlinearity::Relu))
+        .with_require_all(true)
+}
+
+/// Every float parameter's id and path, in traversal order.
+#[derive(Default)]
+struct Ids {
+    ids: Vec<ParamId>,
+}
+
+impl ModuleVisitor for Ids {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.ids.push(param.id);
+    }
+}
+
+fn ids<M: Module>(model: &M) -> Vec<ParamId> {
+    let mut ids = Ids::default();
+    model.visit(&mut ids);
+    ids.ids
+}
+
+/// Every float parameter's values, in traversal order.
+#[derive(Default)]
+struct AllValues {
+    values: Vec<Vec<f32>>,
+}
+
+impl ModuleVisitor for AllValues {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.values.push(values(param.val()));
+    }
+}
+
+fn all_values<M: Module>(model: &M) -> Vec<Vec<f32>> {
+    let mut all = AllValues::default();
+    model.visit(&mut all);
+    all.values
+}
+
+/// The drawn std of every initialised entry within 5 SE of its target (SE of a sample std with
+/// kurtosis ≤ 3: σ·√(2/(4n))), and the manifest's numbers are those of the model's values.
+fn assert_manifest_on_target(manifest: &Manifest, model_values: &[Vec<f32>]) {
+    assert_eq!(manifest.entries.len(), model_values.len());
+    for (entry, values) in manifest.entries.iter().zip(model_values) {
+        let (Some(target), Some(drawn)) = (entry.target_std, entry.drawn_std) else {
+            continue;
+        };
+        let n = entry.shape.iter().product::<usize>() as f64;
+        let se = target * (0.5 / n).sqrt();
+        assert!(
+            (drawn - target).abs() <= SIGMAS * se + 1e-7,
+            "{}: drawn std {drawn} vs target {target} (SE {se:.2e})",
+            entry.path
+        );
+        let m = crate::common::moments(values);
+        assert!(
+            (m.var.sqrt() - drawn).abs() <= 1e-5 * drawn.max(1e-6),
+            "{}: manifest says {drawn}, the model holds {}",
+            entry.path,
+            m.var.sqrt()
+        );
+    }
+}
+
+per_device! {
+    fn every_layer_type_on_target_with_ids_kept(device) {
+        let model = everything(device);
+        let before = ids(&model);
+        let (model, manifest) = full_policy().apply(model, Key::new(11)).unwrap();
+        assert_eq!(ids(&model), before, "ParamIds must be kept");
+        assert_manifest_on_target(&manifest, &all_values(&model));
+        // Every parameter but the running statistics was initialised.
+        for entry in &manifest.entries {
+            let running = entry.path.contains("running_");
+            assert_eq!(entry.rule.is_none(), running, "{}", entry.path);
+        }
+        // Fans from Burn's real layouts, with the corrections Burn lacks.
+        let fan = |path: &str| manifest.get(path).unwrap().fan.unwrap();
+        assert_eq!((fan("linear.weight").fan_in, fan("linear.weight").fan_out), (96.0, 80.0));
+        assert_eq!(fan("linear.bias").fan_in, 96.0);
+        assert_eq!((fan("up2d.weight").fan_in, fan("up2d.weight").fan_out), (32.0 * 9.0, 16.0 * 9.0));
+        assert_eq!((fan("embedding.weight").fan_in, fan("embedding.weight").fan_out), (48.0, 200.0));
+        assert_eq!(fan("conv1d.bias").fan_out, 24.0 * 5.0);
+        assert!(manifest.get("batch_norm.gamma").unwrap().fan.is_none());
+        // The recurrent weights are orthogonal: WᵀW = I.
+        let w = values(model.lstm.input_gate.hidden_transform.weight.val());
+        let gram: f64 = (0..64).map(|i| (0..64).map(|k| f64::from(w[k * 64 + i]).powi(2)).sum::<f64>()).sum();
+        assert!((gram - 64.0).abs() < 1e-3, "‖W‖² = {gram}");
+    }
+
+    fn reapplying_the_saved_policy_gives_the_same_bits(device) {
+        let policy = full_policy();
+        let json = serde_json::to_string(&policy).unwrap();
+        let restored: Policy = serde_json::from_str(&json).unwrap();
+        assert_eq!(restored, policy);
+        let (first, manifest) = policy.apply(everything(device), Key::new(5)).unwrap();
+        let (second, _) = restored.apply(everything(device), Key::new(5)).unwrap();
+        let bits = |m: &Everything| all_values(m).concat().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&first), bits(&second));
+        // And they are the host draw of the path key: the same on every device.
+        let entry = manifest.get("linear.weight").unwrap();
+        let host = entry.scheme.clone().unwrap()
+            .sample_host(&entry.shape, entry.fan.as_ref(), &Key::new(5).for_path("linear.weight"))
+            .unwrap();
+        assert_eq!(values(first.linear.weight.val()), host);
+        // The manifest round-trips through JSON and prints a table.
+        // (serde_json without `float_roundtrip` may parse a float 1 ulp off: compare with slack.)
+        let back: Manifest = serde_json::from_str(&manifest.to_json()).unwrap();
+        assert_eq!(back.entries.len(), manifest.entries.len());
+        for (b, m) in back.entries.iter().zip(&manifest.entries) {
+            assert_eq!((&b.path, &b.layer, &b.shape, b.rule, &b.scheme), (&m.path, &m.layer, &m.shape, m.rule, &m.scheme));
+            let close = |x: Option<f64>, y: Option<f64>| match (x, y) {
+                (Some(x), Some(y)) => (x - y).abs() <= 1e-14 * x.abs().max(1e-300),
+                (x, y) => x == y,
+            };
+            assert!(close(b.target_std, m.target_std) && close(b.drawn_std, m.drawn_std), "{}", m.path);
+        }
+        assert!(manifest.to_string().contains("lstm.input_gate.hidden_transform.weight"));
+    }
+
+    fn burns_panicking_combinations_work(device) {
+        // Burn panics on Xavier for ConvTranspose (no fan_out), Kaiming fan_out for Embedding
+        // (no fans) and Xavier for Conv1d's bias (no fan_out).
+        let policy = Policy::new()
+            .rule(Rule::new(Scheme::xavier_uniform(1.0)).with_layer(Some("ConvTranspose2d".into())))
+            .rule(Rule::new(Scheme::kaiming_normal(FanMode::FanOut, Nonlinearity::Relu)).with_layer(Some("Embedding".into())))
+            .rule(Rule::new(Scheme::xavier_normal(1.0)).with_layer(Some("Conv1d".into())));
+        let (model, manifest) = policy.apply(everything(device), Key::new(2)).unwrap();
+        assert_manifest_on_target(&manifest, &all_values(&model));
+        for path in ["up2d.weight", "up2d.bias", "embedding.weight", "conv1d.weight", "conv1d.bias"] {
+            assert!(manifest.get(path).unwrap().drawn_std.unwrap() > 0.0, "{path}");
+        }
+        // Unmatched parameters kept their values.
+        assert!(manifest.get("linear.weight").unwrap().rule.is_none());
+    }
+
+    fn stride_hint_gives_the_stride_aware_fan(device) {
+        let model = everything(device);
+        let hint = LayerHint::from_conv_transpose2d("up2d", &model.up2d)
+            .with_transposed_fan(TransposedFan::StrideAware);
+        let policy = Policy::new()
+            .rule(Rule::new(Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu)).with_layer(Some("ConvTranspose2d".into())).with_role(Some(Role::Weight)))
+            .hint(hint);
+        let (_, manifest) = policy.apply(model, Key::new(3)).unwrap();
+        // fan_in = c_in·k²/s² = 32·9/4.
+        assert_eq!(manifest.get("up2d.weight").unwrap().fan.unwrap().fan_in, 72.0);
+    }
+
+    fn optimizer_step_after_apply(device) {
+        use burn::optim::{GradientsParams, SgdConfig};
+        let device = device.clone().autodiff();
+        let model = LinearConfig::new(8, 4).init(&device);
+        let id = model.weight.id;
+        let (model, _) = Policy::he(Nonlinearity::Relu).apply(model, Key::new(1)).unwrap();
+        assert!(model.weight.val().is_require_grad());
+        let x = Tensor::<2>::ones([3, 8], &device);
+        let loss = model.forward(x).powi_scalar(2).sum();
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let before = values(model.weight.val());
+        let mut optim = SgdConfig::new().init();
+        let model = optim.step(0.1, model, grads);
+        assert_eq!(model.weight.id, id);
+        assert_ne!(values(model.weight.val()), before, "the step changed nothing");
+    }
+
+    fn refused_policies_name_the_path_and_leave_the_model_unchanged(device) {
+        let model = everything(device);
+        let (before_ids, before_values) = (ids(&model), all_values(&model));
+        let refuse = |policy: Policy, model: Everything| -> (InitError, Everything) {
+            let refused = policy.apply(model, Key::new(0)).unwrap_err();
+            (refused.error, refused.model)
+        };
+        // A path that names nothing.
+        let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_path(Some("decoder.*".into()))), model);
+        assert!(matches!(error, InitError::UnmatchedRule { rule: 0, .. }), "{error}");
+        // A path whose layer is not the type the rule names.
+        let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_layer(Some("Conv2d".into())).with_path(Some("linear.weight".into()))), model);
+        assert_eq!(error, InitError::LayerMismatch { rule: 0, path: "linear.weight".into(), expected: "Conv2d".into(), found: "Linear".into() });
+        // An invalid scheme: found while planning.
+        let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Normal { mean: 0.0, std: -1.0 }).with_path(Some("linear.weight".into()))), model);
+        let InitError::AtParameter { path, source, .. } = &error else { panic!("{error}") };
+        assert_eq!(path, "linear.weight");
+        assert!(matches!(**source, InitError::InvalidArgument { name: "std", .. }), "{source}");
+        // An invalid scheme found only while drawing, after earlier parameters were drawn.
+        let policy = Policy::new()
+            .rule(Rule::new(Scheme::Ones).with_layer(Some("Linear".into())))
+            .rule(Rule::new(Scheme::DeltaOrthogonal { gain: 1.0.into() }).with_layer(Some("Custom".into())));
+        let (error, model) = refuse(policy, model);
+        let InitError::AtParameter { path, .. } = &error else { panic!("{error}") };
+        assert_eq!(path, "custom.mixing");
+        // Unmatched parameters under require_all, and a malformed glob.
+        let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_layer(Some("Linear".into()))).with_require_all(true), model);
+        assert!(matches!(error, InitError::UnmatchedParameter { .. }), "{error}");
+        let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_path(Some("a[".into()))), model);
+        assert!(matches!(error, InitError::InvalidPattern { what: "rule", index: 0, .. }), "{error}");
+        assert_eq!(ids(&model), before_ids);
+        assert_eq!(all_values(&model), before_values, "a refused policy changed the model");
+    }
+}
