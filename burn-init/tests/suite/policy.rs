@@ -238,6 +238,28 @@ per_device! {
         assert_eq!(manifest.get("up2d.weight").unwrap().fan.unwrap().fan_in, 72.0);
     }
 
+    fn activation_gain_and_pytorch_default(device) {
+        // Xavier with the gain of the activation the hint names: tanh's 5/3.
+        let policy = Policy::new()
+            .rule(Rule::new(Scheme::xavier_normal(1.0)).with_layer(Some("Linear".into())).with_path(Some("linear.weight".into())).with_activation_gain(true))
+            .hint(LayerHint::new("linear".into()).with_activation(Some(Nonlinearity::Tanh)));
+        let (_, manifest) = policy.apply(everything(device), Key::new(4)).unwrap();
+        let expected = 5.0 / 3.0 * (2.0f64 / (96.0 + 80.0)).sqrt();
+        assert!((manifest.get("linear.weight").unwrap().target_std.unwrap() - expected).abs() < 1e-12);
+        // Without a hint for a matched layer: a typed error naming the path.
+        let no_hint = Policy::new().rule(Rule::new(Scheme::xavier_normal(1.0)).with_layer(Some("Linear".into())).with_activation_gain(true));
+        let error = no_hint.apply(everything(device), Key::new(4)).unwrap_err().error;
+        assert!(matches!(&error, InitError::AtParameter { source, .. } if matches!(**source, InitError::MissingHint { what: "activation", .. })), "{error}");
+        // PyTorch's default: weight and bias U(±1/√fan_in), std 1/√(3·fan_in).
+        let (model, manifest) = Policy::pytorch_default().apply(everything(device), Key::new(4)).unwrap();
+        for path in ["linear.weight", "linear.bias", "conv2d.weight"] {
+            let entry = manifest.get(path).unwrap();
+            let fan_in = entry.fan.unwrap().fan_in;
+            assert!((entry.target_std.unwrap() - (3.0 * fan_in).sqrt().recip()).abs() < 1e-12, "{path}");
+        }
+        assert_manifest_on_target(&manifest, &all_values(&model));
+    }
+
     fn optimizer_step_after_apply(device) {
         use burn::optim::{GradientsParams, SgdConfig};
         let device = device.clone().autodiff();
