@@ -45,3 +45,34 @@ pub fn enabled() -> Vec<(&'static str, Device)> {
 pub fn default_cpu() -> Option<(&'static str, Device)> {
     enabled().into_iter().next()
 }
+
+/// Writes each test once and runs it on every device the build enables: `flex::name`,
+/// `ndarray::name`, `wgpu::name` (the calling crate needs the same `flex`, `ndarray`, `wgpu`
+/// features as burn-init). Each function takes `&burn::tensor::Device`.
+///
+/// ```ignore
+/// burn_init::per_device! {
+///     fn draws_on_the_device(device) {
+///         let w = burn_init::Scheme::xavier_normal(1.0).sample::<2>([4, 4], None, 0u64, device);
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! per_device {
+    ($( $(#[$meta:meta])* fn $name:ident($device:ident) $body:block )*) => {
+        $( $(#[$meta])* fn $name($device: &burn::tensor::Device) $body )*
+
+        #[cfg(feature = "flex")]
+        mod flex {
+            $( #[test] fn $name() { super::$name(&$crate::devices::by_name("flex").unwrap()) } )*
+        }
+        #[cfg(feature = "ndarray")]
+        mod ndarray {
+            $( #[test] fn $name() { super::$name(&$crate::devices::by_name("ndarray").unwrap()) } )*
+        }
+        #[cfg(feature = "wgpu")]
+        mod wgpu {
+            $( #[test] fn $name() { super::$name(&$crate::devices::by_name("wgpu").unwrap()) } )*
+        }
+    };
+}

@@ -11,6 +11,10 @@
 //! * [`Scheme`] — the catalogue: Xavier, Kaiming, LeCun, PyTorch's default, truncated normal,
 //!   orthogonal, delta-orthogonal, eye, Dirac, sparse, constants.
 //! * [`sampling`] — keyed, parallel, reproducible sampling.
+//! * [`composition`] — factors for sums, residuals, concatenation, dropout, sparse masks, weight
+//!   normalisation, transposed-conv phases and attention, derived from fans and branch counts.
+//! * [`diagnostics`] — variance ratios with standard errors, phase maps, spectral radius,
+//!   attention sharpness, measured on the host.
 //! * [`policy`] — initialise any Burn model with ordered rules and presets; a manifest records
 //!   what every parameter received.
 //!
@@ -25,7 +29,9 @@
 //! assert_eq!(w.dims(), [512, 256]);
 //! ```
 
+pub mod composition;
 pub mod devices;
+pub mod diagnostics;
 pub mod error;
 pub mod fan;
 pub mod gain;

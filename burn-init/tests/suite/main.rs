@@ -2,6 +2,8 @@
 //! Tests that touch a device run once per enabled device (`per_device!`).
 
 #[macro_use]
+extern crate burn_init;
+
 mod common;
 
 mod catalogue;

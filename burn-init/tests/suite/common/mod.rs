@@ -2,27 +2,6 @@
 
 use burn::tensor::Tensor;
 
-/// Writes each test once and runs it on every device the build enables: `flex::name`,
-/// `ndarray::name`, `wgpu::name`.
-macro_rules! per_device {
-    ($( $(#[$meta:meta])* fn $name:ident($device:ident) $body:block )*) => {
-        $( $(#[$meta])* fn $name($device: &burn::tensor::Device) $body )*
-
-        #[cfg(feature = "flex")]
-        mod flex {
-            $( #[test] fn $name() { super::$name(&burn_init::devices::by_name("flex").unwrap()) } )*
-        }
-        #[cfg(feature = "ndarray")]
-        mod ndarray {
-            $( #[test] fn $name() { super::$name(&burn_init::devices::by_name("ndarray").unwrap()) } )*
-        }
-        #[cfg(feature = "wgpu")]
-        mod wgpu {
-            $( #[test] fn $name() { super::$name(&burn_init::devices::by_name("wgpu").unwrap()) } )*
-        }
-    };
-}
-
 /// Margin of every statistical assertion, in standard errors.
 pub const SIGMAS: f64 = 5.0;
 

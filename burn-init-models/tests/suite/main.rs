@@ -1,0 +1,8 @@
+//! burn-init-models' integration tests, one binary for all of them. Each module's variance at
+//! initialisation is measured against burn-init's prediction, once per enabled device
+//! (`per_device!`), with margins in standard errors of the sample.
+
+#[macro_use]
+extern crate burn_init;
+
+mod common;

@@ -1,0 +1,292 @@
+//! Corrections for how layers are put together (claims §4–5): sums of branches, residual
+//! connections, concatenation, dropout, sparse masks, weight normalisation, the phases of a
+//! transposed convolution, attention logits and graph attention over nodes of any degree.
+//!
+//! Every factor is derived from fans, branch counts or an activation's second moment; this
+//! module is the one place these formulas live. The modules of `burn-init-models` take their
+//! factors from here, and their tests measure that the variance the formulas predict is the
+//! variance the modules produce.
+
+use crate::error::{self, InitError};
+use crate::fan::Fan;
+use crate::gain::Nonlinearity;
+use crate::scheme::Scheme;
+
+fn at_least_one(name: &'static str, value: usize) -> error::Result<f64> {
+    if value == 0 {
+        return Err(InitError::InvalidArgument {
+            name,
+            value: 0.0,
+            expected: "at least 1",
+        });
+    }
+    Ok(value as f64)
+}
+
+fn fraction(name: &'static str, value: f64, expected: &'static str) -> error::Result<f64> {
+    if !(value > 0.0 && value <= 1.0) {
+        return Err(InitError::InvalidArgument {
+            name,
+            value,
+            expected,
+        });
+    }
+    Ok(value)
+}
+
+/// The factor for a sum of N balanced, uncorrelated branches (Inception-style): the variances
+/// add, Var(Σ fᵢ) = N·σ², so the sum is scaled by **1/√N** (three branches 1×1, 3×3, 5×5 → 1/√3).
+///
+/// ```
+/// let s = burn_init::composition::sum_scale(3).unwrap();
+/// assert!((s - 1.0 / 3f64.sqrt()).abs() < 1e-15);
+/// ```
+pub fn sum_scale(branches: usize) -> error::Result<f64> {
+    Ok(1.0 / at_least_one("branches", branches)?.sqrt())
+}
+
+/// The factor α of a residual connection y = α·(x + Σᵢ fᵢ(x)) with `branches` balanced branches
+/// uncorrelated with x: Var y = (1 + branches)·Var x, so **α = 1/√(1 + branches)** (1/√2 for the
+/// usual single branch). Without it every block doubles the variance: 2¹⁰⁰ after 100 blocks.
+///
+/// ```
+/// let a = burn_init::composition::residual_scale(1).unwrap();
+/// assert!((a - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-15);
+/// ```
+pub fn residual_scale(branches: usize) -> error::Result<f64> {
+    Ok(1.0 / (1.0 + at_least_one("branches", branches)?).sqrt())
+}
+
+/// Var(Wx)/Var(x) of a layer drawn with `scheme`: **n_in·σ_w²**, with σ_w the scheme's std for
+/// this shape and these fans (pre-activation; inputs with zero mean and independent entries).
+///
+/// Glorot after concatenating two c-channel maps (n_in = 2c·k², n_out = c·k²):
+/// 2c·k² · 2/(3c·k²) = **4/3**: neither the 1 the scheme promises nor the 2 of a plain sum.
+///
+/// ```
+/// use burn_init::{composition, ConvFan, Fan, Scheme};
+/// let (c, k) = (32, 3);
+/// let fan = Fan::conv(2 * c, c, &[k, k], 1, ConvFan::GroupCorrect).unwrap();
+/// let glorot = Scheme::xavier_normal(1.0);
+/// let r = composition::forward_ratio(&glorot, &[c, 2 * c, k, k], &fan).unwrap();
+/// assert!((r - 4.0 / 3.0).abs() < 1e-12);
+/// ```
+pub fn forward_ratio(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error::Result<f64> {
+    let std = scheme.std(shape, Some(fan))?;
+    Ok(fan.fan_in * std * std)
+}
+
+/// The multiplier that brings [`forward_ratio`] to 1: **1/√(n_in·σ_w²)**. For Glorot after a
+/// concatenation that doubles the channels it is √3/2 (claim §4, U-Net skips).
+///
+/// ```
+/// use burn_init::{composition, ConvFan, Fan, Scheme};
+/// let fan = Fan::conv(64, 32, &[3, 3], 1, ConvFan::GroupCorrect).unwrap();
+/// let m = composition::forward_correction(&Scheme::xavier_uniform(1.0), &[32, 64, 3, 3], &fan).unwrap();
+/// assert!((m - 3f64.sqrt() / 2.0).abs() < 1e-12);
+/// ```
+pub fn forward_correction(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error::Result<f64> {
+    let ratio = forward_ratio(scheme, shape, fan)?;
+    if !(ratio > 0.0 && ratio.is_finite()) {
+        return Err(InitError::InvalidArgument {
+            name: "forward_ratio",
+            value: ratio,
+            expected: "a positive, finite variance ratio (a scheme that draws non-zero weights)",
+        });
+    }
+    Ok(1.0 / ratio.sqrt())
+}
+
+/// How a dropout layer treats the units it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DropoutConvention {
+    /// Kept units are divided by 1 − p during training (PyTorch, Burn): the second moment grows by
+    /// 1/(1 − p).
+    Inverted,
+    /// Kept units pass unchanged: the signal shrinks by (1 − p).
+    Plain,
+}
+
+/// The weight multiplier after a dropout layer with drop probability `p` that keeps the next
+/// layer's output variance: inverted dropout grows the second moment by 1/(1 − p), compensated by
+/// σ² × (1 − p), i.e. **√(1 − p)** (claim §4, text 001); plain dropout shrinks it by (1 − p),
+/// compensated by **1/√(1 − p)** (text 000).
+///
+/// ```
+/// use burn_init::composition::{dropout_correction, DropoutConvention};
+/// let m = dropout_correction(0.5, DropoutConvention::Inverted).unwrap();
+/// assert!((m - 0.5f64.sqrt()).abs() < 1e-15);
+/// ```
+pub fn dropout_correction(p: f64, convention: DropoutConvention) -> error::Result<f64> {
+    if !(0.0..1.0).contains(&p) {
+        return Err(InitError::InvalidArgument {
+            name: "p",
+            value: p,
+            expected: "a drop probability in [0, 1)",
+        });
+    }
+    Ok(match convention {
+        DropoutConvention::Inverted => (1.0 - p).sqrt(),
+        DropoutConvention::Plain => 1.0 / (1.0 - p).sqrt(),
+    })
+}
+
+/// The std multiplier for a layer whose connections are kept with probability `keep` (a sparse
+/// sub-network, a lottery ticket): the mask multiplies the variance by `keep` per layer, keep^L
+/// over L layers; re-initialising with σ² = 2/(n·keep) — **1/√keep** — restores it.
+pub fn sparse_correction(keep: f64) -> error::Result<f64> {
+    Ok(1.0 / fraction("keep", keep, "a kept fraction in (0, 1]")?.sqrt())
+}
+
+/// The initial g of a weight-normalised layer w = g·v/‖v‖ (one norm per output unit) that keeps
+/// the variance through the activation: each row has squared norm g², so for inputs of second
+/// moment E[φ(z)²] the pre-activation has variance g²·E[φ(z)²], and keeping it at 1 needs
+/// **g = 1/√E[φ(z)²]**, independent of the width: √2 for ReLU (claim §4).
+///
+/// ```
+/// use burn_init::{composition, Nonlinearity};
+/// let g = composition::weight_norm_gain(&Nonlinearity::Relu).unwrap();
+/// assert!((g - 2f64.sqrt()).abs() < 1e-9);
+/// ```
+pub fn weight_norm_gain(nonlinearity: &Nonlinearity) -> error::Result<f64> {
+    nonlinearity.second_moment_gain()
+}
+
+/// Kernel taps feeding each output phase of a transposed convolution along one axis: with
+/// kernel k and stride s, the taps κ with κ mod s = r land on the same phase, **⌈(k − r)/s⌉** of
+/// them (padding only relabels the phases). k = 3, s = 2 → [2, 1]: one phase receives twice
+/// the variance of the other (the checkerboard). k = 4, s = 2 → [2, 2]: flat.
+///
+/// ```
+/// assert_eq!(burn_init::composition::phase_taps(3, 2).unwrap(), vec![2, 1]);
+/// ```
+pub fn phase_taps(kernel: usize, stride: usize) -> error::Result<Vec<usize>> {
+    at_least_one("kernel", kernel)?;
+    at_least_one("stride", stride)?;
+    Ok((0..stride)
+        .map(|r| (kernel.saturating_sub(r)).div_ceil(stride))
+        .collect())
+}
+
+/// Per-tap multipliers, row-major over the kernel window, that give every output phase of a
+/// transposed convolution the same variance. A tap κ feeding a phase with t taps is scaled by
+/// **√(k/(s·t))** per axis (product over axes): with the stride-aware fan (c_in·∏ k/s) every
+/// phase then receives exactly the target variance, where a single scalar variance can only fix
+/// the average (claims §3; the checkerboard). All ones when every k is a multiple of its s.
+///
+/// ```
+/// let m = burn_init::composition::phase_equalisation(&[3], &[2]).unwrap();
+/// assert!((m[0] - 0.75f64.sqrt()).abs() < 1e-15 && (m[1] - 1.5f64.sqrt()).abs() < 1e-15);
+/// ```
+pub fn phase_equalisation(kernel: &[usize], stride: &[usize]) -> error::Result<Vec<f64>> {
+    if kernel.len() != stride.len() || kernel.is_empty() {
+        return Err(InitError::InvalidArgument {
+            name: "stride",
+            value: stride.len() as f64,
+            expected: "one stride per kernel axis",
+        });
+    }
+    let mut multipliers = vec![1.0];
+    for (&k, &s) in kernel.iter().zip(stride) {
+        let taps = phase_taps(k, s)?;
+        let axis: Vec<f64> = (0..k)
+            .map(|tap| (k as f64 / (s as f64 * taps[tap % s] as f64)).sqrt())
+            .collect();
+        multipliers = multipliers
+            .iter()
+            .flat_map(|m| axis.iter().map(move |a| m * a))
+            .collect();
+    }
+    Ok(multipliers)
+}
+
+/// The attention logit scale **1/√d_k**: with unit-variance queries and keys, q·k sums d_k
+/// products of unit variance, so the scaled logits have variance 1 for any head width.
+pub fn attention_scale(d_k: usize) -> error::Result<f64> {
+    Ok(1.0 / at_least_one("d_k", d_k)?.sqrt())
+}
+
+/// The degree-aware logit multiplier of graph attention: **√(ln d / ln d_ref)**.
+///
+/// Over d neighbours with i.i.d. N(0, σ²) logits the softmax's entropy is ln d − σ²/2 while
+/// σ² < 2 ln d (the random-energy-model estimate), so its entropy ÷ ln d is 1 − σ²/(2 ln d):
+/// with a fixed σ, high-degree nodes attend *more* uniformly, low-degree nodes more sharply.
+/// Scaling the logits by this factor keeps σ²/ln d, hence entropy ÷ ln d, the same at every
+/// degree as at `reference` (the degree the logits were calibrated for). The seed's claim —
+/// high-degree nodes get near one-hot attention — holds only beyond the condensation point
+/// σ² > 2 ln d, i.e. for large logit variance, which this factor also keeps level.
+pub fn degree_logit_scale(degree: usize, reference: usize) -> error::Result<f64> {
+    for (name, d) in [("degree", degree), ("reference", reference)] {
+        if d < 2 {
+            return Err(InitError::InvalidArgument {
+                name,
+                value: d as f64,
+                expected: "a degree of at least 2 (ln 1 = 0)",
+            });
+        }
+    }
+    Ok(((degree as f64).ln() / (reference as f64).ln()).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_arguments_are_typed_errors() {
+        assert!(matches!(
+            sum_scale(0),
+            Err(InitError::InvalidArgument {
+                name: "branches",
+                ..
+            })
+        ));
+        assert!(matches!(
+            sparse_correction(0.0),
+            Err(InitError::InvalidArgument { name: "keep", .. })
+        ));
+        assert!(matches!(
+            dropout_correction(1.0, DropoutConvention::Plain),
+            Err(InitError::InvalidArgument { name: "p", .. })
+        ));
+        assert!(matches!(
+            phase_equalisation(&[3, 3], &[2]),
+            Err(InitError::InvalidArgument { name: "stride", .. })
+        ));
+        assert!(matches!(
+            degree_logit_scale(1, 4),
+            Err(InitError::InvalidArgument { name: "degree", .. })
+        ));
+        assert!(matches!(
+            forward_correction(&Scheme::Zeros, &[4, 4], &Fan::linear(4, 4)),
+            Err(InitError::InvalidArgument {
+                name: "forward_ratio",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn phase_multipliers_equalise_every_phase() {
+        // Σ over the taps of a phase of m² must be k/s per axis (the average tap count).
+        for (k, s) in [(3, 2), (5, 2), (4, 2), (5, 3), (1, 2), (7, 4)] {
+            let m = phase_equalisation(&[k], &[s]).unwrap();
+            for r in 0..s {
+                let sum: f64 = (r..k).step_by(s).map(|t| m[t] * m[t]).sum();
+                if sum > 0.0 {
+                    assert!(
+                        (sum - k as f64 / s as f64).abs() < 1e-12,
+                        "k {k} s {s} phase {r}"
+                    );
+                }
+            }
+        }
+        assert!(
+            phase_equalisation(&[4, 4], &[2, 2])
+                .unwrap()
+                .iter()
+                .all(|&m| (m - 1.0).abs() < 1e-15)
+        );
+        assert_eq!(phase_equalisation(&[3, 3], &[2, 2]).unwrap().len(), 9);
+    }
+}
