@@ -6,3 +6,7 @@
 //! tests measure the variance it produces at initialisation against burn-init's prediction.
 
 pub use burn_init;
+
+pub mod graph_attention;
+pub mod rnn;
+pub mod transformer;

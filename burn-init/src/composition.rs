@@ -228,6 +228,29 @@ pub fn degree_logit_scale(degree: usize, reference: usize) -> error::Result<f64>
     Ok(((degree as f64).ln() / (reference as f64).ln()).sqrt())
 }
 
+/// The variance of dot-product attention logits (W h_i)·(W h_j)/√d_out when queries and keys
+/// share **one** projection W (`[d_in, d_out]`, entries of variance σ² from `scheme`), on
+/// independent unit-variance inputs h: E‖WᵀW‖²_F/d_out = **σ⁴·d_in·(d_in + d_out + 1)**.
+/// With separate Q and K the logit variance is (n_in·σ²)² ([`forward_ratio`] squared); sharing
+/// W correlates the two factors (WWᵀ is positive semi-definite, the Marchenko–Pastur second
+/// moment), so Xavier on a square W gives ≈ 2, not 1 (dot-product graph attention with GAT's
+/// shared W).
+///
+/// ```
+/// use burn_init::{composition, Scheme};
+/// let v = composition::shared_projection_logit_variance(&Scheme::xavier_normal(1.0), 32, 32).unwrap();
+/// assert!((v - 65.0 / 32.0).abs() < 1e-12);
+/// ```
+pub fn shared_projection_logit_variance(
+    scheme: &Scheme,
+    d_in: usize,
+    d_out: usize,
+) -> error::Result<f64> {
+    let (n_in, n_out) = (at_least_one("d_in", d_in)?, at_least_one("d_out", d_out)?);
+    let std = scheme.std(&[d_in, d_out], Some(&Fan::linear(d_in, d_out)))?;
+    Ok(std.powi(4) * n_in * (n_in + n_out + 1.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +287,39 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn shared_projection_logit_variance_matches_a_draw() {
+        // Monte Carlo over W (host draws): mean of ‖WᵀW‖²_F/d_out against the formula.
+        let (d_in, d_out) = (24, 16);
+        let scheme = Scheme::xavier_normal(1.0);
+        let draws = 200;
+        let mut sum = 0.0;
+        for seed in 0..draws {
+            let w = scheme
+                .sample_host(
+                    &[d_in, d_out],
+                    Some(&Fan::linear(d_in, d_out)),
+                    &crate::Key::new(seed),
+                )
+                .unwrap();
+            for a in 0..d_out {
+                for b in 0..d_out {
+                    let g: f64 = (0..d_in)
+                        .map(|c| f64::from(w[c * d_out + a]) * f64::from(w[c * d_out + b]))
+                        .sum();
+                    sum += g * g / d_out as f64;
+                }
+            }
+        }
+        let measured = sum / draws as f64;
+        let predicted = shared_projection_logit_variance(&scheme, d_in, d_out).unwrap();
+        assert!(
+            (measured / predicted - 1.0).abs() < 0.03,
+            "{measured} vs {predicted}"
+        );
+        assert!(shared_projection_logit_variance(&scheme, 0, 4).is_err());
     }
 
     #[test]

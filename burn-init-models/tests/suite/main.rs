@@ -6,3 +6,6 @@
 extern crate burn_init;
 
 mod common;
+mod graph_attention;
+mod rnn;
+mod transformer;
