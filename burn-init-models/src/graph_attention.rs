@@ -121,7 +121,7 @@ impl GraphAttention {
 
     /// Attention of the first m nodes of `features` (`[n, d_input]`) over their neighbours:
     /// row i of `neighbours` (`[m, k]`, node indices < n) lists node i's neighbours in its first
-    /// `degrees[i]` entries (1 ≤ degrees[i] ≤ k); the rest is padding.
+    /// `degrees[i]` entries (1 ≤ `degrees[i]` ≤ k); the rest is padding.
     pub fn forward(
         &self,
         features: Tensor<2>,
