@@ -6,3 +6,15 @@
 //! tests measure the variance it produces at initialisation against burn-init's prediction.
 
 pub use burn_init;
+
+pub mod dense;
+pub mod inception;
+pub mod separable;
+pub mod unet;
+pub mod upsample;
+
+pub use dense::{DenseBlock, DenseBlockConfig, DenseLayer};
+pub use inception::{BranchInit, InceptionSum, InceptionSumConfig};
+pub use separable::{DepthwiseSeparable, DepthwiseSeparableConfig};
+pub use unet::{UnetUp, UnetUpConfig};
+pub use upsample::{UpsampleInit, Upsampler, UpsamplerConfig};

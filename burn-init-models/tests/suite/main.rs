@@ -6,3 +6,9 @@
 extern crate burn_init;
 
 mod common;
+mod conv_measure;
+mod dense;
+mod inception;
+mod separable;
+mod unet;
+mod upsample;
