@@ -10,3 +10,17 @@ pub use burn_init;
 pub mod graph_attention;
 pub mod rnn;
 pub mod transformer;
+pub mod dense;
+pub mod inception;
+pub mod separable;
+pub mod unet;
+pub mod upsample;
+
+pub use dense::{DenseBlock, DenseBlockConfig, DenseLayer};
+pub use inception::{BranchInit, InceptionSum, InceptionSumConfig};
+pub use separable::{DepthwiseSeparable, DepthwiseSeparableConfig};
+pub use unet::{UnetUp, UnetUpConfig};
+pub use upsample::{UpsampleInit, Upsampler, UpsamplerConfig};
+pub use graph_attention::{GraphAttention, GraphAttentionConfig, GraphAttentionOutput};
+pub use rnn::{RecurrentInit, SimpleRnnCell, SimpleRnnConfig};
+pub use transformer::{Norm, TransformerBlock, TransformerBlockConfig, TransformerStack};

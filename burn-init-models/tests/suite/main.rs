@@ -6,6 +6,12 @@
 extern crate burn_init;
 
 mod common;
+mod conv_measure;
+mod dense;
 mod graph_attention;
+mod inception;
 mod rnn;
+mod separable;
 mod transformer;
+mod unet;
+mod upsample;

@@ -1,0 +1,64 @@
+//! Transposed-conv upsampler: kernel 3, stride 2 makes a checkerboard of phase variances with the
+//! naive fan; the stride-aware fan with per-tap phase equalisation flattens it at level 1.
+//! Kernel 4, stride 2 is flat either way.
+
+use burn_init::InitError;
+use burn_init::diagnostics::{Moments, phase_spread, phase_variances};
+use burn_init_models::upsample::{UpsampleInit, UpsamplerConfig};
+
+use crate::common::{SIGMAS, gaussian};
+use crate::conv_measure::{finite_width, interior};
+
+const C: usize = 64;
+
+/// Phase moments of the upsampled interior (k − 1 pixels from each edge, rounded up to a whole
+/// stride period so the phases keep their labels).
+fn phases(config: &UpsamplerConfig, device: &burn::tensor::Device) -> Vec<Moments> {
+    let x = gaussian([4, C, 16, 16], 51, device);
+    let up = config.init(8, device).unwrap();
+    let s = config.stride;
+    let border = (config.kernel - 1).div_ceil(s) * s;
+    phase_variances(interior(up.forward(x), border), [s, s]).unwrap()
+}
+
+per_device! {
+    fn upsampler_phase_spread_naive_vs_stride_aware(device) {
+        for (k, naive_min) in [(3, Some(1.5)), (4, None)] {
+            for init in [UpsampleInit::Naive, UpsampleInit::StrideAware] {
+                let config = UpsamplerConfig::new(C, C).with_kernel(k).with_stride(2).with_init(init);
+                let p = phases(&config, device);
+                let spread = phase_spread(&p);
+                let vars: Vec<f64> = p.iter().map(|m| m.var).collect();
+                println!("upsample k={k} {init:?}: phase vars {vars:.4?}, spread {spread:.4}");
+                match (init, naive_min) {
+                    (UpsampleInit::Naive, Some(min)) => assert!(spread >= min, "k={k}: {spread}"),
+                    _ => assert!(spread <= 1.1, "k={k} {init:?}: {spread}"),
+                }
+                // Level: every phase (stride-aware) or their mean (naive) at predicted_level,
+                // 1 or 1/s². Input variance is 1 by construction (unit Gaussian).
+                let level = config.predicted_level().unwrap();
+                let mean = vars.iter().sum::<f64>() / vars.len() as f64;
+                let se = p.iter().map(|m| m.se_var * m.se_var).sum::<f64>().sqrt() / vars.len() as f64;
+                // Finite width: Σw² of the c_in·c_out·k² weights strays by √(2/numel).
+                let slack = SIGMAS * finite_width(C * C * k * k) * level;
+                println!("  mean level {mean:.4} ± {se:.4}, predicted {level:.4}");
+                assert!((mean - level).abs() <= SIGMAS * se + slack + 0.02 * level, "k={k} {init:?}: {mean} vs {level}");
+            }
+        }
+    }
+
+    fn upsampler_bad_config_is_a_typed_error(device) {
+        let err = UpsamplerConfig::new(0, 4).init(0, device).unwrap_err();
+        assert!(matches!(err, InitError::InvalidArgument { name: "channels_in", .. }), "{err:?}");
+        let err = UpsamplerConfig::new(4, 0).init(0, device).unwrap_err();
+        assert!(matches!(err, InitError::InvalidArgument { name: "channels_out", .. }), "{err:?}");
+        let err = UpsamplerConfig::new(4, 4).with_kernel(0).init(0, device).unwrap_err();
+        assert!(matches!(err, InitError::InvalidShape { argument: "kernel", .. }), "{err:?}");
+        for init in [UpsampleInit::Naive, UpsampleInit::StrideAware] {
+            let err = UpsamplerConfig::new(4, 4).with_stride(0).with_init(init).init(0, device).unwrap_err();
+            assert!(matches!(err, InitError::InvalidShape { argument: "stride", .. }), "{err:?}");
+        }
+        let err = UpsamplerConfig::new(4, 4).with_padding(3).init(0, device).unwrap_err();
+        assert!(matches!(err, InitError::InvalidArgument { name: "padding", .. }), "{err:?}");
+    }
+}
