@@ -24,3 +24,9 @@ pub use upsample::{UpsampleInit, Upsampler, UpsamplerConfig};
 pub use graph_attention::{GraphAttention, GraphAttentionConfig, GraphAttentionOutput};
 pub use rnn::{RecurrentInit, SimpleRnnCell, SimpleRnnConfig};
 pub use transformer::{Norm, TransformerBlock, TransformerBlockConfig, TransformerStack};
+
+/// The README's Rust examples, compiled and run as doctests (here, where
+/// burn, burn-init and burn-init-models are all in scope) so that they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

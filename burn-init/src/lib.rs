@@ -48,8 +48,3 @@ pub use gain::{Gain, Nonlinearity, calculate_gain};
 pub use sampling::{Key, KeyedDistribution};
 pub use scheme::Scheme;
 pub use variance::{Distribution, VarianceScaling};
-
-/// The README's Rust examples, compiled and run as doctests so that they cannot go stale.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeExamples;
