@@ -6,3 +6,15 @@
 //! tests measure the variance it produces at initialisation against burn-init's prediction.
 
 pub use burn_init;
+
+pub mod autoencoder;
+pub mod mlp;
+pub mod residual;
+pub mod weight_norm;
+
+pub use autoencoder::{DeepAutoencoder, DeepAutoencoderConfig};
+pub use mlp::{DeepMlp, DeepMlpConfig};
+pub use residual::{
+    ResidualBlock, ResidualBlockConfig, ResidualScaling, ResidualStack, ResidualStackConfig,
+};
+pub use weight_norm::{WeightNormLinear, WeightNormLinearConfig};

@@ -5,4 +5,8 @@
 #[macro_use]
 extern crate burn_init;
 
+mod autoencoder;
 mod common;
+mod mlp;
+mod residual;
+mod weight_norm;
