@@ -4,29 +4,52 @@
 //! `Module` with a `Config`; its initialisation and its composition factor come from burn-init
 //! (fans, branch counts, [`burn_init::composition`]), never from typed-in constants, and its
 //! tests measure the variance it produces at initialisation against burn-init's prediction.
+//!
+//! * [`mlp`] — `DeepMlp`, initialised by a policy for its activation.
+//! * [`residual`] — y = α·(x + f(x)) with α = 1/√2, zero-γ, ReZero/SkipInit and Fixup.
+//! * [`inception`] — N parallel conv branches summed × 1/√N.
+//! * [`unet`] — a U-Net decoder step with the concat-corrected Glorot factor (√3/2).
+//! * [`dense`] — a DenseNet block: BN → ReLU → He conv at any growing fan-in.
+//! * [`separable`] — depthwise (fan k²) + pointwise (fan C_in).
+//! * [`upsample`] — transposed-conv upsampling, naive or stride-aware with equalised phases.
+//! * [`rnn`] — a simple RNN cell (Xavier or orthogonal recurrence) and Burn's LSTM under a policy.
+//! * [`transformer`] — Pre-LN / Post-LN blocks with visible attention logits.
+//! * [`graph_attention`] — graph attention with degree-aware logit scaling.
+//! * [`weight_norm`] — weight-normalised linear, g = 1/√E[φ(z)²] (√2 for ReLU).
+//! * [`autoencoder`] — a 20-layer ReLU autoencoder without normalisation.
 
 pub use burn_init;
 
-pub mod graph_attention;
-pub mod rnn;
-pub mod transformer;
+pub mod autoencoder;
 pub mod dense;
+pub mod graph_attention;
 pub mod inception;
+pub mod mlp;
+pub mod residual;
+pub mod rnn;
 pub mod separable;
+pub mod transformer;
 pub mod unet;
 pub mod upsample;
+pub mod weight_norm;
 
+pub use autoencoder::{DeepAutoencoder, DeepAutoencoderConfig};
 pub use dense::{DenseBlock, DenseBlockConfig, DenseLayer};
+pub use graph_attention::{GraphAttention, GraphAttentionConfig, GraphAttentionOutput};
 pub use inception::{BranchInit, InceptionSum, InceptionSumConfig};
+pub use mlp::{DeepMlp, DeepMlpConfig};
+pub use residual::{
+    ResidualBlock, ResidualBlockConfig, ResidualScaling, ResidualStack, ResidualStackConfig,
+};
+pub use rnn::{RecurrentInit, SimpleRnnCell, SimpleRnnConfig};
 pub use separable::{DepthwiseSeparable, DepthwiseSeparableConfig};
+pub use transformer::{Norm, TransformerBlock, TransformerBlockConfig, TransformerStack};
 pub use unet::{UnetUp, UnetUpConfig};
 pub use upsample::{UpsampleInit, Upsampler, UpsamplerConfig};
-pub use graph_attention::{GraphAttention, GraphAttentionConfig, GraphAttentionOutput};
-pub use rnn::{RecurrentInit, SimpleRnnCell, SimpleRnnConfig};
-pub use transformer::{Norm, TransformerBlock, TransformerBlockConfig, TransformerStack};
+pub use weight_norm::{WeightNormLinear, WeightNormLinearConfig};
 
-/// The README's Rust examples, compiled and run as doctests (here, where
-/// burn, burn-init and burn-init-models are all in scope) so that they cannot go stale.
+/// The README's Rust examples, compiled and run as doctests (here, where burn, burn-init and
+/// burn-init-models are all in scope) so that they cannot go stale.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;

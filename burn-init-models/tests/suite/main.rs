@@ -5,13 +5,17 @@
 #[macro_use]
 extern crate burn_init;
 
+mod autoencoder;
 mod common;
 mod conv_measure;
 mod dense;
 mod graph_attention;
 mod inception;
+mod mlp;
+mod residual;
 mod rnn;
 mod separable;
 mod transformer;
 mod unet;
 mod upsample;
+mod weight_norm;

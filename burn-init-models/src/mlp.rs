@@ -1,0 +1,182 @@
+//! A deep plain MLP (no normalisation) initialised through a [`Policy`].
+//!
+//! Claim (§2, He et al. 2015): with σ² = 2/n_in (Kaiming, fan-in, gain √2) every ReLU layer keeps
+//! the pre-activation variance, Var zₗ = n·σ²·E[ReLU(zₗ₋₁)²] = Var zₗ₋₁, at any depth; Glorot
+//! with gain 1 on square layers (σ² = 1/n) halves it per layer, 2^−(L−1) after L layers, and the
+//! net stalls. [`DeepMlp::forward_trace`] returns every hidden pre-activation so that the claim
+//! can be measured.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::tensor::activation;
+use burn::tensor::{Device, Tensor};
+use burn_init::policy::Policy;
+use burn_init::{InitError, Key, Nonlinearity};
+
+/// Configuration of a [`DeepMlp`]: `depth` hidden layers of `width` units, each followed by
+/// `activation`, then a linear read-out to `d_output`.
+#[derive(Config, Debug)]
+pub struct DeepMlpConfig {
+    /// Input features.
+    pub d_input: usize,
+    /// Units of every hidden layer.
+    pub width: usize,
+    /// Number of hidden layers (each Linear → activation).
+    pub depth: usize,
+    /// Output features (the read-out has no activation).
+    pub d_output: usize,
+    /// The hidden activation: [`Nonlinearity::Relu`], `LeakyRelu`, `Tanh`, `Sigmoid`, `Gelu`,
+    /// `Silu` or `Linear`; any other is refused by [`DeepMlpConfig::init`].
+    #[config(default = "Nonlinearity::Relu")]
+    pub activation: Nonlinearity,
+    /// The initialisation; `None` means [`Policy::he`] with the activation's gain (Kaiming
+    /// normal, fan-in, zero biases).
+    #[config(default = "None")]
+    pub policy: Option<Policy>,
+}
+
+/// The activation a [`DeepMlp`] can run (the subset of [`Nonlinearity`] with a tensor form).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Activation {
+    Relu,
+    LeakyRelu(f64),
+    Tanh,
+    Sigmoid,
+    Gelu,
+    Silu,
+    Linear,
+}
+
+impl Activation {
+    fn of(nonlinearity: &Nonlinearity) -> burn_init::Result<Self> {
+        Ok(match nonlinearity {
+            Nonlinearity::Relu => Self::Relu,
+            Nonlinearity::LeakyRelu { negative_slope } => Self::LeakyRelu(*negative_slope),
+            Nonlinearity::Tanh => Self::Tanh,
+            Nonlinearity::Sigmoid => Self::Sigmoid,
+            Nonlinearity::Gelu => Self::Gelu,
+            Nonlinearity::Silu => Self::Silu,
+            Nonlinearity::Linear => Self::Linear,
+            other => {
+                return Err(InitError::InvalidShape {
+                    argument: "activation",
+                    reason: format!(
+                        "{other:?} has no tensor form in DeepMlp; expected Relu, LeakyRelu, Tanh, Sigmoid, Gelu, Silu or Linear"
+                    ),
+                });
+            }
+        })
+    }
+
+    fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Self::Relu => activation::relu(x),
+            Self::LeakyRelu(slope) => activation::leaky_relu(x, slope),
+            Self::Tanh => activation::tanh(x),
+            Self::Sigmoid => activation::sigmoid(x),
+            Self::Gelu => activation::gelu(x),
+            Self::Silu => activation::silu(x),
+            Self::Linear => x,
+        }
+    }
+}
+
+/// A plain MLP: `depth` × (Linear → activation), then a Linear read-out. See the
+/// [module documentation](self).
+#[derive(Module, Debug)]
+pub struct DeepMlp {
+    /// The hidden layers, `layers.0` … `layers.{depth−1}`.
+    pub layers: Vec<Linear>,
+    /// The read-out.
+    pub output: Linear,
+    #[module(skip)]
+    activation: Activation,
+}
+
+/// Zero-initialised Burn layer: its values are replaced by the policy (and Burn's global RNG is
+/// never consumed).
+pub(crate) fn blank_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
+    LinearConfig::new(d_in, d_out)
+        .with_initializer(Initializer::Zeros)
+        .init(device)
+}
+
+pub(crate) fn positive_size(name: &'static str, value: usize) -> burn_init::Result<()> {
+    if value == 0 {
+        return Err(InitError::InvalidArgument {
+            name,
+            value: 0.0,
+            expected: "at least 1",
+        });
+    }
+    Ok(())
+}
+
+impl DeepMlpConfig {
+    /// The policy [`DeepMlpConfig::init`] applies.
+    pub fn resolved_policy(&self) -> Policy {
+        self.policy
+            .clone()
+            .unwrap_or_else(|| Policy::he(self.activation.clone()))
+    }
+
+    /// Builds the layers and initialises every parameter with the policy, each drawn with
+    /// `key.for_path(path)` (`layers.3.weight`, `output.bias`…).
+    ///
+    /// ```
+    /// use burn::tensor::{Device, Tensor};
+    /// use burn_init::Key;
+    /// use burn_init_models::mlp::DeepMlpConfig;
+    ///
+    /// let device = Device::default();
+    /// let mlp = DeepMlpConfig::new(16, 32, 4, 2).init(Key::new(0), &device).unwrap();
+    /// let y = mlp.forward(Tensor::<2>::ones([8, 16], &device));
+    /// assert_eq!(y.dims(), [8, 2]);
+    /// ```
+    pub fn init(&self, key: Key, device: &Device) -> burn_init::Result<DeepMlp> {
+        positive_size("d_input", self.d_input)?;
+        positive_size("width", self.width)?;
+        positive_size("depth", self.depth)?;
+        positive_size("d_output", self.d_output)?;
+        let activation = Activation::of(&self.activation)?;
+        let layers = (0..self.depth)
+            .map(|i| {
+                let d_in = if i == 0 { self.d_input } else { self.width };
+                blank_linear(d_in, self.width, device)
+            })
+            .collect();
+        let model = DeepMlp {
+            layers,
+            output: blank_linear(self.width, self.d_output, device),
+            activation,
+        };
+        self.resolved_policy()
+            .apply(model, key)
+            .map(|(model, _)| model)
+            .map_err(|refused| refused.error)
+    }
+}
+
+impl DeepMlp {
+    /// `[batch, d_input]` → `[batch, d_output]`.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let x = self
+            .layers
+            .iter()
+            .fold(x, |x, layer| self.activation.apply(layer.forward(x)));
+        self.output.forward(x)
+    }
+
+    /// The output and every hidden layer's pre-activation zₗ (before the activation), in order.
+    pub fn forward_trace(&self, x: Tensor<2>) -> (Tensor<2>, Vec<Tensor<2>>) {
+        let mut trace = Vec::with_capacity(self.layers.len());
+        let mut x = x;
+        for layer in &self.layers {
+            let z = layer.forward(x);
+            trace.push(z.clone());
+            x = self.activation.apply(z);
+        }
+        (self.output.forward(x), trace)
+    }
+}
