@@ -120,13 +120,12 @@ impl InceptionSumConfig {
 impl InceptionSum {
     /// y = s·Σᵢ convᵢ(x), `[batch, channels, h, w]` → same shape.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let mut branches = self.branches.iter();
-        let first = branches
-            .next()
-            .expect("an InceptionSum has at least one branch (checked by init)")
-            .forward(input.clone());
-        branches
-            .fold(first, |sum, conv| sum + conv.forward(input.clone()))
+        // An empty sum (only possible for a hand-built module: `init` refuses it) is zero.
+        self.branches
+            .iter()
+            .map(|conv| conv.forward(input.clone()))
+            .reduce(|sum, branch| sum + branch)
+            .unwrap_or_else(|| input.zeros_like())
             .mul_scalar(self.scale)
     }
 }
