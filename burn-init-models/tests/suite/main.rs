@@ -9,6 +9,7 @@ mod autoencoder;
 mod common;
 mod conv_measure;
 mod dense;
+mod even_kernels;
 mod graph_attention;
 mod inception;
 mod mlp;
