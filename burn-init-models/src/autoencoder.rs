@@ -81,7 +81,8 @@ impl DeepAutoencoderConfig {
     /// assert_eq!(ae.layers.len(), 20);
     /// assert_eq!(ae.forward(Tensor::<2>::ones([4, 64], &device)).dims(), [4, 64]);
     /// ```
-    pub fn init(&self, key: Key, device: &Device) -> burn_init::Result<DeepAutoencoder> {
+    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<DeepAutoencoder> {
+        let key: Key = key.into();
         let widths = self.widths()?;
         let layers = widths
             .windows(2)

@@ -134,7 +134,8 @@ impl DeepMlpConfig {
     /// let y = mlp.forward(Tensor::<2>::ones([8, 16], &device));
     /// assert_eq!(y.dims(), [8, 2]);
     /// ```
-    pub fn init(&self, key: Key, device: &Device) -> burn_init::Result<DeepMlp> {
+    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<DeepMlp> {
+        let key: Key = key.into();
         positive_size("d_input", self.d_input)?;
         positive_size("width", self.width)?;
         positive_size("depth", self.depth)?;

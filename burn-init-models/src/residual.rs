@@ -158,7 +158,8 @@ impl ResidualBlockConfig {
     /// // ReZero starts as the identity.
     /// block.forward(x.clone()).into_data().assert_eq(&x.into_data(), true);
     /// ```
-    pub fn init(&self, key: Key, device: &Device) -> burn_init::Result<ResidualBlock> {
+    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualBlock> {
+        let key: Key = key.into();
         self.policy(1)
             .apply(self.blank(device)?, key)
             .map(|(block, _)| block)
@@ -168,7 +169,8 @@ impl ResidualBlockConfig {
 
 impl ResidualStackConfig {
     /// `n_blocks` blocks initialised together with [`ResidualBlockConfig::policy`]`(n_blocks)`.
-    pub fn init(&self, key: Key, device: &Device) -> burn_init::Result<ResidualStack> {
+    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualStack> {
+        let key: Key = key.into();
         positive_size("n_blocks", self.n_blocks)?;
         let blocks = (0..self.n_blocks)
             .map(|_| self.block.blank(device))

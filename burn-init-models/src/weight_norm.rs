@@ -48,7 +48,12 @@ impl WeightNormLinearConfig {
     /// let layer = WeightNormLinearConfig::new(64, 32).init(Key::new(0), &device).unwrap();
     /// assert_eq!(layer.forward(Tensor::<2>::ones([4, 64], &device)).dims(), [4, 32]);
     /// ```
-    pub fn init(&self, key: Key, device: &Device) -> burn_init::Result<WeightNormLinear> {
+    pub fn init(
+        &self,
+        key: impl Into<Key>,
+        device: &Device,
+    ) -> burn_init::Result<WeightNormLinear> {
+        let key: Key = key.into();
         positive_size("d_input", self.d_input)?;
         positive_size("d_output", self.d_output)?;
         let gain = composition::weight_norm_gain(&self.activation)?;
