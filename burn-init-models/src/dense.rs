@@ -78,6 +78,7 @@ impl DenseBlockConfig {
     /// let block = DenseBlockConfig::new(8).with_growth(4).with_layers(3).init(0, &device).unwrap();
     /// let y = block.forward(burn::tensor::Tensor::zeros([2, 8, 6, 6], &device));
     /// assert_eq!(y.dims(), [2, 8 + 3 * 4, 6, 6]);
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<DenseBlock> {
         let key = key.into();

@@ -85,6 +85,7 @@ impl GraphAttentionConfig {
     /// let nb = Tensor::<2, Int>::from_data([[1, 2, 3], [0, 4, 0]], &device);
     /// let out = layer.forward(h, nb, &[3, 2]).unwrap();
     /// assert_eq!(out.output.dims(), [2, 8]);
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<GraphAttention> {
         if let Some(reference) = self.reference_degree {

@@ -72,6 +72,7 @@ impl InceptionSumConfig {
     /// assert!((block.scale - 1.0 / 3f64.sqrt()).abs() < 1e-12);
     /// let y = block.forward(burn::tensor::Tensor::zeros([2, 8, 6, 6], &device));
     /// assert_eq!(y.dims(), [2, 8, 6, 6]);
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<InceptionSum> {
         let key = key.into();

@@ -133,6 +133,7 @@ impl DeepMlpConfig {
     /// let mlp = DeepMlpConfig::new(16, 32, 4, 2).init(Key::new(0), &device).unwrap();
     /// let y = mlp.forward(Tensor::<2>::ones([8, 16], &device));
     /// assert_eq!(y.dims(), [8, 2]);
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<DeepMlp> {
         let key: Key = key.into();

@@ -69,6 +69,7 @@ impl SimpleRnnConfig {
     ///     .unwrap();
     /// let h = cell.forward(burn::tensor::Tensor::<3>::zeros([2, 5, 8], &device), None);
     /// assert_eq!(h.dims(), [2, 5, 16]);
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<SimpleRnnCell> {
         for (name, value) in [("d_input", self.d_input), ("d_hidden", self.d_hidden)] {

@@ -103,6 +103,7 @@ impl DepthwiseSeparableConfig {
     /// let block = config.init(3, &device).unwrap();
     /// let y = block.forward(burn::tensor::Tensor::zeros([1, 16, 7, 7], &device));
     /// assert_eq!(y.dims(), [1, 8, 7, 7]);
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(
         &self,

@@ -141,6 +141,7 @@ impl TransformerBlockConfig {
     /// let block = TransformerBlockConfig::new(16, 4, 32).init(1, &device).unwrap();
     /// let (y, logits) = block.forward_with_logits(burn::tensor::Tensor::<3>::ones([2, 5, 16], &device));
     /// assert_eq!((y.dims(), logits.dims()), ([2, 5, 16], [2, 4, 5, 5]));
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// assert!(TransformerBlockConfig::new(10, 4, 32).init(1, &device).is_err());
     /// ```
     pub fn init(

@@ -79,6 +79,7 @@ impl UnetUpConfig {
     /// let up = config.init(1, &device).unwrap();
     /// let y = up.forward(Tensor::zeros([1, 4, 5, 5], &device), Tensor::zeros([1, 4, 10, 10], &device));
     /// assert_eq!(y.dims(), [1, 4, 10, 10]);
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<UnetUp> {
         let (shape, fan) = self.shape_and_fan()?;

@@ -144,6 +144,7 @@ impl UpsamplerConfig {
     /// let up = config.init(5, &device).unwrap();
     /// let y = up.forward(burn::tensor::Tensor::zeros([1, 8, 6, 6], &device));
     /// assert_eq!(y.dims(), [1, 8, 13, 13]); // (6 − 1)·2 + 3
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<Upsampler> {
         let fan = self.draw_fan()?;

@@ -47,6 +47,7 @@ impl WeightNormLinearConfig {
     /// let device = Device::default();
     /// let layer = WeightNormLinearConfig::new(64, 32).init(Key::new(0), &device).unwrap();
     /// assert_eq!(layer.forward(Tensor::<2>::ones([4, 64], &device)).dims(), [4, 32]);
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(
         &self,
