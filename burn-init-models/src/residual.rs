@@ -168,16 +168,36 @@ impl ResidualBlockConfig {
 }
 
 impl ResidualStackConfig {
-    /// `n_blocks` blocks initialised together with [`ResidualBlockConfig::policy`]`(n_blocks)`.
-    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualStack> {
-        let key: Key = key.into();
+    /// The stack with every weight and bias 0 (LayerNorm γ = 1, gates 0), for a model that embeds
+    /// it and initialises the whole with one policy: [`ResidualBlockConfig::policy`]`(n_blocks)`
+    /// (its rules match `*fc1.weight`, `*fc2.weight`… under any prefix) is what
+    /// [`init`](Self::init) applies.
+    ///
+    /// ```
+    /// use burn_init::Key;
+    /// use burn_init_models::residual::{ResidualBlockConfig, ResidualStackConfig};
+    ///
+    /// let device = burn::tensor::Device::default();
+    /// let config = ResidualStackConfig::new(ResidualBlockConfig::new(8), 3);
+    /// let (stack, manifest) = config.block.policy(3).apply(config.blank(&device).unwrap(), Key::new(0)).unwrap();
+    /// assert_eq!(stack.blocks.len(), 3);
+    /// assert!(manifest.get("blocks.2.fc1.weight").unwrap().target_std.unwrap() > 0.0);
+    /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
+    /// ```
+    pub fn blank(&self, device: &Device) -> burn_init::Result<ResidualStack> {
         positive_size("n_blocks", self.n_blocks)?;
         let blocks = (0..self.n_blocks)
             .map(|_| self.block.blank(device))
             .collect::<burn_init::Result<Vec<_>>>()?;
+        Ok(ResidualStack { blocks })
+    }
+
+    /// `n_blocks` blocks initialised together with [`ResidualBlockConfig::policy`]`(n_blocks)`.
+    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualStack> {
+        let key: Key = key.into();
         self.block
             .policy(self.n_blocks)
-            .apply(ResidualStack { blocks }, key)
+            .apply(self.blank(device)?, key)
             .map(|(stack, _)| stack)
             .map_err(|refused| refused.error)
     }

@@ -2,3 +2,4 @@
 //! tests can run it and assert its claims) and a binary in `src/bin/`.
 
 pub mod signal_propagation;
+pub mod training;

@@ -1,0 +1,267 @@
+//! The study's networks, and the two heads burn-train trains them with.
+//!
+//! Every network is built from burn-init-models modules — [`DeepMlp`], [`ResidualStack`],
+//! [`DepthwiseSeparable`], [`DeepAutoencoder`] — **blank** (zero weights), and receives its
+//! values from a [`Policy`](burn_init::policy::Policy) over the whole model (see
+//! [`super::runs`]), so that the manifest covers every parameter. The one exception is the
+//! "Burn default" run, built with Burn's own layer initializers, which is what a Burn user gets
+//! without burn-init.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
+use burn::nn::{Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation;
+use burn::tensor::module::adaptive_avg_pool2d;
+use burn::tensor::{Device, Tensor};
+use burn::train::{ClassificationOutput, InferenceStep, RegressionOutput, TrainOutput, TrainStep};
+use burn_init_models::{DeepAutoencoder, DeepMlp, DepthwiseSeparable, ResidualStack};
+
+use super::data::ImageBatch;
+
+/// A network of the study: `[batch, features]` in, `[batch, outputs]` out, and a trace of its
+/// hidden layers for the variance-at-initialisation plot.
+pub trait Network: Module + burn::module::ModuleDisplay + core::fmt::Display + 'static {
+    /// The output (logits, or the reconstruction).
+    fn forward(&self, x: Tensor<2>) -> Tensor<2>;
+    /// Every hidden layer's pre-activation, flattened to `[batch, ·]`, named, in order.
+    fn trace(&self, x: Tensor<2>) -> Vec<(String, Tensor<2>)>;
+}
+
+fn named(prefix: &str, layers: Vec<Tensor<2>>) -> Vec<(String, Tensor<2>)> {
+    layers
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (format!("{prefix}{}", i + 1), t))
+        .collect()
+}
+
+impl Network for DeepMlp {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        DeepMlp::forward(self, x)
+    }
+    fn trace(&self, x: Tensor<2>) -> Vec<(String, Tensor<2>)> {
+        let (_, trace) = self.forward_trace(x);
+        named("layer ", trace)
+    }
+}
+
+impl Network for DeepAutoencoder {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        DeepAutoencoder::forward(self, x)
+    }
+    fn trace(&self, x: Tensor<2>) -> Vec<(String, Tensor<2>)> {
+        let (_, trace) = self.forward_trace(x);
+        named("layer ", trace)
+    }
+}
+
+/// Zero-weight Linear: a policy (or a test) gives it its values.
+pub fn blank_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
+    LinearConfig::new(d_in, d_out)
+        .with_initializer(Initializer::Zeros)
+        .init(device)
+}
+
+/// Linear with Burn's default initializer (U(±1/√d_in) for weight and bias, Burn's RNG).
+pub fn burn_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
+    LinearConfig::new(d_in, d_out).init(device)
+}
+
+/// input Linear → residual stack (the stream stays linear; each branch has its ReLU) → output
+/// Linear.
+#[derive(Module, Debug)]
+pub struct ResidualNet {
+    /// Pixels → width.
+    pub input: Linear,
+    /// The blocks y = α·(x + f(x)).
+    pub stack: ResidualStack,
+    /// Width → classes.
+    pub output: Linear,
+}
+
+impl Network for ResidualNet {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let h = self.stack.forward(self.input.forward(x));
+        self.output.forward(h)
+    }
+    fn trace(&self, x: Tensor<2>) -> Vec<(String, Tensor<2>)> {
+        let mut h = self.input.forward(x);
+        let mut out = vec![("input".to_string(), h.clone())];
+        for (i, block) in self.stack.blocks.iter().enumerate() {
+            h = block.forward(h);
+            out.push((format!("block {}", i + 1), h.clone()));
+        }
+        out.push(("logits".to_string(), self.output.forward(h)));
+        out
+    }
+}
+
+/// A small CNN: a 3×3 stride-2 stem (1 → C), depthwise-separable blocks (C → C, ReLU after each),
+/// global average pooling and a Linear classifier.
+#[derive(Module, Debug)]
+pub struct SeparableCnn {
+    /// 1 → C, 3×3, stride 2, 'same'-like padding 1: 28×28 → 14×14.
+    pub stem: Conv2d,
+    /// Depthwise k×k (groups = C, fan-in k²) then pointwise 1×1 (fan-in C).
+    pub blocks: Vec<DepthwiseSeparable>,
+    /// C → classes.
+    pub head: Linear,
+    #[module(skip)]
+    side: usize,
+}
+
+impl SeparableCnn {
+    /// The layers with `initializer` (zeros for a policy, Burn's default for the baseline).
+    pub fn new(
+        side: usize,
+        channels: usize,
+        n_blocks: usize,
+        initializer: Option<Initializer>,
+        device: &Device,
+    ) -> Self {
+        let conv = |config: Conv2dConfig| match &initializer {
+            Some(init) => config.with_initializer(init.clone()).init(device),
+            None => config.init(device),
+        };
+        let stem = conv(
+            Conv2dConfig::new([1, channels], [3, 3])
+                .with_stride([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)),
+        );
+        let blocks = (0..n_blocks)
+            .map(|_| DepthwiseSeparable {
+                depthwise: conv(
+                    Conv2dConfig::new([channels, channels], [3, 3])
+                        .with_groups(channels)
+                        .with_padding(PaddingConfig2d::Same)
+                        .with_bias(false),
+                ),
+                pointwise: conv(Conv2dConfig::new([channels, channels], [1, 1]).with_bias(false)),
+            })
+            .collect();
+        let head = match &initializer {
+            Some(init) => LinearConfig::new(channels, 10)
+                .with_initializer(init.clone())
+                .init(device),
+            None => burn_linear(channels, 10, device),
+        };
+        Self {
+            stem,
+            blocks,
+            head,
+            side,
+        }
+    }
+
+    fn image(&self, x: Tensor<2>) -> Tensor<4> {
+        let [n, _] = x.dims();
+        x.reshape([n, 1, self.side, self.side])
+    }
+}
+
+fn flat(x: Tensor<4>) -> Tensor<2> {
+    let [n, c, h, w] = x.dims();
+    x.reshape([n, c * h * w])
+}
+
+impl Network for SeparableCnn {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let mut h = activation::relu(self.stem.forward(self.image(x)));
+        for block in &self.blocks {
+            h = activation::relu(block.forward(h));
+        }
+        let [n, c, _, _] = h.dims();
+        let pooled = adaptive_avg_pool2d(h, [1, 1]).reshape([n, c]);
+        self.head.forward(pooled)
+    }
+    fn trace(&self, x: Tensor<2>) -> Vec<(String, Tensor<2>)> {
+        let z = self.stem.forward(self.image(x));
+        let mut out = vec![("stem".to_string(), flat(z.clone()))];
+        let mut h = activation::relu(z);
+        for (i, block) in self.blocks.iter().enumerate() {
+            let z = block.forward(h);
+            out.push((format!("block {}", i + 1), flat(z.clone())));
+            h = activation::relu(z);
+        }
+        let [n, c, _, _] = h.dims();
+        let pooled = adaptive_avg_pool2d(h, [1, 1]).reshape([n, c]);
+        out.push(("logits".to_string(), self.head.forward(pooled)));
+        out
+    }
+}
+
+/// A classifier for burn-train: cross-entropy on the network's logits.
+#[derive(Module, Debug)]
+pub struct Classifier<N: Module> {
+    /// The network.
+    pub net: N,
+}
+
+impl<N: Network> Classifier<N> {
+    fn output(&self, batch: ImageBatch) -> ClassificationOutput {
+        let logits = self.net.forward(batch.images);
+        let loss = CrossEntropyLossConfig::new()
+            .init(&logits.device())
+            .forward(logits.clone(), batch.labels.clone());
+        ClassificationOutput {
+            loss,
+            output: logits,
+            targets: batch.labels,
+        }
+    }
+}
+
+impl<N: Network> TrainStep for Classifier<N> {
+    type Input = ImageBatch;
+    type Output = ClassificationOutput;
+    fn step(&self, batch: ImageBatch) -> TrainOutput<ClassificationOutput> {
+        let out = self.output(batch);
+        TrainOutput::new(self, out.loss.backward(), out)
+    }
+}
+
+impl<N: Network> InferenceStep for Classifier<N> {
+    type Input = ImageBatch;
+    type Output = ClassificationOutput;
+    fn step(&self, batch: ImageBatch) -> ClassificationOutput {
+        self.output(batch)
+    }
+}
+
+/// An autoencoder for burn-train: mean squared reconstruction error of the (standardised) input.
+#[derive(Module, Debug)]
+pub struct Reconstructor<N: Module> {
+    /// The network.
+    pub net: N,
+}
+
+impl<N: Network> Reconstructor<N> {
+    fn output(&self, batch: ImageBatch) -> RegressionOutput {
+        let target = batch.images;
+        let output = self.net.forward(target.clone());
+        let loss = MseLoss::new().forward(output.clone(), target.clone(), Reduction::Mean);
+        RegressionOutput {
+            loss,
+            output,
+            targets: target,
+        }
+    }
+}
+
+impl<N: Network> TrainStep for Reconstructor<N> {
+    type Input = ImageBatch;
+    type Output = RegressionOutput;
+    fn step(&self, batch: ImageBatch) -> TrainOutput<RegressionOutput> {
+        let out = self.output(batch);
+        TrainOutput::new(self, out.loss.backward(), out)
+    }
+}
+
+impl<N: Network> InferenceStep for Reconstructor<N> {
+    type Input = ImageBatch;
+    type Output = RegressionOutput;
+    fn step(&self, batch: ImageBatch) -> RegressionOutput {
+        self.output(batch)
+    }
+}

@@ -1,0 +1,283 @@
+//! The results folder: `report.md`, `results.json` and the plots, rewritten after every run.
+//!
+//! Every file is written to a temporary name and renamed into place, plots first and
+//! `results.json` last, so an interrupted study (Ctrl-C, a crash) leaves complete, readable files:
+//! those of the last finished run, or for the files not yet replaced, of the run before.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::StudyError;
+use super::claims::Claim;
+use super::data::DataSummary;
+use super::plots::{Chart, Series};
+use super::runs::{Family, StudyConfig};
+use super::study::RunRecord;
+use plotters::chart::SeriesLabelPosition;
+
+/// Burn's version: the workspace pins `burn = "=0.22.1"`.
+pub const BURN_VERSION: &str = "0.22.1";
+
+/// Everything `results.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results<'a> {
+    /// burn-init's version.
+    pub burn_init_version: &'static str,
+    /// Burn's version.
+    pub burn_version: &'static str,
+    /// The device trained on.
+    pub device: &'a str,
+    /// Sizes and settings.
+    pub config: &'a StudyConfig,
+    /// The data.
+    pub data: &'a DataSummary,
+    /// Every run planned, in order.
+    pub planned: Vec<String>,
+    /// Whether every planned run finished.
+    pub complete: bool,
+    /// The finished runs.
+    pub runs: &'a [RunRecord],
+    /// The claims, decided from the finished runs.
+    pub claims: &'a [Claim],
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StudyError> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| StudyError::Output(format!("{}: {e}", path.display())))
+}
+
+fn cell(value: f64, digits: usize) -> String {
+    if value.is_finite() {
+        format!("{value:.digits$}")
+    } else {
+        format!("{value}")
+    }
+}
+
+fn family_table(out: &mut String, runs: &[&RunRecord]) {
+    let classifier = runs.iter().any(|r| r.final_accuracy.is_some());
+    let metric = if classifier {
+        "valid accuracy %"
+    } else {
+        "valid MSE"
+    };
+    let _ = writeln!(
+        out,
+        "| init | loss at init (probe ± SE) | ‖∇‖ at init | loss step 0 | loss after N steps (N) | {metric} | steps to threshold | diverged | wall s |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    for r in runs {
+        let p = &r.init_probe;
+        let last = match r.final_accuracy {
+            Some(a) => format!("{} ± {}", cell(a.mean, 1), cell(a.se, 1)),
+            None => format!(
+                "{} ± {}",
+                cell(r.final_loss.mean, 4),
+                cell(r.final_loss.se, 4)
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} ± {} | {} | {} | {} ({}) | {last} | {} | {} | {:.1} |",
+            r.init,
+            cell(p.loss.mean, 4),
+            cell(p.loss.se, 4),
+            cell(p.grad_norm, 3),
+            cell(r.loss_step0, 4),
+            cell(r.loss_after.loss.mean, 4),
+            r.loss_after.step,
+            r.steps_to_threshold
+                .map_or(format!("never (≤ {:.3})", r.threshold), |s| format!(
+                    "{s} (≤ {:.3})",
+                    r.threshold
+                )),
+            if r.diverged { "yes" } else { "no" },
+            r.wall_seconds
+        );
+    }
+}
+
+/// The plots of one family; returns the file names (relative to `dir`).
+fn family_plots(
+    dir: &Path,
+    family: Family,
+    runs: &[&RunRecord],
+) -> Result<Vec<String>, StudyError> {
+    let name = family.name();
+    let loss: Vec<Series> = runs
+        .iter()
+        .map(|r| {
+            let points = r
+                .history
+                .train_loss
+                .iter()
+                .enumerate()
+                .map(|(i, &l)| (i as f64, l));
+            (r.init.clone(), points.collect())
+        })
+        .collect();
+    let classifier = runs.iter().any(|r| r.final_accuracy.is_some());
+    let valid: Vec<Series> = runs
+        .iter()
+        .map(|r| {
+            let points = r.history.epochs.iter().map(|e| {
+                let y = if classifier {
+                    e.valid_accuracy.unwrap_or(f64::NAN)
+                } else {
+                    e.valid_loss
+                };
+                (e.epoch as f64, y)
+            });
+            (r.init.clone(), points.collect())
+        })
+        .collect();
+    let variance: Vec<Series> = runs
+        .iter()
+        .map(|r| {
+            let points = r
+                .init_probe
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(i, l)| ((i + 1) as f64, l.variance));
+            (r.init.clone(), points.collect())
+        })
+        .collect();
+    let charts = [
+        (
+            format!("loss-{name}"),
+            Chart {
+                title: &format!("{name}: training loss per iteration"),
+                x_label: "iteration",
+                y_label: "training loss (log)",
+                log_y: true,
+                series: &loss,
+                legend: SeriesLabelPosition::UpperRight,
+            },
+        ),
+        (
+            format!("valid-{name}"),
+            Chart {
+                title: &format!(
+                    "{name}: validation {} per epoch",
+                    if classifier { "accuracy %" } else { "MSE" }
+                ),
+                x_label: "epoch",
+                y_label: if classifier { "accuracy %" } else { "MSE" },
+                log_y: !classifier,
+                series: &valid,
+                legend: SeriesLabelPosition::LowerRight,
+            },
+        ),
+        (
+            format!("init-variance-{name}"),
+            Chart {
+                title: &format!("{name}: activation variance per layer at initialisation"),
+                x_label: "layer",
+                y_label: "variance (log)",
+                log_y: true,
+                series: &variance,
+                legend: SeriesLabelPosition::LowerLeft,
+            },
+        ),
+    ];
+    let mut files = Vec::new();
+    for (stem, chart) in charts {
+        let tmp = dir.join(format!("{stem}.tmp"));
+        let written = chart.write(&tmp).map_err(StudyError::Output)?;
+        for path in written {
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("png")
+                .to_string();
+            let target = dir.join(format!("{stem}.{ext}"));
+            std::fs::rename(&path, &target)
+                .map_err(|e| StudyError::Output(format!("{}: {e}", target.display())))?;
+            if ext == "png" {
+                files.push(format!("{stem}.png"));
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Writes every plot, then `report.md`, then `results.json` into `dir`.
+pub fn write(dir: &Path, results: &Results) -> Result<Vec<PathBuf>, StudyError> {
+    let c = results.config;
+    let mut md = String::new();
+    let _ = writeln!(md, "# Initialisation study: training through burn-train\n");
+    let _ = writeln!(
+        md,
+        "burn-init {}, Burn {}, device `{}`; {}; {} training / {} validation images; {} epoch(s), batch {}, {} lr {}, seed {}.{}\n",
+        results.burn_init_version,
+        results.burn_version,
+        results.device,
+        results.data.source,
+        results.data.n_train,
+        results.data.n_valid,
+        c.epochs,
+        c.batch_size,
+        c.optimizer,
+        c.learning_rate,
+        c.seed,
+        if results.complete {
+            String::new()
+        } else {
+            format!(
+                " **Incomplete: {} of {} runs finished.**",
+                results.runs.len(),
+                results.planned.len()
+            )
+        }
+    );
+    let _ = writeln!(md, "## Claims\n");
+    let _ = writeln!(
+        md,
+        "Each comparison must clear 5 standard errors (see `examples/src/training/claims.rs`).\n"
+    );
+    for claim in results.claims {
+        let verdict = match claim.holds {
+            Some(true) => "holds",
+            Some(false) => "FAILS",
+            None => "not run",
+        };
+        let _ = writeln!(
+            md,
+            "- **[{verdict}]** {}. {}",
+            claim.statement, claim.evidence
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\nColumns: the loss at initialisation is measured per image on the first {} validation images (mean ± standard error), with the gradient norm of its mean; step 0 is burn-train's first training batch (before any update); \"after N steps\" is the mean of the 10 training batches ending at step N (one epoch); the validation column is per image after the last epoch (± SE); the threshold is a window mean of the training loss.\n",
+        c.probe_size
+    );
+    let mut files = vec![dir.join("report.md"), dir.join("results.json")];
+    for family in Family::ALL {
+        let runs: Vec<&RunRecord> = results.runs.iter().filter(|r| r.family == family).collect();
+        if runs.is_empty() {
+            continue;
+        }
+        let _ = writeln!(md, "## {}\n\n{}.\n", family.name(), family.describe(c));
+        family_table(&mut md, &runs);
+        let plots = family_plots(dir, family, &runs)?;
+        let _ = writeln!(md);
+        for plot in &plots {
+            let _ = writeln!(md, "![{plot}]({plot})");
+            files.push(dir.join(plot));
+        }
+        let _ = writeln!(md);
+    }
+    write_atomic(&dir.join("report.md"), md.as_bytes())?;
+    // Last: a reader that finds results.json finds the report and plots of the same runs.
+    let json = serde_json::to_string_pretty(results)
+        .map_err(|e| StudyError::Output(format!("results.json: {e}")))?;
+    write_atomic(&dir.join("results.json"), json.as_bytes())?;
+    Ok(files)
+}

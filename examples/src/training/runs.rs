@@ -1,0 +1,385 @@
+//! Which runs the study makes: four model families, each under several initialisations.
+//!
+//! Every run of a family starts from the same root key ([`StudyConfig::seed`]; each parameter
+//! is drawn with `key.for_path(path)`) and sees the same data in the same order (the training
+//! loader shuffles with the same seed), so two runs differ only by their initialisation.
+
+use burn::nn::Initializer;
+use burn::tensor::Device;
+use burn_init::policy::{Manifest, Policy, Rule};
+use burn_init::{FanMode, Key, Nonlinearity, Scheme};
+use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
+use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig};
+use serde::Serialize;
+
+use super::StudyError;
+use super::models::{
+    Classifier, Reconstructor, ResidualNet, SeparableCnn, blank_linear, burn_linear,
+};
+
+/// Sizes and training settings of the study.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StudyConfig {
+    /// Epochs of every run.
+    pub epochs: usize,
+    /// Training batch size.
+    pub batch_size: usize,
+    /// Learning rate.
+    pub learning_rate: f64,
+    /// `adam` or `sgd`.
+    pub optimizer: String,
+    /// Root of every key and of the data order.
+    pub seed: u64,
+    /// Training images used (at most).
+    pub n_train: usize,
+    /// Validation images used (at most).
+    pub n_valid: usize,
+    /// Images of the probe batch measured at initialisation.
+    pub probe_size: usize,
+    /// Hidden layers of the plain MLP.
+    pub mlp_depth: usize,
+    /// Units per hidden layer of the plain MLP.
+    pub mlp_width: usize,
+    /// Residual blocks.
+    pub residual_blocks: usize,
+    /// Width of the residual stream.
+    pub residual_width: usize,
+    /// Channels of the CNN.
+    pub cnn_channels: usize,
+    /// Depthwise-separable blocks of the CNN.
+    pub cnn_blocks: usize,
+    /// Linear layers of the autoencoder.
+    pub ae_layers: usize,
+    /// Width of the autoencoder's code.
+    pub ae_bottleneck: usize,
+    /// Families to run (`mlp`, `residual`, `cnn`, `autoencoder`).
+    pub families: Vec<Family>,
+}
+
+impl StudyConfig {
+    /// The default study (about 4 minutes on a 2-core CPU once built; see the README).
+    pub fn standard() -> Self {
+        Self {
+            epochs: 3,
+            batch_size: 100,
+            learning_rate: 1e-3,
+            optimizer: "adam".into(),
+            seed: 0,
+            n_train: 8000,
+            n_valid: 2000,
+            probe_size: 500,
+            mlp_depth: 20,
+            mlp_width: 128,
+            residual_blocks: 8,
+            residual_width: 128,
+            cnn_channels: 16,
+            cnn_blocks: 2,
+            ae_layers: 20,
+            ae_bottleneck: 16,
+            families: Family::ALL.to_vec(),
+        }
+    }
+
+    /// A small configuration for tests and CI (every family, a few hundred images, one epoch).
+    pub fn quick() -> Self {
+        Self {
+            epochs: 1,
+            batch_size: 20,
+            n_train: 2000,
+            n_valid: 500,
+            probe_size: 200,
+            mlp_width: 64,
+            residual_blocks: 8,
+            residual_width: 64,
+            cnn_channels: 8,
+            cnn_blocks: 1,
+            ..Self::standard()
+        }
+    }
+}
+
+/// A model family of the study.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// The plain deep ReLU MLP (no normalisation, no skip).
+    Mlp,
+    /// A residual stack, scaled against unscaled.
+    Residual,
+    /// A small depthwise-separable CNN.
+    Cnn,
+    /// The deep ReLU autoencoder (reconstruction loss).
+    Autoencoder,
+}
+
+impl Family {
+    /// Every family, in report order.
+    pub const ALL: [Family; 4] = [Self::Mlp, Self::Residual, Self::Cnn, Self::Autoencoder];
+
+    /// The name used in files and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mlp => "mlp",
+            Self::Residual => "residual",
+            Self::Cnn => "cnn",
+            Self::Autoencoder => "autoencoder",
+        }
+    }
+
+    /// The family called `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// A sentence for the report.
+    pub fn describe(self, c: &StudyConfig) -> String {
+        match self {
+            Self::Mlp => format!(
+                "plain ReLU MLP: {} hidden layers of {} units, no normalisation, no skip",
+                c.mlp_depth, c.mlp_width
+            ),
+            Self::Residual => format!(
+                "Linear → {} residual blocks y = α·(x + W₂·ReLU(W₁x)) of width {} → Linear",
+                c.residual_blocks, c.residual_width
+            ),
+            Self::Cnn => format!(
+                "3×3 stride-2 stem (1 → {c}) → {} depthwise-separable blocks (ReLU after each) → global average pool → Linear",
+                c.cnn_blocks,
+                c = c.cnn_channels
+            ),
+            Self::Autoencoder => format!(
+                "{}-layer ReLU autoencoder 784 → {} → 784, widths geometric, no normalisation; MSE of the standardised image",
+                c.ae_layers, c.ae_bottleneck
+            ),
+        }
+    }
+}
+
+/// How a run initialises its model.
+#[derive(Debug, Clone)]
+pub enum Init {
+    /// A burn-init policy over the whole (blank) model.
+    Policy(Policy),
+    /// Burn's own layer initializers (what a user gets without burn-init), Burn's RNG seeded
+    /// with the study's seed.
+    BurnDefault,
+}
+
+/// One run: a family under a named initialisation.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// The family.
+    pub family: Family,
+    /// Short name (`he`, `xavier`, `unscaled`…).
+    pub init_name: String,
+    /// The initialisation.
+    pub init: Init,
+    /// For the residual family: how blocks combine skip and branch.
+    pub scaling: ResidualScaling,
+}
+
+impl RunSpec {
+    /// `family/init`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.family.name(), self.init_name)
+    }
+}
+
+fn scaled(policy: Policy, multiplier: f64) -> Policy {
+    let mut policy = policy;
+    for rule in &mut policy.rules {
+        rule.multiplier *= multiplier;
+    }
+    policy
+}
+
+fn zeros() -> Policy {
+    Policy::new().rule(Rule::new(Scheme::Zeros))
+}
+
+fn spec(family: Family, name: &str, init: Init) -> RunSpec {
+    RunSpec {
+        family,
+        init_name: name.to_string(),
+        init,
+        scaling: ResidualScaling::Scaled,
+    }
+}
+
+/// The CNN's He policy: the depthwise conv and the classifier are followed by no activation
+/// (gain 1), the stem and pointwise convs by a ReLU (gain √2); fans from Burn's layouts (the
+/// depthwise weight `[C, 1, k, k]` has fan-in k²).
+pub fn cnn_he() -> Policy {
+    let linear = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Linear);
+    Policy::new()
+        .rule(Rule::new(linear.clone()).with_path(Some("*depthwise.weight".into())))
+        .rule(Rule::new(linear).with_path(Some("*head.weight".into())))
+        .then(Policy::he(Nonlinearity::Relu))
+}
+
+/// The runs of the default study, plus every `custom` policy (name, policy) on every family.
+pub fn plan(config: &StudyConfig, custom: &[(String, Policy)]) -> Vec<RunSpec> {
+    use Family::*;
+    let relu = Nonlinearity::Relu;
+    let mut runs = Vec::new();
+    for &family in &config.families {
+        let mut add = |name: &str, init: Init| runs.push(spec(family, name, init));
+        match family {
+            Mlp => {
+                add("zeros", Init::Policy(zeros()));
+                add("burn_default", Init::BurnDefault);
+                add("pytorch_default", Init::Policy(Policy::pytorch_default()));
+                add("xavier", Init::Policy(Policy::xavier(Nonlinearity::Linear)));
+                add("he", Init::Policy(Policy::he(relu.clone())));
+                add("orthogonal", Init::Policy(Policy::orthogonal(2f64.sqrt())));
+            }
+            Residual => {
+                for (name, scaling) in [
+                    ("scaled", ResidualScaling::Scaled),
+                    ("unscaled", ResidualScaling::Unscaled),
+                ] {
+                    let block =
+                        ResidualBlockConfig::new(config.residual_width).with_scaling(scaling);
+                    let policy = block
+                        .policy(config.residual_blocks)
+                        .then(Policy::he(relu.clone()));
+                    runs.push(RunSpec {
+                        scaling,
+                        ..spec(family, name, Init::Policy(policy))
+                    });
+                }
+            }
+            Cnn => {
+                add("burn_default", Init::BurnDefault);
+                add("he", Init::Policy(cnn_he()));
+            }
+            Autoencoder => {
+                add("he", Init::Policy(Policy::he(relu.clone())));
+                add("xavier", Init::Policy(Policy::xavier(Nonlinearity::Linear)));
+                add(
+                    "he_x0.5",
+                    Init::Policy(scaled(Policy::he(relu.clone()), 0.5)),
+                );
+                add("he_x2", Init::Policy(scaled(Policy::he(relu.clone()), 2.0)));
+            }
+        }
+        for (name, policy) in custom {
+            runs.push(spec(family, name, Init::Policy(policy.clone())));
+        }
+    }
+    runs
+}
+
+/// A model of the study, built and initialised.
+pub enum Built {
+    /// MLP classifier.
+    Mlp(Classifier<DeepMlp>),
+    /// Residual classifier.
+    Residual(Classifier<ResidualNet>),
+    /// CNN classifier.
+    Cnn(Classifier<SeparableCnn>),
+    /// Autoencoder.
+    Autoencoder(Reconstructor<burn_init_models::DeepAutoencoder>),
+}
+
+fn apply<M: burn::module::Module>(
+    policy: &Policy,
+    model: M,
+    key: Key,
+) -> Result<(M, Option<Manifest>), StudyError> {
+    policy
+        .apply(model, key)
+        .map(|(m, manifest)| (m, Some(manifest)))
+        .map_err(|refused| StudyError::Policy(refused.error.to_string()))
+}
+
+/// Builds `run`'s model on `device` (an autodiff device) and initialises it; returns the model
+/// and the manifest (none for Burn's default).
+pub fn build(
+    run: &RunSpec,
+    config: &StudyConfig,
+    features: usize,
+    side: usize,
+    device: &Device,
+) -> Result<(Built, Option<Manifest>), StudyError> {
+    let key = Key::new(config.seed);
+    let init_err = |e: burn_init::InitError| StudyError::Policy(e.to_string());
+    // Burn's initializers draw from Burn's (global) RNG when a parameter is first used.
+    device.seed(config.seed);
+    Ok(match run.family {
+        Family::Mlp => {
+            let blank = DeepMlpConfig::new(features, config.mlp_width, config.mlp_depth, 10)
+                .with_policy(Some(Policy::new()))
+                .init(key, device)
+                .map_err(init_err)?;
+            let net = Classifier { net: blank };
+            match &run.init {
+                Init::Policy(policy) => {
+                    let (m, manifest) = apply(policy, net, key)?;
+                    (Built::Mlp(m), manifest)
+                }
+                Init::BurnDefault => {
+                    let mut net = net;
+                    let w = config.mlp_width;
+                    net.net.layers = (0..config.mlp_depth)
+                        .map(|i| burn_linear(if i == 0 { features } else { w }, w, device))
+                        .collect();
+                    net.net.output = burn_linear(w, 10, device);
+                    (Built::Mlp(net), None)
+                }
+            }
+        }
+        Family::Residual => {
+            let w = config.residual_width;
+            let stack = ResidualStackConfig::new(
+                ResidualBlockConfig::new(w).with_scaling(run.scaling),
+                config.residual_blocks,
+            )
+            .blank(device)
+            .map_err(init_err)?;
+            let net = Classifier {
+                net: ResidualNet {
+                    input: blank_linear(features, w, device),
+                    stack,
+                    output: blank_linear(w, 10, device),
+                },
+            };
+            let Init::Policy(policy) = &run.init else {
+                return Err(StudyError::Policy(
+                    "the residual family has no Burn-default run".into(),
+                ));
+            };
+            let (m, manifest) = apply(policy, net, key)?;
+            (Built::Residual(m), manifest)
+        }
+        Family::Cnn => {
+            let (c, b) = (config.cnn_channels, config.cnn_blocks);
+            match &run.init {
+                Init::Policy(policy) => {
+                    let net = SeparableCnn::new(side, c, b, Some(Initializer::Zeros), device);
+                    let (m, manifest) = apply(policy, Classifier { net }, key)?;
+                    (Built::Cnn(m), manifest)
+                }
+                Init::BurnDefault => {
+                    let net = SeparableCnn::new(side, c, b, None, device);
+                    (Built::Cnn(Classifier { net }), None)
+                }
+            }
+        }
+        Family::Autoencoder => {
+            let blank = DeepAutoencoderConfig::new(features, config.ae_bottleneck)
+                .with_n_layers(config.ae_layers)
+                .with_policy(Some(Policy::new()))
+                .init(key, device)
+                .map_err(init_err)?;
+            let net = Reconstructor { net: blank };
+            let Init::Policy(policy) = &run.init else {
+                return Err(StudyError::Policy(
+                    "the autoencoder family has no Burn-default run".into(),
+                ));
+            };
+            let (m, manifest) = apply(policy, net, key)?;
+            (Built::Autoencoder(m), manifest)
+        }
+    })
+}

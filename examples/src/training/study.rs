@@ -1,0 +1,285 @@
+//! The study's driver: for every run, build and initialise the model, measure it at
+//! initialisation, train it through burn-train, measure it on the validation set, and hand the
+//! record to the caller (which writes the results folder after every run).
+
+use std::path::Path;
+
+use burn::module::Module;
+use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
+use burn::tensor::Device;
+use burn::train::metric::{AccuracyMetric, LossMetric};
+use burn_init::policy::Manifest;
+use burn_init_models::{DeepAutoencoder, DeepMlp};
+use serde::Serialize;
+
+use super::StudyError;
+use super::data::Split;
+use super::measure::{
+    self, InitProbe, MeanSe, UnitSpread, cross_entropy, grad_norm, layer_stats, squared_error,
+};
+use super::models::{Classifier, Network, Reconstructor};
+use super::progress::History;
+use super::runs::{Built, Family, Init, RunSpec, StudyConfig, build};
+use super::train::launch;
+
+/// The training loss averaged over a window of iterations that ends at `step`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WindowLoss {
+    /// Iterations trained when the window ends.
+    pub step: usize,
+    /// Mean and standard error of the per-batch losses in the window.
+    pub loss: MeanSe,
+}
+
+/// Everything measured in one run (all of it goes to `results.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    /// `family/init`.
+    pub label: String,
+    /// The family.
+    pub family: Family,
+    /// The initialisation's name.
+    pub init: String,
+    /// The policy as JSON (`null` for Burn's default initializers).
+    pub policy: Option<serde_json::Value>,
+    /// The root key: every parameter is drawn with `Key::new(seed).for_path(path)`.
+    pub key_seed: u64,
+    /// What every parameter received (none for Burn's default).
+    pub manifest: Option<Manifest>,
+    /// The model at initialisation, on the probe batch.
+    pub init_probe: InitProbe,
+    /// Every value burn-train reported.
+    pub history: History,
+    /// The training loss of iteration 0 (computed before the first update).
+    pub loss_step0: f64,
+    /// The training loss after the first epoch (or the last iteration when training is shorter).
+    pub loss_after: WindowLoss,
+    /// The loss a run must reach (window mean) to count as trained.
+    pub threshold: f64,
+    /// The first iteration whose window mean is at or below the threshold.
+    pub steps_to_threshold: Option<usize>,
+    /// Per-sample loss on the validation set after training.
+    pub final_loss: MeanSe,
+    /// Validation accuracy after training (percent, from per-sample correctness).
+    pub final_accuracy: Option<MeanSe>,
+    /// A loss became NaN or infinite (during training or on the validation set).
+    pub diverged: bool,
+    /// For the MLP: how far hidden units are from identical, after training.
+    pub unit_spread: Option<UnitSpread>,
+    /// Seconds of training (burn-train's launch).
+    pub wall_seconds: f64,
+}
+
+/// A run's record plus the per-sample values the claims compare (not written to JSON).
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The record.
+    pub record: RunRecord,
+    /// Per-sample loss at initialisation on the probe batch.
+    pub init_losses: Vec<f64>,
+    /// Per-sample validation loss after training.
+    pub final_losses: Vec<f64>,
+    /// Per-sample validation correctness (0/1) after training, for classifiers.
+    pub final_correct: Vec<f64>,
+}
+
+/// The per-pixel mean image of the training set as a predictor: per-sample squared error on the
+/// validation set (the autoencoder's "learned nothing from the input" baseline).
+pub fn mean_image_baseline(data: &Split) -> Vec<f64> {
+    let width = data.train.width();
+    let mut mean = vec![0.0f64; width];
+    for i in 0..data.train.len() {
+        for (m, &v) in mean.iter_mut().zip(data.train.image(i)) {
+            *m += v as f64;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= data.train.len() as f64);
+    let repeated: Vec<f64> = (0..data.valid.len())
+        .flat_map(|_| mean.iter().copied())
+        .collect();
+    squared_error(width, &repeated, &data.valid.features)
+}
+
+fn window(losses: &[f64], end: usize) -> WindowLoss {
+    let end = end.min(losses.len());
+    let start = end.saturating_sub(10);
+    WindowLoss {
+        step: end,
+        loss: MeanSe::of(&losses[start..end]),
+    }
+}
+
+fn steps_to(losses: &[f64], threshold: f64) -> Option<usize> {
+    (0..losses.len()).find(|&i| {
+        let start = (i + 1).saturating_sub(10);
+        MeanSe::of(&losses[start..=i]).mean <= threshold
+    })
+}
+
+struct Measured {
+    probe: InitProbe,
+    init_losses: Vec<f64>,
+    history: History,
+    wall_seconds: f64,
+    final_losses: Vec<f64>,
+    final_correct: Vec<f64>,
+    unit_spread: Option<UnitSpread>,
+}
+
+fn classifier<N: Network>(
+    model: Classifier<N>,
+    data: &Split,
+    config: &StudyConfig,
+    dir: &Path,
+    label: &str,
+    spread: impl Fn(&N) -> Option<UnitSpread>,
+) -> Result<Measured, StudyError> {
+    let device = model.devices()[0].clone();
+    let probe_set = data.valid.head(config.probe_size);
+    let indices: Vec<usize> = (0..probe_set.len()).collect();
+    let batch = probe_set.batch(&indices, &device);
+    let logits = model.net.forward(batch.images.clone());
+    let (rows, cols, values) = measure::host(logits.clone());
+    let init_losses = cross_entropy(rows, cols, &values, &probe_set.labels);
+    let loss = CrossEntropyLossConfig::new()
+        .init(&device)
+        .forward(logits, batch.labels);
+    let probe = InitProbe {
+        loss: MeanSe::of(&init_losses),
+        grad_norm: grad_norm(&model, loss),
+        output_variance: measure::variance(&values),
+        layers: layer_stats(model.net.trace(batch.images)),
+    };
+    let trained = launch(model, data, config, dir, label, |t| {
+        t.metrics((AccuracyMetric::new(), LossMetric::new()))
+    })?;
+    let (cols, values) = measure::outputs(&trained.model.net, &data.valid, 500);
+    let rows = data.valid.len();
+    Ok(Measured {
+        probe,
+        init_losses,
+        history: trained.history,
+        wall_seconds: trained.wall_seconds,
+        final_losses: cross_entropy(rows, cols, &values, &data.valid.labels),
+        final_correct: measure::correct(rows, cols, &values, &data.valid.labels),
+        unit_spread: spread(&trained.model.net),
+    })
+}
+
+fn autoencoder(
+    model: Reconstructor<DeepAutoencoder>,
+    data: &Split,
+    config: &StudyConfig,
+    dir: &Path,
+    label: &str,
+) -> Result<Measured, StudyError> {
+    let device = model.devices()[0].clone();
+    let probe_set = data.valid.head(config.probe_size);
+    let indices: Vec<usize> = (0..probe_set.len()).collect();
+    let batch = probe_set.batch(&indices, &device);
+    let output = model.net.forward(batch.images.clone());
+    let (_, cols, values) = measure::host(output.clone());
+    let init_losses = squared_error(cols, &values, &probe_set.features);
+    let loss = MseLoss::new().forward(output, batch.images.clone(), Reduction::Mean);
+    let probe = InitProbe {
+        loss: MeanSe::of(&init_losses),
+        grad_norm: grad_norm(&model, loss),
+        output_variance: measure::variance(&values),
+        layers: layer_stats(model.net.trace(batch.images)),
+    };
+    let trained = launch(model, data, config, dir, label, |t| {
+        t.metrics((LossMetric::new(),))
+    })?;
+    let (cols, values) = measure::outputs(&trained.model.net, &data.valid, 500);
+    Ok(Measured {
+        probe,
+        init_losses,
+        history: trained.history,
+        wall_seconds: trained.wall_seconds,
+        final_losses: squared_error(cols, &values, &data.valid.features),
+        final_correct: Vec::new(),
+        unit_spread: None,
+    })
+}
+
+fn mlp_spread(net: &DeepMlp) -> Option<UnitSpread> {
+    let layers: Vec<_> = net
+        .layers
+        .iter()
+        .map(|l| (l.weight.val(), l.bias.as_ref().map(|b| b.val())))
+        .collect();
+    Some(measure::unit_spread(&layers))
+}
+
+/// The loss a run must reach: 0.8 nats of cross-entropy (≈ 70 % accuracy on Fashion-MNIST;
+/// chance is ln 10 = 2.30), or 80 % of the mean-image baseline for the autoencoder.
+pub fn threshold(family: Family, baseline_mse: f64) -> f64 {
+    match family {
+        Family::Autoencoder => 0.8 * baseline_mse,
+        _ => 0.8,
+    }
+}
+
+/// Builds, measures and trains one run on `device` (plain; training runs on its autodiff form).
+pub fn run_one(
+    spec: &RunSpec,
+    config: &StudyConfig,
+    data: &Split,
+    baseline_mse: f64,
+    device: &Device,
+    dir: &Path,
+) -> Result<RunOutcome, StudyError> {
+    let ad = device.clone().autodiff();
+    let side = data.train.rows;
+    let features = data.train.width();
+    let (built, manifest) = build(spec, config, features, side, &ad)?;
+    let label = spec.label();
+    let dir = dir.join(label.replace('/', "-"));
+    let m = match built {
+        Built::Mlp(model) => classifier(model, data, config, &dir, &label, mlp_spread)?,
+        Built::Residual(model) => classifier(model, data, config, &dir, &label, |_| None)?,
+        Built::Cnn(model) => classifier(model, data, config, &dir, &label, |_| None)?,
+        Built::Autoencoder(model) => autoencoder(model, data, config, &dir, &label)?,
+    };
+    let losses = &m.history.train_loss;
+    let per_epoch = data.train.len().div_ceil(config.batch_size);
+    let final_loss = MeanSe::of(&m.final_losses);
+    let threshold = threshold(spec.family, baseline_mse);
+    let diverged = losses.iter().any(|l| !l.is_finite()) || !final_loss.mean.is_finite();
+    let final_accuracy = (!m.final_correct.is_empty()).then(|| {
+        let acc = MeanSe::of(&m.final_correct);
+        MeanSe {
+            mean: 100.0 * acc.mean,
+            se: 100.0 * acc.se,
+            n: acc.n,
+        }
+    });
+    let record = RunRecord {
+        label,
+        family: spec.family,
+        init: spec.init_name.clone(),
+        policy: match &spec.init {
+            Init::Policy(policy) => serde_json::to_value(policy).ok(),
+            Init::BurnDefault => None,
+        },
+        key_seed: config.seed,
+        manifest,
+        loss_step0: losses.first().copied().unwrap_or(f64::NAN),
+        loss_after: window(losses, per_epoch),
+        threshold,
+        steps_to_threshold: steps_to(losses, threshold),
+        final_loss,
+        final_accuracy,
+        diverged,
+        unit_spread: m.unit_spread,
+        wall_seconds: m.wall_seconds,
+        init_probe: m.probe,
+        history: m.history,
+    };
+    Ok(RunOutcome {
+        record,
+        init_losses: m.init_losses,
+        final_losses: m.final_losses,
+        final_correct: m.final_correct,
+    })
+}

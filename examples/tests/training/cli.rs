@@ -1,0 +1,197 @@
+//! The binary on bad input: one line naming what is wrong, a non-zero exit, no panic; and an
+//! interrupted study leaves complete, readable results of the runs that finished.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use burn_init::Scheme;
+use burn_init::policy::{Policy, Rule};
+
+use super::temp_dir;
+
+fn study(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_training_study"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// The run failed with exactly one stderr line that starts with `error: ` and contains every
+/// `needle`.
+fn refused(output: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "exit status {:?}", output.status);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    for needle in needles {
+        assert!(lines[0].contains(needle), "{needle:?} not in {stderr}");
+    }
+}
+
+#[test]
+fn an_unknown_device_is_refused() {
+    let out = temp_dir("cli-device");
+    refused(
+        &study(&["--device", "tpu", "--out", out.to_str().unwrap()]),
+        &["--device tpu", "enabled: flex"],
+    );
+}
+
+#[test]
+fn missing_or_corrupt_data_is_refused_with_the_file_named() {
+    let out = temp_dir("cli-data-out");
+    let missing = temp_dir("cli-data-missing");
+    refused(
+        &study(&[
+            "--data",
+            missing.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        &["t10k-images-idx3-ubyte", "missing"],
+    );
+    let corrupt = temp_dir("cli-data-corrupt");
+    let images = corrupt.join("t10k-images-idx3-ubyte");
+    std::fs::write(&images, b"this is not an IDX file").unwrap();
+    std::fs::write(
+        corrupt.join("t10k-labels-idx1-ubyte"),
+        [0, 0, 8, 1, 0, 0, 0, 1, 3],
+    )
+    .unwrap();
+    refused(
+        &study(&[
+            "--data",
+            corrupt.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        &[images.to_str().unwrap(), "not an IDX file"],
+    );
+}
+
+#[test]
+fn a_bad_policy_file_is_refused_before_training() {
+    let out = temp_dir("cli-policy-out");
+    let dir = temp_dir("cli-policy");
+    let not_json = dir.join("broken.json");
+    std::fs::write(&not_json, "{\"rules\": [").unwrap();
+    refused(
+        &study(&[
+            "--policy",
+            not_json.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        &[not_json.to_str().unwrap(), "not a policy", "line 1"],
+    );
+    // Valid JSON, but a rule whose glob does not compile: named with its run, before any training.
+    let bad_glob = dir.join("bad-glob.json");
+    let policy = Policy::new().rule(Rule::new(Scheme::Zeros).with_path(Some("layers.[".into())));
+    std::fs::write(&bad_glob, serde_json::to_string(&policy).unwrap()).unwrap();
+    let start = Instant::now();
+    let output = study(&[
+        "--policy",
+        bad_glob.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    refused(&output, &["run mlp/bad-glob", "layers.["]);
+    assert!(!out.join("results.json").exists());
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "refused only after {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn an_unwritable_output_folder_is_refused() {
+    let dir = temp_dir("cli-out");
+    let blocker = dir.join("a-file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = blocker.join("results");
+    refused(
+        &study(&["--out", out.to_str().unwrap()]),
+        &[out.to_str().unwrap(), "cannot create"],
+    );
+}
+
+#[test]
+fn bad_numbers_are_refused() {
+    let out = temp_dir("cli-numbers");
+    let out = out.to_str().unwrap();
+    refused(&study(&["--lr=-1", "--out", out]), &["--lr -1"]);
+    refused(
+        &study(&["--optimizer", "lbfgs", "--out", out]),
+        &["--optimizer lbfgs"],
+    );
+    refused(
+        &study(&["--families", "mlp,gan", "--out", out]),
+        &["--families gan"],
+    );
+    refused(&study(&["--epochs", "0", "--out", out]), &["--epochs"]);
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn an_interrupted_study_leaves_complete_results_of_the_finished_runs() {
+    let out = temp_dir("cli-interrupt");
+    let results = out.join("results.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_training_study"))
+        .args([
+            "--quick",
+            "--families",
+            "mlp",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !results.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "no results after 300 s"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the study ended before its first run was written"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Ctrl-C: SIGINT to the process, as a terminal sends it.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(
+        !exit.success(),
+        "the study finished before the interrupt: {exit:?}"
+    );
+
+    let json = read_json(&results);
+    assert_eq!(json["complete"], false);
+    let runs = json["runs"].as_array().unwrap();
+    assert!(!runs.is_empty() && runs.len() < 6, "{} runs", runs.len());
+    for run in runs {
+        assert!(run["history"]["train_loss"].as_array().unwrap().len() >= 12);
+        assert!(run["final_loss"]["mean"].is_number() || run["diverged"] == true);
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Incomplete"), "{report}");
+    let png = std::fs::read(out.join("loss-mlp.png")).unwrap();
+    assert_eq!(&png[..4], b"\x89PNG");
+}

@@ -1,0 +1,81 @@
+//! A quick study trained through burn-train on every device: the results folder is complete and
+//! the initialisation contrasts that hold even at this size are measured.
+
+use burn::tensor::Device;
+use burn_init_examples::training::claims::{clears, paired};
+use burn_init_examples::training::measure::MeanSe;
+use burn_init_examples::training::{self, Family, StudyConfig};
+
+use super::temp_dir;
+
+fn quick(families: &[Family]) -> StudyConfig {
+    StudyConfig {
+        families: families.to_vec(),
+        ..StudyConfig::quick()
+    }
+}
+
+fn find<'a>(
+    runs: &'a [burn_init_examples::training::study::RunOutcome],
+    label: &str,
+) -> &'a burn_init_examples::training::study::RunOutcome {
+    runs.iter().find(|r| r.record.label == label).unwrap()
+}
+
+burn_init::per_device! {
+    fn quick_study_writes_the_results_and_contrasts_good_and_bad_inits(device) {
+        let tag: String = format!("{device:?}").chars().filter(|c| c.is_alphanumeric()).take(40).collect();
+        let out = temp_dir(&format!("study-{tag}"));
+        let (split, summary) = training::data::load(&training::data::shipped_dir()).unwrap();
+        let config = quick(&[Family::Mlp, Family::Residual]);
+        let outcome = training::run(&config, &split, &summary, &[], "test", device, &out).unwrap();
+        assert_eq!(outcome.runs.len(), 8);
+
+        // The folder: JSON with every run and claim, the report, the plots.
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+        assert_eq!(json["complete"], true);
+        assert_eq!(json["burn_version"], "0.22.1");
+        assert_eq!(json["runs"].as_array().unwrap().len(), 8);
+        assert_eq!(json["claims"].as_array().unwrap().len(), 5);
+        let he = &json["runs"].as_array().unwrap().iter().find(|r| r["label"] == "mlp/he").unwrap();
+        assert!(he["policy"]["rules"].is_array() && he["manifest"]["entries"].as_array().unwrap().len() == 42);
+        for stem in ["loss-mlp", "valid-mlp", "init-variance-mlp", "loss-residual"] {
+            let png = std::fs::read(out.join(format!("{stem}.png"))).unwrap();
+            assert_eq!(&png[..4], b"\x89PNG", "{stem}");
+            assert!(out.join(format!("{stem}.svg")).exists());
+        }
+        assert!(std::fs::read_to_string(out.join("report.md")).unwrap().contains("| he |"));
+
+        // Every run trained 100 iterations (2 000 images / 20), one epoch, with per-iteration losses.
+        for run in &outcome.runs {
+            assert_eq!(run.record.history.train_loss.len(), 100, "{}", run.record.label);
+            assert_eq!(run.record.history.epochs.len(), 1, "{}", run.record.label);
+        }
+
+        // Zero init: units stay identical (exactly), and He's do not.
+        let zeros = find(&outcome.runs, "mlp/zeros");
+        let he = find(&outcome.runs, "mlp/he");
+        assert_eq!(zeros.record.unit_spread.as_ref().unwrap().max, 0.0);
+        assert!(he.record.unit_spread.as_ref().unwrap().max > 0.1);
+        // The loss at init of zero init is exactly ln 10 (uniform logits) for every image.
+        assert!((zeros.record.init_probe.loss.mean - 10f64.ln()).abs() < 1e-5);
+        // He learns in 12 steps what zeros cannot: its last-10-batch loss is lower by > 5 SE.
+        let (z, h) = (&zeros.record.loss_after.loss, &he.record.loss_after.loss);
+        let gap = MeanSe { mean: z.mean - h.mean, se: (z.se.powi(2) + h.se.powi(2)).sqrt(), n: z.n };
+        assert!(clears(&gap), "zeros {z:?} he {h:?}");
+
+        // Unscaled residual: 8 blocks double the variance 8 times; its loss at init is larger.
+        let scaled = find(&outcome.runs, "residual/scaled");
+        let unscaled = find(&outcome.runs, "residual/unscaled");
+        assert!(clears(&paired(&unscaled.init_losses, &scaled.init_losses)));
+        let claims = &outcome.claims;
+        assert_eq!(claims.iter().find(|c| c.id == "zero_init_symmetry").unwrap().holds, Some(true));
+        assert_eq!(claims.iter().find(|c| c.id == "residual_unscaled_worse").unwrap().holds, Some(true));
+        device_idle(device);
+    }
+}
+
+fn device_idle(device: &Device) {
+    device.sync().unwrap();
+}
