@@ -27,6 +27,17 @@ pub fn shipped_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fashion-mnist")
 }
 
+/// `dir` relative to the workspace when it lies inside it (reports then name the same folder on
+/// every machine), else as given.
+fn shown(dir: &Path) -> String {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent();
+    workspace
+        .and_then(|w| dir.strip_prefix(w).ok())
+        .unwrap_or(dir)
+        .display()
+        .to_string()
+}
+
 /// Images to train on and to validate on, standardised with the training statistics.
 #[derive(Debug, Clone)]
 pub struct Split {
@@ -232,7 +243,7 @@ pub fn load(dir: &Path) -> Result<(Split, DataSummary), IdxError> {
             let (nt, nv) = (train.len(), test.len());
             let source = format!(
                 "{}: train-* ({nt}) train, t10k-* ({nv}) validate",
-                dir.display()
+                shown(dir)
             );
             (train, 0..nt, test.clone(), 0..nv, source)
         }
@@ -247,7 +258,7 @@ pub fn load(dir: &Path) -> Result<(Split, DataSummary), IdxError> {
             let cut = n * 4 / 5;
             let source = format!(
                 "{}: t10k-* split, images 0..{cut} train, {cut}..{n} validate",
-                dir.display()
+                shown(dir)
             );
             (test.clone(), 0..cut, test, cut..n, source)
         }

@@ -161,6 +161,8 @@ fn draw<DB: DrawingBackend>(
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let ((x0, x1), (y0, y1)) = Chart::ranges(series, chart.log_y);
+    // Integer x (epochs, layers): one label per integer when there are few, never fractions.
+    let x_labels = if x1 - x0 <= 20.0 { (x1 - x0) as usize + 1 } else { 10 };
     let mut builder = ChartBuilder::on(&root);
     builder
         .caption(chart.title, ("sans-serif", 20))
@@ -175,6 +177,7 @@ fn draw<DB: DrawingBackend>(
             .x_desc(chart.x_label)
             .y_desc(chart.y_label)
             .label_style(("sans-serif", 13))
+            .x_labels(x_labels)
             .x_label_formatter(&|v| format!("{v:.0}"))
             .y_label_formatter(&|v| tick(*v))
             .draw()
@@ -188,6 +191,7 @@ fn draw<DB: DrawingBackend>(
             .x_desc(chart.x_label)
             .y_desc(chart.y_label)
             .label_style(("sans-serif", 13))
+            .x_labels(x_labels)
             .x_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(|e| e.to_string())?;

@@ -74,6 +74,35 @@ burn_init::per_device! {
         assert_eq!(claims.iter().find(|c| c.id == "residual_unscaled_worse").unwrap().holds, Some(true));
         device_idle(device);
     }
+
+    fn one_seed_reproduces_a_run_and_another_seed_does_not(device) {
+        let (split, _) = training::data::load(&training::data::shipped_dir()).unwrap();
+        let split = training::data::Split {
+            train: split.train.head(400),
+            valid: split.valid.head(100),
+            source: split.source,
+        };
+        let mut config = quick(&[Family::Mlp]);
+        let tag: String = format!("{device:?}").chars().filter(|c| c.is_alphanumeric()).take(40).collect();
+        let dir = temp_dir(&format!("repro-{tag}"));
+        let mut losses = |config: &StudyConfig| {
+            let spec = training::runs::plan(config, &[])
+                .into_iter()
+                .find(|s| s.init_name == "he")
+                .unwrap();
+            let outcome = training::study::run_one(&spec, config, &split, 1.0, device, &dir).unwrap();
+            outcome.record.history.train_loss
+        };
+        let first = losses(&config);
+        assert_eq!(first.len(), 20);
+        // The same seed: the same weights, the same batches in the same order, the same losses.
+        assert_eq!(first, losses(&config));
+        // Another seed changes the weights and the order: the losses differ from step 0.
+        config.seed = 1;
+        let other = losses(&config);
+        assert_ne!(first[0], other[0]);
+        device_idle(device);
+    }
 }
 
 fn device_idle(device: &Device) {
