@@ -24,7 +24,7 @@ struct Args {
     /// The results folder.
     #[arg(long, default_value = "results")]
     out: PathBuf,
-    /// A small study (a few hundred images, one epoch): for a smoke test or a slow device.
+    /// A small study (2 000 images, one epoch, narrower nets): a smoke test, or a slow device.
     #[arg(long)]
     quick: bool,
     /// Epochs of every run.
@@ -107,6 +107,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs one small operation on `device`: a device this build enables may still be unusable here
+/// (wgpu without an adapter or a Vulkan driver), and Burn panics on first use then. The panic is
+/// caught, with the default hook silenced, and becomes one line.
+fn usable(name: &str, device: &burn::tensor::Device) -> Result<(), StudyError> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let probe = std::panic::catch_unwind(|| {
+        burn::tensor::Tensor::<1>::ones([4], device)
+            .sum()
+            .into_scalar::<f32>()
+    });
+    std::panic::set_hook(hook);
+    match probe {
+        Ok(v) if v == 4.0 => Ok(()),
+        Ok(v) => Err(StudyError::Argument(format!(
+            "--device {name}: computed 1+1+1+1 = {v}; the device is not usable"
+        ))),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "it panicked".into());
+            Err(StudyError::Argument(format!(
+                "--device {name}: not usable on this machine: {}",
+                why.lines().next().unwrap_or_default()
+            )))
+        }
+    }
+}
+
 fn study(args: &Args) -> Result<(), StudyError> {
     let start = Instant::now();
     let enabled = burn_init::devices::names();
@@ -117,6 +148,7 @@ fn study(args: &Args) -> Result<(), StudyError> {
             enabled.join(", ")
         ))
     })?;
+    usable(&args.device, &device)?;
     let config = config(args)?;
     let custom = args
         .policy

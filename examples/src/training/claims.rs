@@ -41,8 +41,12 @@ pub struct Context {
     pub majority_share: f64,
 }
 
-/// Mean and standard error of the per-sample differences a − b.
+/// Mean and standard error of the per-sample differences a − b (NaN when the samples differ in
+/// length: they are not paired).
 pub fn paired(a: &[f64], b: &[f64]) -> MeanSe {
+    if a.len() != b.len() {
+        return MeanSe::of(&[]);
+    }
     let diff: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
     MeanSe::of(&diff)
 }
@@ -51,6 +55,9 @@ pub fn paired(a: &[f64], b: &[f64]) -> MeanSe {
 /// exploding initialisation leaves a few images with errors 10⁴ times the rest, whose spread
 /// would hide any difference of raw means).
 pub fn paired_log(a: &[f64], b: &[f64]) -> MeanSe {
+    if a.len() != b.len() {
+        return MeanSe::of(&[]);
+    }
     let diff: Vec<f64> = a.iter().zip(b).map(|(x, y)| (x / y).ln()).collect();
     MeanSe::of(&diff)
 }
@@ -167,10 +174,11 @@ pub fn zero_init_keeps_symmetry(runs: &[RunOutcome], ctx: &Context) -> Claim {
     }
 }
 
-/// The unscaled residual stack starts with a much larger loss (and gradient norm) than the
-/// scaled one.
+/// The unscaled residual stack starts with a much larger loss than the scaled one, decided on the
+/// per-image loss at initialisation (the gradient norm is one number per run, without a standard
+/// error, so it is reported, not compared).
 pub fn unscaled_residual_starts_worse(runs: &[RunOutcome], n_blocks: usize) -> Claim {
-    let statement = "The unscaled residual stack starts with a much larger loss or gradient norm than the scaled one (Var doubles per block: 2^N)";
+    let statement = "The unscaled residual stack starts with a much larger loss than the scaled one (Var doubles per block: 2^N; the gradient norm is reported beside it)";
     let (Some(scaled), Some(unscaled)) = (
         find(runs, Family::Residual, "scaled"),
         find(runs, Family::Residual, "unscaled"),
@@ -231,6 +239,15 @@ pub fn autoencoder_he_beats_others(runs: &[RunOutcome]) -> Claim {
             continue;
         };
         compared += 1;
+        let finite = |l: &[f64]| l.iter().all(|v| v.is_finite());
+        if finite(&he.final_losses) && !finite(&run.final_losses) {
+            // The other run blew up (an infinite or NaN error): He is better on every image
+            // where the ratio is even defined, and no standard error is needed to say so.
+            parts.push(format!(
+                "{other} diverged (non-finite validation error), he did not"
+            ));
+            continue;
+        }
         let d = paired_log(&run.final_losses, &he.final_losses);
         let ok = clears(&d);
         holds &= ok;

@@ -23,8 +23,9 @@ pub struct MeanSe {
 }
 
 impl MeanSe {
-    /// Mean and standard error of `values` (NaN when empty; any non-finite value makes the mean
-    /// non-finite, which the report shows as diverged).
+    /// Mean and standard error of `values`. The mean is NaN when empty and the standard error NaN
+    /// below two values (one value says nothing about its spread, so no comparison built on it
+    /// can clear a margin); any non-finite value makes the mean non-finite.
     pub fn of(values: &[f64]) -> Self {
         let n = values.len();
         if n == 0 {
@@ -38,7 +39,7 @@ impl MeanSe {
         let var = if n > 1 {
             values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64
         } else {
-            0.0
+            f64::NAN
         };
         Self {
             mean,
@@ -105,11 +106,15 @@ pub fn cross_entropy(rows: usize, cols: usize, logits: &[f64], labels: &[u8]) ->
         .collect()
 }
 
-/// Per-sample correctness (1 or 0) of `[n, classes]` logits (first maximum wins).
+/// Per-sample correctness (1 or 0) of `[n, classes]` logits (first maximum wins; a row with a
+/// non-finite logit is wrong, not "class 0").
 pub fn correct(rows: usize, cols: usize, logits: &[f64], labels: &[u8]) -> Vec<f64> {
     (0..rows)
         .map(|i| {
             let row = &logits[i * cols..(i + 1) * cols];
+            if row.iter().any(|v| !v.is_finite()) {
+                return 0.0;
+            }
             let arg = (0..cols).fold(0, |best, j| if row[j] > row[best] { j } else { best });
             f64::from(arg == labels[i] as usize)
         })

@@ -132,9 +132,26 @@ pub fn run(
         n_valid: split.valid.len(),
         ..summary.clone()
     };
+    if split.train.is_empty() || split.valid.is_empty() {
+        return Err(StudyError::Argument(format!(
+            "{} training and {} validation images: the study needs at least one of each",
+            split.train.len(),
+            split.valid.len()
+        )));
+    }
     let plan = runs::plan(config, custom);
+    let mut labels = std::collections::HashSet::new();
     for spec in &plan {
-        runs::build(spec, config, split.train.width(), split.train.rows, device)
+        if !labels.insert(spec.label()) {
+            return Err(StudyError::Argument(format!(
+                "run {} appears twice (a family given twice, or a --policy file named like another initialisation)",
+                spec.label()
+            )));
+        }
+    }
+    let image = [split.train.rows, split.train.cols];
+    for spec in &plan {
+        runs::check(spec, config, split.train.width(), image, device)
             .map_err(|e| StudyError::Policy(format!("run {}: {e}", spec.label())))?;
     }
     let baseline = study::mean_image_baseline(&split);

@@ -108,13 +108,13 @@ pub struct SeparableCnn {
     /// C → classes.
     pub head: Linear,
     #[module(skip)]
-    side: usize,
+    image: [usize; 2],
 }
 
 impl SeparableCnn {
     /// The layers with `initializer` (zeros for a policy, Burn's default for the baseline).
     pub fn new(
-        side: usize,
+        image: [usize; 2],
         channels: usize,
         n_blocks: usize,
         initializer: Option<Initializer>,
@@ -150,13 +150,13 @@ impl SeparableCnn {
             stem,
             blocks,
             head,
-            side,
+            image,
         }
     }
 
     fn image(&self, x: Tensor<2>) -> Tensor<4> {
         let [n, _] = x.dims();
-        x.reshape([n, 1, self.side, self.side])
+        x.reshape([n, 1, self.image[0], self.image[1]])
     }
 }
 

@@ -94,26 +94,34 @@ impl Chart<'_> {
         }
     }
 
-    /// Writes `stem.png` and `stem.svg`; returns both paths.
-    pub fn write(&self, stem: &Path) -> Result<Vec<PathBuf>, String> {
+    /// Writes `dir/stem.png` and `dir/stem.svg`, each drawn under a temporary name
+    /// (`stem.part.png`) and renamed into place; returns both paths.
+    pub fn write(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, String> {
         font()?;
-        let png = stem.with_extension("png");
-        let svg = stem.with_extension("svg");
         let series = self.drawable();
-        let err = |path: &Path, e: String| format!("{}: cannot draw: {e}", path.display());
-        draw(
-            self,
-            &series,
-            BitMapBackend::new(&png, (900, 560)).into_drawing_area(),
-        )
-        .map_err(|e| err(&png, e))?;
-        draw(
-            self,
-            &series,
-            SVGBackend::new(&svg, (900, 560)).into_drawing_area(),
-        )
-        .map_err(|e| err(&svg, e))?;
-        Ok(vec![png, svg])
+        let mut written = Vec::new();
+        for ext in ["png", "svg"] {
+            let part = dir.join(format!("{stem}.part.{ext}"));
+            let path = dir.join(format!("{stem}.{ext}"));
+            let drawn = if ext == "png" {
+                draw(
+                    self,
+                    &series,
+                    BitMapBackend::new(&part, (900, 560)).into_drawing_area(),
+                )
+            } else {
+                draw(
+                    self,
+                    &series,
+                    SVGBackend::new(&part, (900, 560)).into_drawing_area(),
+                )
+            };
+            drawn
+                .and_then(|()| std::fs::rename(&part, &path).map_err(|e| e.to_string()))
+                .map_err(|e| format!("{}: cannot draw: {e}", path.display()))?;
+            written.push(path);
+        }
+        Ok(written)
     }
 }
 
@@ -162,7 +170,11 @@ fn draw<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let ((x0, x1), (y0, y1)) = Chart::ranges(series, chart.log_y);
     // Integer x (epochs, layers): one label per integer when there are few, never fractions.
-    let x_labels = if x1 - x0 <= 20.0 { (x1 - x0) as usize + 1 } else { 10 };
+    let x_labels = if x1 - x0 <= 20.0 {
+        (x1 - x0) as usize + 1
+    } else {
+        10
+    };
     let mut builder = ChartBuilder::on(&root);
     builder
         .caption(chart.title, ("sans-serif", 20))

@@ -102,12 +102,12 @@ fn family_table(out: &mut String, runs: &[&RunRecord]) {
     }
 }
 
-/// The plots of one family; returns the file names (relative to `dir`).
+/// The plots of one family; returns their paths (PNG and SVG).
 fn family_plots(
     dir: &Path,
     family: Family,
     runs: &[&RunRecord],
-) -> Result<Vec<String>, StudyError> {
+) -> Result<Vec<PathBuf>, StudyError> {
     let name = family.name();
     let loss: Vec<Series> = runs
         .iter()
@@ -188,21 +188,7 @@ fn family_plots(
     ];
     let mut files = Vec::new();
     for (stem, chart) in charts {
-        let tmp = dir.join(format!("{stem}.tmp"));
-        let written = chart.write(&tmp).map_err(StudyError::Output)?;
-        for path in written {
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("png")
-                .to_string();
-            let target = dir.join(format!("{stem}.{ext}"));
-            std::fs::rename(&path, &target)
-                .map_err(|e| StudyError::Output(format!("{}: {e}", target.display())))?;
-            if ext == "png" {
-                files.push(format!("{stem}.png"));
-            }
-        }
+        files.extend(chart.write(dir, &stem).map_err(StudyError::Output)?);
     }
     Ok(files)
 }
@@ -269,9 +255,15 @@ pub fn write(dir: &Path, results: &Results) -> Result<Vec<PathBuf>, StudyError> 
         let plots = family_plots(dir, family, &runs)?;
         let _ = writeln!(md);
         for plot in &plots {
-            let _ = writeln!(md, "![{plot}]({plot})");
-            files.push(dir.join(plot));
+            let name = plot
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.ends_with(".png") {
+                let _ = writeln!(md, "![{name}]({name})");
+            }
         }
+        files.extend(plots);
         let _ = writeln!(md);
     }
     write_atomic(&dir.join("report.md"), md.as_bytes())?;

@@ -80,7 +80,8 @@ impl StudyConfig {
         }
     }
 
-    /// A small configuration for tests and CI (every family, a few hundred images, one epoch).
+    /// A small configuration for tests and CI: every family, 2 000 training and 500 validation
+    /// images, batches of 20, one epoch (100 steps), narrower MLP and residual stream (64).
     pub fn quick() -> Self {
         Self {
             epochs: 1,
@@ -148,7 +149,7 @@ impl Family {
                 c = c.cnn_channels
             ),
             Self::Autoencoder => format!(
-                "{}-layer ReLU autoencoder 784 → {} → 784, widths geometric, no normalisation; MSE of the standardised image",
+                "{}-layer ReLU autoencoder pixels → {} → pixels, widths geometric, no normalisation; MSE of the standardised image",
                 c.ae_layers, c.ae_bottleneck
             ),
         }
@@ -293,13 +294,39 @@ fn apply<M: burn::module::Module>(
         .map_err(|refused| StudyError::Policy(refused.error.to_string()))
 }
 
+/// Builds `run`'s model on `device` and runs one image through it: what [`build`] will do, so that
+/// a policy that does not fit the model, or images the model cannot take, are refused before any
+/// training.
+pub fn check(
+    run: &RunSpec,
+    config: &StudyConfig,
+    features: usize,
+    image: [usize; 2],
+    device: &Device,
+) -> Result<(), StudyError> {
+    use super::models::Network;
+    let x = burn::tensor::Tensor::<2>::zeros([1, features], device);
+    let (built, _) = build(run, config, features, image, device)?;
+    let out = match built {
+        Built::Mlp(m) => m.net.forward(x),
+        Built::Residual(m) => m.net.forward(x),
+        Built::Cnn(m) => m.net.forward(x),
+        Built::Autoencoder(m) => m.net.forward(x),
+    };
+    out.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map(|_| ())
+        .map_err(|e| StudyError::Training(format!("{}: {e:?}", run.label())))
+}
+
 /// Builds `run`'s model on `device` (an autodiff device) and initialises it; returns the model
 /// and the manifest (none for Burn's default).
 pub fn build(
     run: &RunSpec,
     config: &StudyConfig,
     features: usize,
-    side: usize,
+    image: [usize; 2],
     device: &Device,
 ) -> Result<(Built, Option<Manifest>), StudyError> {
     let key = Key::new(config.seed);
@@ -356,12 +383,12 @@ pub fn build(
             let (c, b) = (config.cnn_channels, config.cnn_blocks);
             match &run.init {
                 Init::Policy(policy) => {
-                    let net = SeparableCnn::new(side, c, b, Some(Initializer::Zeros), device);
+                    let net = SeparableCnn::new(image, c, b, Some(Initializer::Zeros), device);
                     let (m, manifest) = apply(policy, Classifier { net }, key)?;
                     (Built::Cnn(m), manifest)
                 }
                 Init::BurnDefault => {
-                    let net = SeparableCnn::new(side, c, b, None, device);
+                    let net = SeparableCnn::new(image, c, b, None, device);
                     (Built::Cnn(Classifier { net }), None)
                 }
             }

@@ -56,7 +56,7 @@ pub struct RunRecord {
     pub loss_after: WindowLoss,
     /// The loss a run must reach (window mean) to count as trained.
     pub threshold: f64,
-    /// The first iteration whose window mean is at or below the threshold.
+    /// Iterations trained when the 10-batch window mean first reaches the threshold.
     pub steps_to_threshold: Option<usize>,
     /// Per-sample loss on the validation set after training.
     pub final_loss: MeanSe,
@@ -109,11 +109,11 @@ fn window(losses: &[f64], end: usize) -> WindowLoss {
     }
 }
 
+/// Iterations trained when the mean of the last 10 batch losses (all of them when there are
+/// fewer) first reaches `threshold` — counted like [`WindowLoss::step`].
 fn steps_to(losses: &[f64], threshold: f64) -> Option<usize> {
-    (0..losses.len()).find(|&i| {
-        let start = (i + 1).saturating_sub(10);
-        MeanSe::of(&losses[start..=i]).mean <= threshold
-    })
+    let width = losses.len().min(10);
+    (width..=losses.len()).find(|&end| MeanSe::of(&losses[end - width..end]).mean <= threshold)
 }
 
 struct Measured {
@@ -230,9 +230,9 @@ pub fn run_one(
     dir: &Path,
 ) -> Result<RunOutcome, StudyError> {
     let ad = device.clone().autodiff();
-    let side = data.train.rows;
+    let image = [data.train.rows, data.train.cols];
     let features = data.train.width();
-    let (built, manifest) = build(spec, config, features, side, &ad)?;
+    let (built, manifest) = build(spec, config, features, image, &ad)?;
     let label = spec.label();
     let dir = dir.join(label.replace('/', "-"));
     let m = match built {

@@ -114,6 +114,17 @@ fn deep_mlp_claim_needs_a_gap_beyond_five_standard_errors() {
     // He at the majority-class rate does not "train".
     let c = claims::he_trains_deep_mlp(&mlp_runs(220, 0, 3.0), &ctx);
     assert_eq!(c.holds, Some(false), "{}", c.evidence);
+    // Every other initialisation must lose: one (zeros) as good as He makes the claim fail.
+    let mut runs = mlp_runs(1700, 1500, 0.9);
+    let zeros = runs.iter_mut().find(|r| r.record.init == "zeros").unwrap();
+    zeros.final_correct = correct(1700, 2000);
+    zeros.record.loss_after.loss.mean = 0.6;
+    let c = claims::he_trains_deep_mlp(&runs, &ctx);
+    assert_eq!(c.holds, Some(false), "{}", c.evidence);
+    // He that never reached the threshold has not trained, whatever the others did.
+    let mut runs = mlp_runs(1700, 1500, 0.9);
+    runs[0].record.steps_to_threshold = None;
+    assert_eq!(claims::he_trains_deep_mlp(&runs, &ctx).holds, Some(false));
 }
 
 #[test]
@@ -156,13 +167,21 @@ fn zero_init_claim_needs_identical_units_and_a_statistic_that_sees_he() {
 fn residual_claim_compares_the_initial_losses_paired() {
     let mut scaled = run(Family::Residual, "scaled");
     let mut unscaled = run(Family::Residual, "unscaled");
+    // Losses spread with sd 0.29 over the images; unscaled is 0.05 above on every image. Paired,
+    // the difference has no spread and clears; unpaired, its SE would be √2·0.29/10 = 0.041 and
+    // 0.05 would not clear 5 SE — so this decides whether the claim pairs the images.
     scaled.init_losses = (0..100).map(|i| 2.3 + 0.01 * i as f64).collect();
-    unscaled.init_losses = scaled.init_losses.iter().map(|l| l + 5.0).collect();
+    unscaled.init_losses = scaled.init_losses.iter().map(|l| l + 0.05).collect();
     let runs = vec![scaled.clone(), unscaled.clone()];
     assert_eq!(
         claims::unscaled_residual_starts_worse(&runs, 8).holds,
         Some(true)
     );
+    let unpaired = MeanSe::of(&unscaled.init_losses)
+        .se
+        .hypot(MeanSe::of(&scaled.init_losses).se);
+    assert!(0.05 < 5.0 * unpaired);
+    // Same losses: fails.
     unscaled.init_losses = scaled.init_losses.clone();
     let runs = vec![scaled, unscaled];
     assert_eq!(
@@ -172,30 +191,50 @@ fn residual_claim_compares_the_initial_losses_paired() {
 }
 
 #[test]
-fn autoencoder_claims_compare_against_the_mean_image_and_each_other() {
+fn autoencoder_claims_compare_log_ratios_and_count_a_blow_up_as_a_loss() {
     let ctx = Context {
-        baseline_mse: (0..500).map(|i| 0.7 + 0.001 * (i % 7) as f64).collect(),
+        baseline_mse: (0..500).map(|i| 0.7 + 0.1 * (i % 7) as f64).collect(),
         majority_share: 0.1,
     };
     let mut he = run(Family::Autoencoder, "he");
-    he.final_losses = ctx.baseline_mse.iter().map(|b| b - 0.2).collect();
+    // 20 % below the mean image on every image: ln(1/0.8) = 0.22 with no spread.
+    he.final_losses = ctx.baseline_mse.iter().map(|b| 0.8 * b).collect();
     let mut xavier = run(Family::Autoencoder, "xavier");
     xavier.final_losses = ctx.baseline_mse.clone();
-    let runs = vec![he.clone(), xavier.clone()];
+    let mut x2 = run(Family::Autoencoder, "he_x2");
+    x2.final_losses = vec![f64::INFINITY; 500];
+    let runs = vec![he.clone(), xavier.clone(), x2.clone()];
     assert_eq!(
         claims::autoencoder_trains_under_he(&runs, &ctx).holds,
         Some(true)
     );
+    let best = claims::autoencoder_he_beats_others(&runs);
+    assert_eq!(best.holds, Some(true), "{}", best.evidence);
+    assert!(best.evidence.contains("he_x2 diverged"));
+    // A raw difference would clear here too, but a heavy tail would hide it: one image 10⁴ times
+    // worse under Xavier adds 10⁴/500 = 20 to the mean difference and ≈ 450 to 5 SE, while the
+    // log ratio still clears.
+    let mut heavy = xavier.clone();
+    heavy.final_losses[0] = 1e4;
+    let raw = claims::paired(&heavy.final_losses, &he.final_losses);
+    assert!(!claims::clears(&raw));
+    let runs = vec![he.clone(), heavy];
     assert_eq!(claims::autoencoder_he_beats_others(&runs).holds, Some(true));
-    // He no better than the mean image, and no better than Xavier.
+    // He no better than the mean image, and no better than Xavier: both fail.
     he.final_losses = ctx.baseline_mse.clone();
-    let runs = vec![he, xavier];
+    let runs = vec![he.clone(), xavier];
     assert_eq!(
         claims::autoencoder_trains_under_he(&runs, &ctx).holds,
         Some(false)
     );
     assert_eq!(
         claims::autoencoder_he_beats_others(&runs).holds,
+        Some(false)
+    );
+    // He itself diverged: it cannot win against anyone.
+    he.final_losses = vec![f64::NAN; 500];
+    assert_eq!(
+        claims::autoencoder_he_beats_others(&[he, x2]).holds,
         Some(false)
     );
 }
