@@ -120,7 +120,7 @@ fn usable(name: &str, device: &burn::tensor::Device) -> Result<(), StudyError> {
     });
     std::panic::set_hook(hook);
     match probe {
-        Ok(v) if v == 4.0 => Ok(()),
+        Ok(4.0) => Ok(()),
         Ok(v) => Err(StudyError::Argument(format!(
             "--device {name}: computed 1+1+1+1 = {v}; the device is not usable"
         ))),

@@ -13,7 +13,7 @@ use burn_init_models::{DeepAutoencoder, DeepMlp};
 use serde::Serialize;
 
 use super::StudyError;
-use super::data::Split;
+use super::data::{ImageBatch, ImageSet, Split};
 use super::measure::{
     self, InitProbe, MeanSe, UnitSpread, cross_entropy, grad_norm, layer_stats, squared_error,
 };
@@ -126,6 +126,20 @@ struct Measured {
     unit_spread: Option<UnitSpread>,
 }
 
+/// The model's device, the probe images (the first `probe_size` validation images) and their
+/// batch on that device.
+fn probe_batch<M: Module>(
+    model: &M,
+    data: &Split,
+    config: &StudyConfig,
+) -> (Device, ImageSet, ImageBatch) {
+    let device = model.devices()[0].clone();
+    let probe_set = data.valid.head(config.probe_size);
+    let indices: Vec<usize> = (0..probe_set.len()).collect();
+    let batch = probe_set.batch(&indices, &device);
+    (device, probe_set, batch)
+}
+
 fn classifier<N: Network>(
     model: Classifier<N>,
     data: &Split,
@@ -134,10 +148,7 @@ fn classifier<N: Network>(
     label: &str,
     spread: impl Fn(&N) -> Option<UnitSpread>,
 ) -> Result<Measured, StudyError> {
-    let device = model.devices()[0].clone();
-    let probe_set = data.valid.head(config.probe_size);
-    let indices: Vec<usize> = (0..probe_set.len()).collect();
-    let batch = probe_set.batch(&indices, &device);
+    let (device, probe_set, batch) = probe_batch(&model, data, config);
     let logits = model.net.forward(batch.images.clone());
     let (rows, cols, values) = measure::host(logits.clone());
     let init_losses = cross_entropy(rows, cols, &values, &probe_set.labels);
@@ -173,10 +184,7 @@ fn autoencoder(
     dir: &Path,
     label: &str,
 ) -> Result<Measured, StudyError> {
-    let device = model.devices()[0].clone();
-    let probe_set = data.valid.head(config.probe_size);
-    let indices: Vec<usize> = (0..probe_set.len()).collect();
-    let batch = probe_set.batch(&indices, &device);
+    let (_, probe_set, batch) = probe_batch(&model, data, config);
     let output = model.net.forward(batch.images.clone());
     let (_, cols, values) = measure::host(output.clone());
     let init_losses = squared_error(cols, &values, &probe_set.features);
