@@ -93,8 +93,11 @@ pub fn he_trains_deep_mlp(runs: &[RunOutcome], ctx: &Context) -> Claim {
         ));
     holds &= he_trains;
     parts.push(format!(
-        "he: valid accuracy {acc_he:.1} %, reached loss {} at step {:?}",
-        he.record.threshold, he.record.steps_to_threshold
+        "he: valid accuracy {acc_he:.1} %, training loss ≤ {} {}",
+        he.record.threshold,
+        he.record
+            .steps_to_threshold
+            .map_or("never reached".to_string(), |s| format!("after {s} steps"))
     ));
     let mut compared = 0;
     for other in ["xavier", "pytorch_default", "burn_default", "zeros"] {
