@@ -94,9 +94,11 @@ pub struct DeepMlp {
     activation: Activation,
 }
 
-/// Zero-initialised Burn layer: its values are replaced by the policy (and Burn's global RNG is
-/// never consumed).
-pub(crate) fn blank_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
+/// A zero-initialised Burn `Linear` (with bias): the blank a [`Policy`] fills. Burn's global
+/// RNG is never consumed. Every model of this crate is built from such blanks, and a model that
+/// embeds one of them (a classifier around a [`ResidualStack`](crate::ResidualStack)…) can use
+/// it for its own layers.
+pub fn blank_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
     LinearConfig::new(d_in, d_out)
         .with_initializer(Initializer::Zeros)
         .init(device)

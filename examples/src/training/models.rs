@@ -56,13 +56,6 @@ impl Network for DeepAutoencoder {
     }
 }
 
-/// Zero-weight Linear: a policy (or a test) gives it its values.
-pub fn blank_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
-    LinearConfig::new(d_in, d_out)
-        .with_initializer(Initializer::Zeros)
-        .init(device)
-}
-
 /// Linear with Burn's default initializer (U(±1/√d_in) for weight and bias, Burn's RNG).
 pub fn burn_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
     LinearConfig::new(d_in, d_out).init(device)

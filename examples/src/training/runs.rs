@@ -9,13 +9,11 @@ use burn::tensor::Device;
 use burn_init::policy::{Manifest, Policy, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
-use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig};
+use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig, blank_linear};
 use serde::Serialize;
 
 use super::StudyError;
-use super::models::{
-    Classifier, Reconstructor, ResidualNet, SeparableCnn, blank_linear, burn_linear,
-};
+use super::models::{Classifier, Reconstructor, ResidualNet, SeparableCnn, burn_linear};
 
 /// Sizes and training settings of the study.
 #[derive(Debug, Clone, Serialize, PartialEq)]
