@@ -140,6 +140,24 @@ fn probe_batch<M: Module>(
     (device, probe_set, batch)
 }
 
+/// The probe's record: per-image losses, the gradient norm of their mean (`loss`, on the autodiff
+/// `model`), the output variance and every traced layer of `net` on `images`.
+fn init_probe<M: Module, N: Network>(
+    model: &M,
+    net: &N,
+    losses: &[f64],
+    loss: burn::tensor::Tensor<1>,
+    outputs: &[f64],
+    images: burn::tensor::Tensor<2>,
+) -> InitProbe {
+    InitProbe {
+        loss: MeanSe::of(losses),
+        grad_norm: grad_norm(model, loss),
+        output_variance: measure::variance(outputs),
+        layers: layer_stats(net.trace(images)),
+    }
+}
+
 fn classifier<N: Network>(
     model: Classifier<N>,
     data: &Split,
@@ -155,12 +173,14 @@ fn classifier<N: Network>(
     let loss = CrossEntropyLossConfig::new()
         .init(&device)
         .forward(logits, batch.labels);
-    let probe = InitProbe {
-        loss: MeanSe::of(&init_losses),
-        grad_norm: grad_norm(&model, loss),
-        output_variance: measure::variance(&values),
-        layers: layer_stats(model.net.trace(batch.images)),
-    };
+    let probe = init_probe(
+        &model,
+        &model.net,
+        &init_losses,
+        loss,
+        &values,
+        batch.images,
+    );
     let trained = launch(model, data, config, dir, label, |t| {
         t.metrics((AccuracyMetric::new(), LossMetric::new()))
     })?;
@@ -189,12 +209,14 @@ fn autoencoder(
     let (_, cols, values) = measure::host(output.clone());
     let init_losses = squared_error(cols, &values, &probe_set.features);
     let loss = MseLoss::new().forward(output, batch.images.clone(), Reduction::Mean);
-    let probe = InitProbe {
-        loss: MeanSe::of(&init_losses),
-        grad_norm: grad_norm(&model, loss),
-        output_variance: measure::variance(&values),
-        layers: layer_stats(model.net.trace(batch.images)),
-    };
+    let probe = init_probe(
+        &model,
+        &model.net,
+        &init_losses,
+        loss,
+        &values,
+        batch.images,
+    );
     let trained = launch(model, data, config, dir, label, |t| {
         t.metrics((LossMetric::new(),))
     })?;
