@@ -274,7 +274,11 @@ fn receptive_field(kernel: &[usize]) -> error::Result<f64> {
     Ok(kernel.iter().map(|&k| k as f64).product())
 }
 
-fn check_groups(argument: &'static str, channels: usize, groups: usize) -> error::Result<()> {
+pub(crate) fn check_groups(
+    argument: &'static str,
+    channels: usize,
+    groups: usize,
+) -> error::Result<()> {
     if groups == 0 || !channels.is_multiple_of(groups) {
         return Err(InitError::InvalidGroups {
             argument,

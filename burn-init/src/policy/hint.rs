@@ -2,8 +2,9 @@
 //!
 //! A `ModuleMapper` sees parameters, not layer configurations, and a weight's shape does not say
 //! how many groups a convolution has, the stride of a transposed convolution, or which activation
-//! follows the layer. A hint says it, for the layers whose path matches its glob. The
-//! `from_*` constructors read Burn's own layers.
+//! follows the layer. A policy reads groups and stride from Burn's own convolutions by itself;
+//! a hint states them for other layers (or overrides them), and says what nothing else can: the
+//! activation, the fan convention, explicit fans. The `from_*` constructors read Burn's layers.
 
 use burn::config::Config;
 use burn::nn::conv::{
@@ -29,10 +30,12 @@ use crate::gain::Nonlinearity;
 pub struct LayerHint {
     /// A glob over layer paths (the parameter path without its last segment, e.g. `decoder.up`).
     pub path: String,
-    /// Groups of a (transposed) convolution.
-    #[config(default = 1)]
-    pub groups: usize,
-    /// Stride of a transposed convolution, one entry per spatial dimension.
+    /// Groups of a (transposed) convolution; `None`: the layer's own (Burn's convolutions), else 1
+    /// (recorded in the manifest as an assumption).
+    #[config(default = "None")]
+    pub groups: Option<usize>,
+    /// Stride of a transposed convolution, one entry per spatial dimension; `None`: the layer's
+    /// own (Burn's transposed convolutions), else 1.
     #[config(default = "None")]
     pub stride: Option<Vec<usize>>,
     /// The activation that follows the layer (for rules with `activation_gain`).
@@ -55,7 +58,7 @@ macro_rules! from_conv {
             $(
                 #[doc = concat!("The groups of a Burn `", stringify!($layer), "` at `path`.")]
                 pub fn $name(path: &str, layer: &$layer) -> Self {
-                    Self::new(path.to_string()).with_groups(layer.groups)
+                    Self::new(path.to_string()).with_groups(Some(layer.groups))
                 }
             )*
         }
@@ -82,7 +85,7 @@ impl LayerHint {
 
     fn transposed(path: &str, groups: usize, stride: Vec<usize>) -> Self {
         Self::new(path.to_string())
-            .with_groups(groups)
+            .with_groups(Some(groups))
             .with_stride(Some(stride))
     }
 }
@@ -90,6 +93,6 @@ impl LayerHint {
 impl LayerHint {
     /// The weight groups of a Burn `DeformConv2d` at `path`.
     pub fn from_deform_conv2d(path: &str, layer: &DeformConv2d) -> Self {
-        Self::new(path.to_string()).with_groups(layer.weight_groups)
+        Self::new(path.to_string()).with_groups(Some(layer.weight_groups))
     }
 }

@@ -28,10 +28,14 @@ pub struct Entry {
     pub multiplier: f64,
     /// Standard deviation the scheme and multiplier target ([`Scheme::std`]).
     pub target_std: Option<f64>,
-    /// Mean actually drawn.
+    /// Mean actually drawn (`None` for lazy results).
     pub drawn_mean: Option<f64>,
-    /// Standard deviation actually drawn.
+    /// Standard deviation actually drawn (`None` for lazy results, drawn on first use).
     pub drawn_std: Option<f64>,
+    /// Facts the fans needed that neither a hint nor the layer stated, and the value assumed
+    /// (`groups assumed 1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<String>,
 }
 
 /// Every parameter, in the model's traversal order.

@@ -4,7 +4,7 @@
 //! PyTorch users write `model.apply(fn)` with `isinstance` chains; Burn users can only set an
 //! initializer per layer config, and cannot re-initialise a model they did not write. A
 //! [`Policy`] is a serialisable list of [`Rule`]s — layer type, enclosing type, role and path
-//! glob → a [`Scheme`] of the catalogue — plus [`LayerHint`]s for what shapes cannot tell.
+//! glob → a [`Scheme`](crate::Scheme) of the catalogue — plus [`LayerHint`]s for what shapes cannot tell.
 //! [`Policy::apply`] walks the model with Burn's `ModuleMapper`:
 //!
 //! * the first rule whose conditions hold decides a parameter's scheme; parameters no rule
@@ -34,17 +34,24 @@
 //! assert!((weight.drawn_std.unwrap() / weight.target_std.unwrap() - 1.0).abs() < 0.02);
 //! ```
 
+mod construct;
+mod facts;
+mod fresh;
 mod hint;
 mod layer;
 mod manifest;
+mod plan;
 mod presets;
 mod rule;
 mod walk;
 
+pub use construct::InitWith;
 pub use hint::LayerHint;
 pub use manifest::{Entry, Manifest};
 pub use presets::Mup;
 pub use rule::{Role, Rule};
+
+use std::sync::Arc;
 
 use burn::config::Config;
 use burn::module::Module;
@@ -52,11 +59,10 @@ use rayon::prelude::*;
 
 use crate::error::{self, InitError};
 use crate::fan::Fan;
-use crate::gain::Gain;
 use crate::sampling::Key;
-use crate::scheme::Scheme;
-use rule::CompiledRule;
-use walk::{Lister, ParamInfo, Replacer};
+use fresh::Fresh;
+use plan::{Assignment, Planned};
+use walk::{ParamInfo, Replacer};
 
 /// Ordered rules and layer hints. See the [module documentation](self).
 #[derive(Config, Debug, PartialEq)]
@@ -99,21 +105,6 @@ impl<M: std::fmt::Debug> std::error::Error for Refused<M> {
     }
 }
 
-/// What the plan decided for one parameter.
-struct Planned {
-    info: ParamInfo,
-    fan: Option<Fan>,
-    assignment: Option<Assignment>,
-}
-
-struct Assignment {
-    rule: usize,
-    rule_text: String,
-    scheme: Scheme,
-    multiplier: f64,
-    target_std: f64,
-}
-
 impl Policy {
     /// Appends a rule (matched after the rules already present).
     pub fn rule(mut self, rule: Rule) -> Self {
@@ -136,13 +127,81 @@ impl Policy {
     }
 
     /// Initialises `model`: every parameter a rule matches is drawn with `key.for_path(path)`.
-    /// Returns the model and the manifest, or the unchanged model and the error.
+    /// Returns the model and the manifest (with the moments actually drawn), or the unchanged
+    /// model and the error.
+    ///
+    /// Burn's own initializer never runs: a parameter Burn created lazily (every layer built with
+    /// `XxxConfig::init`) is replaced before its first read, so building a model and applying a
+    /// policy costs burn-init's sampling alone. Parameters that hold values already (a trained
+    /// model being re-initialised) are replaced too, keeping their dtype.
     pub fn apply<M: Module>(
         &self,
         model: M,
         key: Key,
     ) -> core::result::Result<(M, Manifest), Refused<M>> {
-        let plan = match self.plan(&model) {
+        self.replace(model, |planned, assignment| {
+            let (info, fan) = (&planned.info, planned.fan.as_ref());
+            let drawn = draw(assignment, info, fan, &key)?;
+            let entry = entry(planned, Some(&drawn));
+            Ok((Fresh::Values(drawn), entry))
+        })
+    }
+
+    /// Like [`Policy::apply`], but every new value stays lazy: it is drawn on the parameter's
+    /// first use, on the parameter's device (after a `to_device`, on the new one), bit for bit
+    /// what [`Policy::apply`] would draw. Building a model, initialising it and then loading a
+    /// checkpoint therefore samples nothing, and counting parameters never draws.
+    ///
+    /// Everything is validated here, as for `apply`; the manifest is complete except for the
+    /// moments actually drawn (`drawn_mean`, `drawn_std` are `None`).
+    ///
+    /// On a device without autodiff, Burn's public API does not tell a lazy parameter's
+    /// configured require-grad flag; lazy results there take it as `true`, Burn's layers'
+    /// default (on an autodiff device, and for [`Policy::apply`], it is kept exactly).
+    ///
+    /// ```
+    /// use burn::module::Module;
+    /// use burn::nn::LinearConfig;
+    /// use burn::tensor::Device;
+    /// use burn_init::policy::{Policy, Rule};
+    /// use burn_init::{Key, Scheme};
+    ///
+    /// let model = LinearConfig::new(512, 512).init(&Device::default());
+    /// let policy = Policy::new().rule(Rule::new(Scheme::orthogonal(1.0)));
+    /// let (model, manifest) = policy.apply_lazy(model, Key::new(0)).unwrap();
+    /// assert_eq!(model.num_params(), 512 * 512 + 512); // nothing drawn yet
+    /// assert!(!model.weight.is_initialized());
+    /// assert!(manifest.get("weight").unwrap().drawn_std.is_none());
+    /// ```
+    pub fn apply_lazy<M: Module>(
+        &self,
+        model: M,
+        key: Key,
+    ) -> core::result::Result<(M, Manifest), Refused<M>> {
+        self.replace(model, |planned, assignment| {
+            let (assignment, info) = (assignment.clone(), planned.info.clone());
+            let (fan, key) = (planned.fan, key.clone());
+            let draw = move || {
+                // The plan validated this draw; only the allocation itself can fail here.
+                draw(&assignment, &info, fan.as_ref(), &key).unwrap_or_else(|error| {
+                    panic!(
+                        "burn-init: a validated lazy draw of `{}` failed: {error}",
+                        info.path
+                    )
+                })
+            };
+            Ok((Fresh::Lazy(Arc::new(draw)), entry(planned, None)))
+        })
+    }
+
+    /// Plans, then maps every parameter: `fresh(planned, assignment)` gives an assigned
+    /// parameter's new values and manifest entry.
+    fn replace<M: Module>(
+        &self,
+        model: M,
+        mut fresh: impl FnMut(&Planned, &Assignment) -> error::Result<(Fresh, Entry)>,
+    ) -> core::result::Result<(M, Manifest), Refused<M>> {
+        let plan = match plan::plan(self, &model) {
             Ok(plan) => plan,
             Err(error) => return Err(Refused { model, error }),
         };
@@ -159,17 +218,21 @@ impl Policy {
                 });
                 return None;
             };
-            let drawn = planned.assignment.as_ref().and_then(|a| {
-                match draw(a, &planned.info, planned.fan.as_ref(), &key) {
-                    Ok(values) => Some(values),
-                    Err(error) => {
-                        failure.get_or_insert(at_parameter(&planned.info, error));
-                        None
-                    }
+            let Some(assignment) = &planned.assignment else {
+                entries.push(entry(planned, None));
+                return None;
+            };
+            match fresh(planned, assignment) {
+                Ok((values, entry)) => {
+                    entries.push(entry);
+                    Some(values)
                 }
-            });
-            entries.push(entry(planned, drawn.as_deref()));
-            drawn
+                Err(error) => {
+                    failure.get_or_insert(plan::at_parameter(&planned.info, error));
+                    entries.push(entry(planned, None));
+                    None
+                }
+            }
         }));
         match failure {
             Some(error) => Err(Refused {
@@ -179,139 +242,6 @@ impl Policy {
             None => Ok((mapped, Manifest { entries })),
         }
     }
-
-    /// Matches rules, resolves hints and fans and validates every assignment, drawing nothing.
-    fn plan<M: Module>(&self, model: &M) -> error::Result<Vec<Planned>> {
-        let mut lister = Lister::default();
-        model.visit(&mut lister);
-        let rules = self
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| CompiledRule::new(i, r))
-            .collect::<error::Result<Vec<_>>>()?;
-        let hints = self
-            .hints
-            .iter()
-            .enumerate()
-            .map(|(i, h)| Ok((rule::glob_for("hint", i, &h.path)?, h)))
-            .collect::<error::Result<Vec<_>>>()?;
-        let params = lister.params;
-        check_rules_match(&rules, &params)?;
-        params
-            .iter()
-            .map(|info| {
-                let weight = params
-                    .iter()
-                    .find(|p| p.layer_path == info.layer_path && p.field == "weight")
-                    .map(|p| &p.shape[..]);
-                let hint = hints
-                    .iter()
-                    .find(|(g, _)| g.is_match(&info.layer_path))
-                    .map(|(_, h)| *h);
-                let fan = layer::fans(info, weight, hint).map_err(|e| at_parameter(info, e))?;
-                let matched = (!info.is_running_statistic())
-                    .then(|| rules.iter().position(|r| r.matches(info)))
-                    .flatten();
-                let assignment = match matched {
-                    Some(index) => {
-                        let rule = &rules[index];
-                        Some(
-                            assign(index, rule, info, fan.as_ref(), hint)
-                                .map_err(|e| at_parameter(info, e))?,
-                        )
-                    }
-                    None if self.require_all && !info.is_running_statistic() => {
-                        return Err(InitError::UnmatchedParameter {
-                            path: info.path.clone(),
-                            layer: info.layer.clone(),
-                        });
-                    }
-                    None => None,
-                };
-                Ok(Planned {
-                    info: info.clone(),
-                    fan,
-                    assignment,
-                })
-            })
-            .collect()
-    }
-}
-
-/// Every non-optional rule must name some parameter; a rule whose path matches parameters of
-/// another layer type is a mismatch.
-fn check_rules_match(rules: &[CompiledRule], params: &[ParamInfo]) -> error::Result<()> {
-    for (index, rule) in rules.iter().enumerate() {
-        let candidates = || params.iter().filter(|p| !p.is_running_statistic());
-        if rule.rule.optional || candidates().any(|p| rule.matches(p)) {
-            continue;
-        }
-        if let (Some(expected), Some(found)) = (
-            rule.rule.layer.as_ref(),
-            candidates().find(|p| rule.path_matches(p) && rule.rule.path.is_some()),
-        ) {
-            return Err(InitError::LayerMismatch {
-                rule: index,
-                path: found.path.clone(),
-                expected: expected.clone(),
-                found: found.layer.clone(),
-            });
-        }
-        return Err(InitError::UnmatchedRule {
-            rule: index,
-            description: rule.describe(),
-        });
-    }
-    Ok(())
-}
-
-/// The scheme, multiplier and target of a matched parameter, validated.
-fn assign(
-    index: usize,
-    rule: &CompiledRule,
-    info: &ParamInfo,
-    fan: Option<&Fan>,
-    hint: Option<&LayerHint>,
-) -> error::Result<Assignment> {
-    let scheme = if rule.rule.activation_gain {
-        let activation = hint
-            .and_then(|h| h.activation.clone())
-            .ok_or(InitError::MissingHint {
-                rule: index,
-                what: "activation",
-            })?;
-        with_gain(&rule.rule.scheme, Gain::Recommended(activation))?
-    } else {
-        rule.rule.scheme.clone()
-    };
-    scheme.validate(&info.shape, fan)?;
-    let target_std = scheme.std(&info.shape, fan)? * rule.rule.multiplier.abs();
-    Ok(Assignment {
-        rule: index,
-        rule_text: rule.describe(),
-        scheme,
-        multiplier: rule.rule.multiplier,
-        target_std,
-    })
-}
-
-/// The scheme with its gain replaced (schemes that have a gain).
-fn with_gain(scheme: &Scheme, gain: Gain) -> error::Result<Scheme> {
-    Ok(match scheme {
-        Scheme::XavierUniform { .. } => Scheme::XavierUniform { gain },
-        Scheme::XavierNormal { .. } => Scheme::XavierNormal { gain },
-        Scheme::KaimingUniform { mode, .. } => Scheme::KaimingUniform { mode: *mode, gain },
-        Scheme::KaimingNormal { mode, .. } => Scheme::KaimingNormal { mode: *mode, gain },
-        Scheme::Orthogonal { .. } => Scheme::Orthogonal { gain },
-        Scheme::DeltaOrthogonal { .. } => Scheme::DeltaOrthogonal { gain },
-        Scheme::Eye { .. } => Scheme::Eye { gain },
-        other => {
-            return Err(InitError::NoGain {
-                scheme: other.name(),
-            });
-        }
-    })
 }
 
 /// The parameter's new values: the scheme's draw with its path key, times the multiplier.
@@ -349,6 +279,7 @@ fn entry(planned: &Planned, drawn: Option<&[f32]>) -> Entry {
         target_std: assignment.map(|a| a.target_std),
         drawn_mean,
         drawn_std,
+        assumptions: planned.assumptions.clone(),
     }
 }
 
@@ -370,12 +301,4 @@ fn moments(values: &[f32]) -> (f64, f64) {
         .fold((0.0, 0.0), |(s, q), (a, b)| (s + a, q + b));
     let mean = sum / n;
     (mean, (sum_sq / n - mean * mean).max(0.0).sqrt())
-}
-
-fn at_parameter(info: &ParamInfo, error: InitError) -> InitError {
-    InitError::AtParameter {
-        path: info.path.clone(),
-        layer: info.layer.clone(),
-        source: Box::new(error),
-    }
 }

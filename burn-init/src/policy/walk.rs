@@ -1,13 +1,16 @@
-//! Walking a Burn module: a `ModuleVisitor` lists every float parameter with its path and owning
-//! layer; a `ModuleMapper` replaces the values the plan assigns, keeping each `ParamId`, the
-//! require-grad flag, the device and the dtype.
+//! Walking a Burn module: a `ModuleVisitor` lists every float parameter with its path, owning
+//! layer and final shape; a `ModuleMapper` replaces the values the plan assigns
+//! ([`fresh`](super::fresh): id, require-grad flag, mappers, device and dtype kept). Neither walk
+//! reads a value, so a lazy parameter's own initializer never runs.
 //!
 //! Burn's derive calls `enter_module(field, "Struct:Owner")` around every field, so the innermost
 //! entry of the stack names the parameter's field and the struct that owns it (`weight` of
 //! `Linear`); the entries above name every enclosing type.
 
-use burn::module::{ModuleMapper, ModuleVisitor, Param};
-use burn::tensor::{Tensor, TensorData};
+use burn::module::{ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::tensor::Tensor;
+
+use super::fresh::{self, Fresh};
 
 /// Fields of Burn's `BatchNorm` that hold running statistics: buffers, never initialised.
 const RUNNING_STATISTICS: [&str; 2] = ["running_mean", "running_var"];
@@ -25,8 +28,10 @@ pub(crate) struct ParamInfo {
     pub(crate) ancestors: Vec<String>,
     /// The owning struct's field holding the parameter (`weight`).
     pub(crate) field: String,
-    /// The parameter's shape.
+    /// The parameter's shape (in memory, after Burn's layout mappers).
     pub(crate) shape: Vec<usize>,
+    /// Burn's id of the parameter.
+    pub(crate) id: ParamId,
 }
 
 impl ParamInfo {
@@ -56,7 +61,7 @@ impl Stack {
         names.join(".")
     }
 
-    fn info(&self, shape: Vec<usize>) -> ParamInfo {
+    fn info(&self, shape: Vec<usize>, id: ParamId) -> ParamInfo {
         let type_name = |container: &str| {
             container
                 .strip_prefix("Struct:")
@@ -90,12 +95,12 @@ impl Stack {
             ancestors,
             field,
             shape,
+            id,
         }
     }
 }
 
-/// Lists every float parameter (materialising lazy ones: their shape is known only then for
-/// Burn's `LinearLayout::Col`).
+/// Lists every float parameter, materialising none.
 #[derive(Default)]
 pub(crate) struct Lister {
     stack: Stack,
@@ -112,12 +117,13 @@ impl ModuleVisitor for Lister {
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.params.push(self.stack.info(param.dims().to_vec()));
+        self.params
+            .push(self.stack.info(fresh::shape(param), param.id));
     }
 }
 
-/// Replaces parameter values: `values(index, info)` returns the new row-major values of the
-/// index-th float parameter, or `None` to keep it.
+/// Replaces parameter values: `values(index, info)` returns the new values of the index-th float
+/// parameter, or `None` to keep it.
 pub(crate) struct Replacer<F> {
     stack: Stack,
     index: usize,
@@ -126,7 +132,7 @@ pub(crate) struct Replacer<F> {
 
 impl<F> Replacer<F>
 where
-    F: FnMut(usize, &ParamInfo) -> Option<Vec<f32>>,
+    F: FnMut(usize, &ParamInfo) -> Option<Fresh>,
 {
     pub(crate) fn new(values: F) -> Self {
         Self {
@@ -139,7 +145,7 @@ where
 
 impl<F> ModuleMapper for Replacer<F>
 where
-    F: FnMut(usize, &ParamInfo) -> Option<Vec<f32>>,
+    F: FnMut(usize, &ParamInfo) -> Option<Fresh>,
 {
     fn enter_module(&mut self, name: &str, container_type: &str) {
         self.stack.enter(name, container_type);
@@ -152,25 +158,10 @@ where
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let index = self.index;
         self.index += 1;
-        let info = self.stack.info(param.dims().to_vec());
-        let Some(values) = (self.values)(index, &info) else {
-            return param;
-        };
-        let shape = param.dims();
-        param.map(|old| {
-            let device = old.device();
-            let fresh = Tensor::<D>::from_data(TensorData::new(values, shape), &device);
-            let fresh = if fresh.dtype() == old.dtype() {
-                fresh
-            } else {
-                fresh.cast(old.dtype())
-            };
-            // A new leaf: it requires grad exactly when the value it replaces did.
-            if old.is_require_grad() {
-                fresh.set_require_grad(true)
-            } else {
-                fresh
-            }
-        })
+        let info = self.stack.info(fresh::shape(&param), param.id);
+        match (self.values)(index, &info) {
+            Some(values) => fresh::replace(param, &info.shape, values),
+            None => param,
+        }
     }
 }

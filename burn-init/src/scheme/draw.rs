@@ -66,17 +66,25 @@ impl Scheme {
         }
     }
 
-    /// Checks every argument a draw of `shape` with these fans would check, without drawing —
-    /// except for the structured schemes (orthogonal, sparse, …), which are defined by the whole
-    /// matrix and checked when drawn.
+    /// Checks every argument a draw of `shape` with these fans would check, without drawing: a
+    /// validated draw fails only if memory runs out (lazy policies rely on it).
     pub(crate) fn validate(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<()> {
         element_count(shape)?;
         match self {
-            Self::Orthogonal { .. }
-            | Self::DeltaOrthogonal { .. }
-            | Self::Eye { .. }
-            | Self::Dirac { .. }
-            | Self::Sparse { .. } => Ok(()),
+            Self::Orthogonal { gain } => {
+                gain.value()?;
+                structured::check_orthogonal(shape)
+            }
+            Self::DeltaOrthogonal { gain } => {
+                gain.value()?;
+                structured::check_delta_orthogonal(shape)
+            }
+            Self::Eye { gain } => {
+                gain.value()?;
+                structured::check_eye(shape)
+            }
+            Self::Dirac { groups } => structured::check_dirac(shape, *groups),
+            Self::Sparse { sparsity, std } => structured::check_sparse(shape, *sparsity, *std),
             _ => self.source(shape, fan, &Key::new(0)).map(|_| ()),
         }
     }

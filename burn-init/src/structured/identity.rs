@@ -6,13 +6,8 @@ use crate::error::{InitError, Result};
 /// `gain`·I for a 2-D tensor (PyTorch's `eye_`, Keras' `Identity(gain)`); non-square matrices get
 /// ones on the leading diagonal. For Burn's `Linear` (`[d_in, d_out]`) this maps input i to output i.
 pub(crate) fn eye(shape: &[usize], gain: f64) -> Result<Vec<f32>> {
-    let [rows, cols] = *shape else {
-        return Err(InitError::Rank {
-            scheme: "eye",
-            expected: "2",
-            shape: shape.to_vec(),
-        });
-    };
+    check_eye(shape)?;
+    let (rows, cols) = (shape[0], shape[1]);
     let mut out = vec![0.0; rows * cols];
     for i in 0..rows.min(cols) {
         out[i * cols + i] = gain as f32;
@@ -24,14 +19,7 @@ pub(crate) fn eye(shape: &[usize], gain: f64) -> Result<Vec<f32>> {
 /// channel d copies input channel d through the centre tap, so the convolution (with "same"
 /// padding) is the identity on the channels it keeps.
 pub(crate) fn dirac(shape: &[usize], groups: usize) -> Result<Vec<f32>> {
-    conv_rank("dirac", shape)?;
-    if groups == 0 || !shape[0].is_multiple_of(groups) {
-        return Err(InitError::InvalidGroups {
-            argument: "shape[0]",
-            channels: shape[0],
-            groups,
-        });
-    }
+    check_dirac(shape, groups)?;
     let (c_in, kernel) = (shape[1], &shape[2..]);
     let taps: usize = kernel.iter().product();
     let centre = centre_offset(kernel);
@@ -46,4 +34,29 @@ pub(crate) fn dirac(shape: &[usize], groups: usize) -> Result<Vec<f32>> {
         }
     }
     Ok(out)
+}
+
+/// What [`eye`] refuses, checked without computing.
+pub(crate) fn check_eye(shape: &[usize]) -> Result<()> {
+    if shape.len() != 2 {
+        return Err(InitError::Rank {
+            scheme: "eye",
+            expected: "2",
+            shape: shape.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// What [`dirac`] refuses, checked without computing.
+pub(crate) fn check_dirac(shape: &[usize], groups: usize) -> Result<()> {
+    conv_rank("dirac", shape)?;
+    if groups == 0 || !shape[0].is_multiple_of(groups) {
+        return Err(InitError::InvalidGroups {
+            argument: "shape[0]",
+            channels: shape[0],
+            groups,
+        });
+    }
+    Ok(())
 }

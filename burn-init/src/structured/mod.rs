@@ -5,9 +5,11 @@ mod identity;
 mod orthogonal;
 mod sparse;
 
-pub(crate) use identity::{dirac, eye};
-pub(crate) use orthogonal::{delta_orthogonal, orthogonal};
-pub(crate) use sparse::{sparse, zeros_per_column};
+pub(crate) use identity::{check_dirac, check_eye, dirac, eye};
+pub(crate) use orthogonal::{
+    check_delta_orthogonal, check_orthogonal, delta_orthogonal, orthogonal,
+};
+pub(crate) use sparse::{check_sparse, sparse, zeros_per_column};
 
 use crate::error::{InitError, Result};
 

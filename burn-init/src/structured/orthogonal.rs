@@ -23,13 +23,7 @@ use crate::sampling::{Key, KeyedDistribution, Normal};
 /// `gain`·Q for a tensor flattened to `[shape[0], ∏ shape[1..]]` like PyTorch: orthonormal rows
 /// when there are fewer rows than columns, orthonormal columns otherwise.
 pub(crate) fn orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<Vec<f32>> {
-    if shape.len() < 2 {
-        return Err(InitError::Rank {
-            scheme: "orthogonal",
-            expected: "≥ 2",
-            shape: shape.to_vec(),
-        });
-    }
+    check_orthogonal(shape)?;
     let rows = shape[0];
     let cols: usize = shape[1..].iter().product();
     Ok(semi_orthogonal(rows, cols, gain, key))
@@ -39,6 +33,32 @@ pub(crate) fn orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<Vec<f3
 /// the centre tap, which holds `gain`·Q, Q a `c_out × c_in` matrix with orthonormal columns. The
 /// convolution is then an isometry at init (dynamical isometry for very deep CNNs).
 pub(crate) fn delta_orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<Vec<f32>> {
+    check_delta_orthogonal(shape)?;
+    let (c_out, c_in, kernel) = (shape[0], shape[1], &shape[2..]);
+    let taps: usize = kernel.iter().product();
+    let centre = centre_offset(kernel);
+    let q = semi_orthogonal(c_out, c_in, gain, key);
+    let mut out = vec![0.0; c_out * c_in * taps];
+    for (pair, value) in q.into_iter().enumerate() {
+        out[pair * taps + centre] = value;
+    }
+    Ok(out)
+}
+
+/// What [`orthogonal`] refuses, checked without drawing.
+pub(crate) fn check_orthogonal(shape: &[usize]) -> Result<()> {
+    if shape.len() < 2 {
+        return Err(InitError::Rank {
+            scheme: "orthogonal",
+            expected: "≥ 2",
+            shape: shape.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// What [`delta_orthogonal`] refuses, checked without drawing.
+pub(crate) fn check_delta_orthogonal(shape: &[usize]) -> Result<()> {
     conv_rank("delta_orthogonal", shape)?;
     let (c_out, c_in, kernel) = (shape[0], shape[1], &shape[2..]);
     if kernel.iter().any(|k| k % 2 == 0) {
@@ -49,14 +69,7 @@ pub(crate) fn delta_orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<
     if c_out < c_in {
         return Err(InitError::TooFewOutputChannels { c_out, c_in });
     }
-    let taps: usize = kernel.iter().product();
-    let centre = centre_offset(kernel);
-    let q = semi_orthogonal(c_out, c_in, gain, key);
-    let mut out = vec![0.0; c_out * c_in * taps];
-    for (pair, value) in q.into_iter().enumerate() {
-        out[pair * taps + centre] = value;
-    }
-    Ok(out)
+    Ok(())
 }
 
 /// Columns per Householder block.

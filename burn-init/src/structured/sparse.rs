@@ -11,21 +11,8 @@ use crate::sampling::{Key, KeyedDistribution, Normal};
 /// The count is computed without PyTorch's floating-point slip: PyTorch's `math.ceil(0.3 * 10)`
 /// is 4 because 0.3·10 = 3.0000000000000004; here it is 3.
 pub(crate) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Result<Vec<f32>> {
-    let [rows, cols] = *shape else {
-        return Err(InitError::Rank {
-            scheme: "sparse",
-            expected: "2",
-            shape: shape.to_vec(),
-        });
-    };
-    if !(sparsity.is_finite() && (0.0..1.0).contains(&sparsity)) {
-        return Err(InitError::InvalidArgument {
-            name: "sparsity",
-            value: sparsity,
-            expected: "a fraction in [0, 1)",
-        });
-    }
-    error::non_negative("std", std)?;
+    check_sparse(shape, sparsity, std)?;
+    let (rows, cols) = (shape[0], shape[1]);
     let zeros = zeros_per_column(sparsity, rows);
     let mut out = Normal::new(0.0, std)?.sample(&key.fold_in(0), rows * cols);
     let positions = key.fold_in(1);
@@ -42,6 +29,26 @@ pub(crate) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Res
         }
     }
     Ok(out)
+}
+
+/// What [`sparse`] refuses, checked without drawing.
+pub(crate) fn check_sparse(shape: &[usize], sparsity: f64, std: f64) -> Result<()> {
+    if shape.len() != 2 {
+        return Err(InitError::Rank {
+            scheme: "sparse",
+            expected: "2",
+            shape: shape.to_vec(),
+        });
+    }
+    if !(sparsity.is_finite() && (0.0..1.0).contains(&sparsity)) {
+        return Err(InitError::InvalidArgument {
+            name: "sparsity",
+            value: sparsity,
+            expected: "a fraction in [0, 1)",
+        });
+    }
+    error::non_negative("std", std)?;
+    Ok(())
 }
 
 /// ⌈sparsity·rows⌉, treating products within rounding error of an integer as that integer.

@@ -18,3 +18,4 @@ mod presets;
 mod reproducibility;
 mod robustness;
 mod structure;
+mod user_path;

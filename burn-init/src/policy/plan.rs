@@ -1,0 +1,175 @@
+//! The plan: which rule, scheme, fans and target every parameter gets, validated in full before
+//! anything is drawn — so that a refused policy changes nothing and a lazy draw cannot fail.
+
+use burn::module::Module;
+
+use super::Policy;
+use super::facts::{self, LayerFacts};
+use super::hint::LayerHint;
+use super::layer;
+use super::rule::{self, CompiledRule};
+use super::walk::{Lister, ParamInfo};
+use crate::error::{self, InitError};
+use crate::fan::Fan;
+use crate::gain::Gain;
+use crate::scheme::Scheme;
+
+/// What the plan decided for one parameter.
+pub(crate) struct Planned {
+    pub(crate) info: ParamInfo,
+    pub(crate) fan: Option<Fan>,
+    /// Facts the fans needed that nothing stated (`groups assumed 1`).
+    pub(crate) assumptions: Vec<String>,
+    pub(crate) assignment: Option<Assignment>,
+}
+
+/// The matched rule's scheme, multiplier and target for one parameter.
+#[derive(Clone)]
+pub(crate) struct Assignment {
+    pub(crate) rule: usize,
+    pub(crate) rule_text: String,
+    pub(crate) scheme: Scheme,
+    pub(crate) multiplier: f64,
+    pub(crate) target_std: f64,
+}
+
+/// Matches rules, resolves hints, layer facts and fans, and validates every assignment.
+pub(crate) fn plan<M: Module>(policy: &Policy, model: &M) -> error::Result<Vec<Planned>> {
+    let mut lister = Lister::default();
+    model.visit(&mut lister);
+    let rules = policy
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| CompiledRule::new(i, r))
+        .collect::<error::Result<Vec<_>>>()?;
+    let hints = policy
+        .hints
+        .iter()
+        .enumerate()
+        .map(|(i, h)| Ok((rule::glob_for("hint", i, &h.path)?, h)))
+        .collect::<error::Result<Vec<_>>>()?;
+    let params = lister.params;
+    check_rules_match(&rules, &params)?;
+    let layer_facts = facts::read(model);
+    params
+        .iter()
+        .map(|info| {
+            let weight = params
+                .iter()
+                .find(|p| p.layer_path == info.layer_path && p.field == "weight");
+            let hint = hints
+                .iter()
+                .find(|(g, _)| g.is_match(&info.layer_path))
+                .map(|(_, h)| *h);
+            let found: Option<&LayerFacts> = weight.and_then(|w| layer_facts.get(&w.id));
+            let (fan, assumptions) = layer::fans(info, weight.map(|w| &w.shape[..]), hint, found)
+                .map_err(|e| at_parameter(info, e))?;
+            let matched = (!info.is_running_statistic())
+                .then(|| rules.iter().position(|r| r.matches(info)))
+                .flatten();
+            let assignment = match matched {
+                Some(index) => Some(
+                    assign(index, &rules[index], info, fan.as_ref(), hint)
+                        .map_err(|e| at_parameter(info, e))?,
+                ),
+                None if policy.require_all && !info.is_running_statistic() => {
+                    return Err(InitError::UnmatchedParameter {
+                        path: info.path.clone(),
+                        layer: info.layer.clone(),
+                    });
+                }
+                None => None,
+            };
+            Ok(Planned {
+                info: info.clone(),
+                fan,
+                assumptions,
+                assignment,
+            })
+        })
+        .collect()
+}
+
+/// Every non-optional rule must name some parameter; a rule whose path matches parameters of
+/// another layer type is a mismatch.
+fn check_rules_match(rules: &[CompiledRule], params: &[ParamInfo]) -> error::Result<()> {
+    for (index, rule) in rules.iter().enumerate() {
+        let candidates = || params.iter().filter(|p| !p.is_running_statistic());
+        if rule.rule.optional || candidates().any(|p| rule.matches(p)) {
+            continue;
+        }
+        if let (Some(expected), Some(found)) = (
+            rule.rule.layer.as_ref(),
+            candidates().find(|p| rule.path_matches(p) && rule.rule.path.is_some()),
+        ) {
+            return Err(InitError::LayerMismatch {
+                rule: index,
+                path: found.path.clone(),
+                expected: expected.clone(),
+                found: found.layer.clone(),
+            });
+        }
+        return Err(InitError::UnmatchedRule {
+            rule: index,
+            description: rule.describe(),
+        });
+    }
+    Ok(())
+}
+
+/// The scheme, multiplier and target of a matched parameter, validated.
+fn assign(
+    index: usize,
+    rule: &CompiledRule,
+    info: &ParamInfo,
+    fan: Option<&Fan>,
+    hint: Option<&LayerHint>,
+) -> error::Result<Assignment> {
+    let scheme = if rule.rule.activation_gain {
+        let activation = hint
+            .and_then(|h| h.activation.clone())
+            .ok_or(InitError::MissingHint {
+                rule: index,
+                what: "activation",
+            })?;
+        with_gain(&rule.rule.scheme, Gain::Recommended(activation))?
+    } else {
+        rule.rule.scheme.clone()
+    };
+    scheme.validate(&info.shape, fan)?;
+    let target_std = scheme.std(&info.shape, fan)? * rule.rule.multiplier.abs();
+    Ok(Assignment {
+        rule: index,
+        rule_text: rule.describe(),
+        scheme,
+        multiplier: rule.rule.multiplier,
+        target_std,
+    })
+}
+
+/// The scheme with its gain replaced (schemes that have a gain).
+fn with_gain(scheme: &Scheme, gain: Gain) -> error::Result<Scheme> {
+    Ok(match scheme {
+        Scheme::XavierUniform { .. } => Scheme::XavierUniform { gain },
+        Scheme::XavierNormal { .. } => Scheme::XavierNormal { gain },
+        Scheme::KaimingUniform { mode, .. } => Scheme::KaimingUniform { mode: *mode, gain },
+        Scheme::KaimingNormal { mode, .. } => Scheme::KaimingNormal { mode: *mode, gain },
+        Scheme::Orthogonal { .. } => Scheme::Orthogonal { gain },
+        Scheme::DeltaOrthogonal { .. } => Scheme::DeltaOrthogonal { gain },
+        Scheme::Eye { .. } => Scheme::Eye { gain },
+        other => {
+            return Err(InitError::NoGain {
+                scheme: other.name(),
+            });
+        }
+    })
+}
+
+pub(crate) fn at_parameter(info: &ParamInfo, error: InitError) -> InitError {
+    InitError::AtParameter {
+        path: info.path.clone(),
+        layer: info.layer.clone(),
+        source: Box::new(error),
+    }
+}

@@ -1,0 +1,274 @@
+//! The path a Burn user takes: build a model with Burn's configs, initialise it, train it.
+//! `Policy::apply` never runs Burn's initializer; lazy results are bit-identical to eager ones;
+//! `init_with` reads groups and stride from the config, and a policy reads them from Burn's
+//! layers inside any model.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use burn::module::{Module, ModuleVisitor, Param, ParamId};
+use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
+use burn::nn::{EmbeddingConfig, LinearConfig, LinearLayout};
+use burn::tensor::{Device, Shape, Tensor};
+use burn_init::policy::{InitWith, Policy, Role, Rule};
+use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme};
+
+use crate::common::{SIGMAS, moments, values};
+
+/// A parameter whose own initializer counts its calls (and returns ones).
+fn counted<const D: usize>(
+    shape: [usize; D],
+    calls: &Arc<AtomicUsize>,
+    device: &Device,
+) -> Param<Tensor<D>> {
+    let calls = calls.clone();
+    Param::uninitialized(
+        ParamId::new(),
+        move |device, require_grad| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Tensor::ones(shape, device).set_require_grad(require_grad)
+        },
+        device.clone(),
+        true,
+        Shape::from(shape),
+    )
+}
+
+/// Burn's layers (both linear layouts, a grouped conv, an embedding) and a user layer whose
+/// initializer counts.
+#[derive(Module, Debug)]
+struct Net {
+    embed: burn::nn::Embedding,
+    row: burn::nn::Linear,
+    col: burn::nn::Linear,
+    conv: burn::nn::conv::Conv2d,
+    up: burn::nn::conv::ConvTranspose2d,
+    user: Param<Tensor<4>>,
+}
+
+fn net(device: &Device, calls: &Arc<AtomicUsize>) -> Net {
+    Net {
+        embed: EmbeddingConfig::new(50, 12).init(device),
+        row: LinearConfig::new(12, 20).init(device),
+        col: LinearConfig::new(20, 7)
+            .with_layout(LinearLayout::Col)
+            .init(device),
+        conv: Conv2dConfig::new([8, 16], [3, 3])
+            .with_groups(4)
+            .init(device),
+        up: ConvTranspose2dConfig::new([16, 4], [4, 4])
+            .with_stride([2, 2])
+            .with_groups(2)
+            .init(device),
+        user: counted([6, 3, 3, 3], calls, device),
+    }
+}
+
+fn he() -> Scheme {
+    Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu)
+}
+
+fn policy() -> Policy {
+    Policy::new()
+        .rule(Rule::new(Scheme::orthogonal(1.0)).with_path(Some("col.weight".into())))
+        .rule(Rule::new(he()).with_role(Some(Role::Weight)))
+        .rule(
+            Rule::new(Scheme::Normal {
+                mean: 0.0,
+                std: 0.5,
+            })
+            .with_path(Some("user".into())),
+        )
+        .rule(
+            Rule::new(Scheme::Uniform {
+                low: -0.1,
+                high: 0.1,
+            })
+            .with_role(Some(Role::Bias)),
+        )
+}
+
+/// Whether each float parameter holds a value yet.
+#[derive(Default)]
+struct Initialised(Vec<bool>);
+impl ModuleVisitor for Initialised {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.0.push(param.is_initialized());
+    }
+}
+fn initialised<M: Module>(model: &M) -> Vec<bool> {
+    let mut v = Initialised::default();
+    model.visit(&mut v);
+    v.0
+}
+
+#[derive(Default)]
+struct Bits(Vec<Vec<u32>>);
+impl ModuleVisitor for Bits {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.0
+            .push(values(param.val()).iter().map(|x| x.to_bits()).collect());
+    }
+}
+fn bits<M: Module>(model: &M) -> Vec<Vec<u32>> {
+    let mut v = Bits::default();
+    model.visit(&mut v);
+    v.0
+}
+
+per_device! {
+    fn apply_never_runs_burns_initializer(device) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let model = net(device, &calls);
+        // Clones share Burn's lazy state: had `apply` run an initializer, the clone would hold
+        // a value afterwards.
+        let untouched = model.clone();
+        let (model, manifest) = policy().apply(model, Key::new(3)).unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "the user layer's initializer ran");
+        assert!(initialised(&untouched).iter().all(|done| !done), "a Burn initializer ran: {:?}", initialised(&untouched));
+        assert!(initialised(&model).iter().all(|&done| done), "apply is eager");
+        // The values are burn-init's draws of the path keys, not Burn's.
+        let host = |path: &str| {
+            let e = manifest.get(path).unwrap();
+            e.scheme.clone().unwrap().sample_host(&e.shape, e.fan.as_ref(), &Key::new(3).for_path(path)).unwrap()
+        };
+        assert_eq!(values(model.user.val()), host("user"));
+        assert_eq!(values(model.embed.weight.val()), host("embed.weight"));
+        assert_eq!(values(model.col.weight.val()), host("col.weight"));
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+    }
+
+    fn linear_col_layout_keeps_its_shape_and_mappers(device) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (model, manifest) = policy().apply(net(device, &calls), Key::new(4)).unwrap();
+        // In memory Burn holds Col as [d_in, d_out]; the fans are read from that.
+        assert_eq!(model.col.weight.dims(), [20, 7]);
+        let entry = manifest.get("col.weight").unwrap();
+        assert_eq!(entry.shape, vec![20, 7]);
+        assert_eq!((entry.fan.unwrap().fan_in, entry.fan.unwrap().fan_out), (20.0, 7.0));
+        // Semi-orthogonal [20, 7]: orthonormal columns, WᵀW = I.
+        let w = values(model.col.weight.val());
+        for (i, j) in [(0, 0), (3, 3), (0, 5), (2, 6)] {
+            let dot: f64 = (0..20).map(|r| f64::from(w[r * 7 + i]) * f64::from(w[r * 7 + j])).sum();
+            assert!((dot - f64::from(u8::from(i == j))).abs() < 1e-5, "({i}, {j}): {dot}");
+        }
+        // The save mapper survived: a checkpoint stores Col as [d_out, d_in], transposed.
+        let saved = model.col.weight.transform_for_save().val();
+        assert_eq!(saved.dims(), [7, 20]);
+        assert_eq!(values(saved), values(model.col.weight.val().transpose()));
+        // The forward pass works with the new weight.
+        let y = model.col.forward(Tensor::<2>::ones([3, 20], device));
+        assert_eq!(y.dims(), [3, 7]);
+    }
+
+    fn lazy_results_are_bit_identical_to_eager_and_draw_on_first_use(device) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (eager, eager_manifest) = policy().apply(net(device, &calls), Key::new(5)).unwrap();
+        let (lazy, lazy_manifest) = policy().apply_lazy(net(device, &calls), Key::new(5)).unwrap();
+        assert!(initialised(&lazy).iter().all(|done| !done), "apply_lazy drew: {:?}", initialised(&lazy));
+        // Counting parameters and reading shapes never draws.
+        assert_eq!(lazy.num_params(), eager.num_params());
+        // Like Burn's own, a lazy Col weight declares the checkpoint's shape [d_out, d_in].
+        assert_eq!(lazy.col.weight.lazy_shape().dims::<2>(), [7, 20]);
+        assert!(initialised(&lazy).iter().all(|done| !done));
+        // The manifest is complete before any draw, less the drawn moments.
+        for (e, l) in eager_manifest.entries.iter().zip(&lazy_manifest.entries) {
+            assert_eq!((&e.path, &e.shape, e.fan, &e.scheme, e.target_std), (&l.path, &l.shape, l.fan, &l.scheme, l.target_std));
+            assert!(l.drawn_std.is_none());
+        }
+        assert_eq!(bits(&lazy), bits(&eager), "lazy and eager draws differ");
+        assert!(initialised(&lazy).iter().all(|&done| done));
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        // The lazy values live on the parameter's device.
+        assert_eq!(&lazy.conv.weight.val().device(), device);
+    }
+
+    fn a_checkpoint_loaded_into_a_lazy_model_replaces_the_pending_draw(device) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (trained, _) = Policy::new().rule(Rule::new(Scheme::Ones)).apply(net(device, &calls), Key::new(0)).unwrap();
+        let (lazy, _) = policy().apply_lazy(net(device, &calls), Key::new(6)).unwrap();
+        let loaded = lazy.load_record(trained.clone().into_record());
+        assert_eq!(bits(&loaded), bits(&trained), "the checkpoint's values must win");
+        assert_eq!(loaded.col.weight.dims(), [20, 7], "the Col load mapper transposed the checkpoint");
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        // (Burn 0.22.1 itself cannot load a Col checkpoint into a *materialised* Col layer: it
+        // checks the record [d_out, d_in] against the value's [d_in, d_out]. Lazy results keep
+        // Burn's declared shape, so they load.)
+    }
+
+    fn require_grad_is_kept(device) {
+        let autodiff = device.clone().autodiff();
+        let calls = Arc::new(AtomicUsize::new(0));
+        for lazy in [false, true] {
+            let apply = |model: Net| if lazy { policy().apply_lazy(model, Key::new(1)) } else { policy().apply(model, Key::new(1)) };
+            let (frozen, _) = apply(net(&autodiff, &calls).no_grad()).unwrap();
+            let (trainable, _) = apply(net(&autodiff, &calls)).unwrap();
+            assert!(!frozen.row.weight.val().is_require_grad(), "lazy: {lazy}");
+            assert!(trainable.row.weight.val().is_require_grad(), "lazy: {lazy}");
+            assert!(trainable.user.val().is_require_grad(), "lazy: {lazy}");
+            assert!(trainable.row.weight.val().device().is_autodiff());
+        }
+        // On a plain device the configured flag is kept for `train()` (eager results).
+        let (frozen, _) = policy().apply(net(device, &calls).no_grad(), Key::new(1)).unwrap();
+        let (trainable, _) = policy().apply(net(device, &calls), Key::new(1)).unwrap();
+        assert!(!frozen.train().row.weight.val().is_require_grad());
+        assert!(trainable.train().row.weight.val().is_require_grad());
+    }
+
+    fn a_policy_reads_groups_and_stride_from_burns_layers(device) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let stride_aware = Policy::new()
+            .rule(Rule::new(he()))
+            .hint(burn_init::policy::LayerHint::new("up".into()).with_transposed_fan(burn_init::TransposedFan::StrideAware));
+        let (_, manifest) = stride_aware.apply_lazy(net(device, &calls), Key::new(2)).unwrap();
+        let fan = |path: &str| {
+            let f = manifest.get(path).unwrap().fan.unwrap();
+            (f.fan_in, f.fan_out)
+        };
+        // conv: [16, 8/4, 3, 3], groups 4 (no hint): fan_in = 2·9, fan_out = (16/4)·9.
+        assert_eq!(fan("conv.weight"), (18.0, 36.0));
+        assert_eq!(fan("conv.bias"), (18.0, 36.0));
+        // up: [16, 4/2, 4, 4], groups 2, stride 2 read from the layer: fan_in = (16/2)·16/4.
+        assert_eq!(fan("up.weight"), (32.0, 32.0));
+        assert!(manifest.get("conv.weight").unwrap().assumptions.is_empty());
+        // A user layer's groups are unknown: the manifest says what was assumed.
+        assert_eq!(manifest.get("user").unwrap().assumptions, vec!["groups assumed 1 (no hint, not a Burn convolution)".to_string()]);
+        assert_eq!(fan("user"), (27.0, 54.0));
+    }
+
+    fn init_with_reads_fans_from_the_config(device) {
+        let key = Key::new(9);
+        // (config, expected fans, PyTorch's fans where PyTorch is right about fan_in).
+        let depthwise = Conv2dConfig::new([256, 256], [3, 3]).with_groups(256);
+        let (conv, manifest) = depthwise.init_with_manifest(&he(), key.clone(), device).unwrap();
+        let fan = manifest.get("weight").unwrap().fan.unwrap();
+        // PyTorch: weight [256, 1, 3, 3] → fan_in 1·9 = 9 (right); fan_out 256·9 (counts every
+        // output channel, though each input reaches one): here (256/256)·9.
+        assert_eq!((fan.fan_in, fan.fan_out), (9.0, 9.0));
+        let grouped = Conv2dConfig::new([64, 128], [3, 3]).with_groups(4);
+        let (_, m) = grouped.init_with_manifest(&he(), key.clone(), device).unwrap();
+        let f = m.get("weight").unwrap().fan.unwrap();
+        assert_eq!((f.fan_in, f.fan_out), (144.0, 288.0)); // PyTorch: fan_in (64/4)·9 = 144 too.
+        let up = ConvTranspose2dConfig::new([64, 32], [4, 4]).with_stride([2, 2]);
+        let (up, m) = up.init_with_manifest(&he(), key.clone(), device).unwrap();
+        let f = m.get("weight").unwrap().fan.unwrap();
+        // c_in·k²/s² = 64·16/4 (claims §3); PyTorch would say 32·16 = 512 (swapped roles).
+        assert_eq!((f.fan_in, f.fan_out), (256.0, 512.0));
+        // The drawn weights follow those fans: std √(2/fan_in) within 5 SE of the sample.
+        for (label, w, fan_in) in [("depthwise", values(conv.weight.val()), 9.0), ("transposed", values(up.weight.val()), 256.0)] {
+            let m = moments(&w);
+            let target = 2.0 / fan_in;
+            assert!((m.var - target).abs() <= SIGMAS * m.se_var, "{label}: variance {} vs {target} ± {}", m.var, m.se_var);
+        }
+        // Biases are zero; the layer draws on first use, from the config's own shape.
+        assert!(values(conv.bias.unwrap().val()).iter().all(|&b| b == 0.0));
+        let fc = LinearConfig::new(300, 100).init_with(&he(), key.clone(), device).unwrap();
+        assert!(!fc.weight.is_initialized());
+        let m = moments(&values(fc.weight.val()));
+        assert!((m.var - 2.0 / 300.0).abs() <= SIGMAS * m.se_var, "linear: {}", m.var);
+        // A config Burn's `init` would panic on is a typed error.
+        let bad = Conv2dConfig::new([6, 8], [3, 3]).with_groups(4);
+        let error = bad.init_with(&he(), key, device).unwrap_err();
+        assert!(matches!(error, InitError::InvalidGroups { channels: 6, groups: 4, .. }), "{error}");
+    }
+}
