@@ -6,6 +6,8 @@
 
 use burn::tensor::Device;
 
+pub mod burn_models;
+
 /// The device named by `BURN_INIT_BENCH_DEVICE` (default: the first enabled CPU device).
 pub fn device() -> (String, Device) {
     let name = std::env::var("BURN_INIT_BENCH_DEVICE")

@@ -189,6 +189,10 @@ fn orthogonal(c: &mut Criterion) {
             group.measurement_time(Duration::from_secs(20));
         }
         let scheme = Scheme::orthogonal(1.0);
+        // The host buffer alone: what `benches/pytorch/orthogonal.py` sets beside PyTorch.
+        group.bench_function(format!("host/orthogonal_{n}"), |b| {
+            b.iter(|| scheme.sample_host(&[n, n], None, &Key::new(0)).unwrap())
+        });
         group.bench_function(format!("tensor/orthogonal_{n}"), |b| {
             b.iter(|| {
                 let t: Tensor<2> = scheme.sample([n, n], None, Key::new(0), &device).unwrap();

@@ -59,7 +59,7 @@ use rayon::prelude::*;
 
 use crate::error::{self, InitError};
 use crate::fan::Fan;
-use crate::sampling::Key;
+use crate::sampling::{self, Key, stream::BLOCK};
 use fresh::Fresh;
 use plan::{Assignment, Planned};
 use walk::{ParamInfo, Replacer};
@@ -141,9 +141,8 @@ impl Policy {
     ) -> core::result::Result<(M, Manifest), Refused<M>> {
         self.replace(model, |planned, assignment| {
             let (info, fan) = (&planned.info, planned.fan.as_ref());
-            let drawn = draw(assignment, info, fan, &key)?;
-            let entry = entry(planned, Some(&drawn));
-            Ok((Fresh::Values(drawn), entry))
+            let (drawn, moments) = draw(assignment, info, fan, &key, true)?;
+            Ok((Fresh::Values(drawn), entry(planned, moments)))
         })
     }
 
@@ -180,10 +179,11 @@ impl Policy {
     ) -> core::result::Result<(M, Manifest), Refused<M>> {
         self.replace(model, |planned, assignment| {
             let (assignment, info) = (assignment.clone(), planned.info.clone());
-            let (fan, key) = (planned.fan, key.clone());
+            let (fan, key) = (planned.fan, key);
             let draw = move || {
                 // The plan validated this draw; only the allocation itself can fail here.
-                draw(&assignment, &info, fan.as_ref(), &key).unwrap_or_else(|error| {
+                let drawn = draw(&assignment, &info, fan.as_ref(), &key, false);
+                drawn.map(|(values, _)| values).unwrap_or_else(|error| {
                     panic!(
                         "burn-init: a validated lazy draw of `{}` failed: {error}",
                         info.path
@@ -244,29 +244,54 @@ impl Policy {
     }
 }
 
-/// The parameter's new values: the scheme's draw with its path key, times the multiplier.
+/// New values and, when asked for, their mean and standard deviation.
+type Drawn = (Vec<f32>, Option<(f64, f64)>);
+
+/// The parameter's new values — the scheme's draw with its path key, times the multiplier — and,
+/// when asked, their mean and standard deviation.
+///
+/// Schemes that fill any range independently are drawn block by block (the sampler's own
+/// blocks, so the values are bit-identical to [`Scheme::sample_host`](crate::Scheme::sample_host)):
+/// each block is scaled and summed while it is still in cache, instead of two more passes over
+/// memory (measured: the separate moments pass was 15 % of an eager GPT-2 `apply`).
 fn draw(
     assignment: &Assignment,
     info: &ParamInfo,
     fan: Option<&Fan>,
     key: &Key,
-) -> error::Result<Vec<f32>> {
-    let mut values = assignment
-        .scheme
-        .sample_host(&info.shape, fan, &key.for_path(&info.path))?;
+    with_moments: bool,
+) -> error::Result<Drawn> {
+    let (scheme, shape, key) = (&assignment.scheme, &info.shape, key.for_path(&info.path));
     let multiplier = assignment.multiplier as f32;
-    if multiplier != 1.0 {
-        values.par_iter_mut().for_each(|v| *v *= multiplier);
+    let scale = |block: &mut [f32]| {
+        if multiplier != 1.0 {
+            block.iter_mut().for_each(|v| *v *= multiplier);
+        }
+    };
+    if scheme.is_whole() {
+        let mut values = scheme.sample_host(shape, fan, &key)?;
+        values.par_chunks_mut(BLOCK).for_each(scale);
+        let partials: Vec<Partial> = values.par_chunks(BLOCK).map(partial_sums).collect();
+        let moments = with_moments.then(|| moments(partials, values.len()));
+        return Ok((values, moments));
     }
-    Ok(values)
+    let len = shape.iter().product::<usize>();
+    let mut values = sampling::buffer(len);
+    let partials = values
+        .par_chunks_mut(BLOCK)
+        .enumerate()
+        .map(|(i, block)| {
+            scheme.fill_host(shape, fan, &key, (i * BLOCK) as u64, block)?;
+            scale(block);
+            Ok(with_moments.then(|| partial_sums(block)))
+        })
+        .collect::<error::Result<Vec<_>>>()?;
+    let moments = with_moments.then(|| moments(partials.into_iter().flatten(), len));
+    Ok((values, moments))
 }
 
-fn entry(planned: &Planned, drawn: Option<&[f32]>) -> Entry {
+fn entry(planned: &Planned, moments: Option<(f64, f64)>) -> Entry {
     let assignment = planned.assignment.as_ref();
-    let (drawn_mean, drawn_std) = match drawn.map(moments) {
-        Some((mean, std)) => (Some(mean), Some(std)),
-        None => (None, None),
-    };
     Entry {
         path: planned.info.path.clone(),
         layer: planned.info.layer.clone(),
@@ -277,28 +302,44 @@ fn entry(planned: &Planned, drawn: Option<&[f32]>) -> Entry {
         scheme: assignment.map(|a| a.scheme.clone()),
         multiplier: assignment.map_or(1.0, |a| a.multiplier),
         target_std: assignment.map(|a| a.target_std),
-        drawn_mean,
-        drawn_std,
+        drawn_mean: moments.map(|m| m.0),
+        drawn_std: moments.map(|m| m.1),
         assumptions: planned.assumptions.clone(),
     }
 }
 
-/// Mean and population standard deviation, in f64, summed in fixed chunks so that the result
-/// does not depend on the thread count.
-fn moments(values: &[f32]) -> (f64, f64) {
-    let n = values.len().max(1) as f64;
-    let partial: Vec<(f64, f64)> = values
-        .par_chunks(1 << 16)
-        .map(|chunk| {
-            chunk.iter().fold((0.0, 0.0), |(s, q), &v| {
-                let v = f64::from(v);
-                (s + v, q + v * v)
-            })
-        })
-        .collect();
-    let (sum, sum_sq) = partial
-        .iter()
-        .fold((0.0, 0.0), |(s, q), (a, b)| (s + a, q + b));
+/// Eight lanes of Σx and Σx² in f64: independent accumulators keep the sum off one dependency
+/// chain (vectorised; one running sum ran at the latency of an add per element).
+type Partial = ([f64; 8], [f64; 8]);
+
+fn partial_sums(block: &[f32]) -> Partial {
+    let (mut sum, mut sum_sq) = ([0.0; 8], [0.0; 8]);
+    let lanes = block.chunks_exact(8);
+    let tail = lanes.remainder();
+    for eight in lanes {
+        for lane in 0..8 {
+            let v = f64::from(eight[lane]);
+            sum[lane] += v;
+            sum_sq[lane] += v * v;
+        }
+    }
+    for (lane, &v) in tail.iter().enumerate() {
+        let v = f64::from(v);
+        sum[lane] += v;
+        sum_sq[lane] += v * v;
+    }
+    (sum, sum_sq)
+}
+
+/// Mean and population standard deviation from per-block partial sums, combined in block order:
+/// the result does not depend on the thread count.
+fn moments(partials: impl IntoIterator<Item = Partial>, len: usize) -> (f64, f64) {
+    let (mut sum, mut sum_sq) = (0.0, 0.0);
+    for (s, q) in partials {
+        sum += s.iter().sum::<f64>();
+        sum_sq += q.iter().sum::<f64>();
+    }
+    let n = len.max(1) as f64;
     let mean = sum / n;
     (mean, (sum_sq / n - mean * mean).max(0.0).sqrt())
 }

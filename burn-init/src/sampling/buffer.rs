@@ -26,7 +26,7 @@ fn advise_huge_pages(values: &mut [f32]) {
         begin.next_multiple_of(HUGE_PAGE),
         end / HUGE_PAGE * HUGE_PAGE,
     );
-    if stop >= start + 4 * HUGE_PAGE {
+    if stop > start {
         // SAFETY: advice about whole pages inside our own live allocation. MADV_HUGEPAGE neither
         // reads nor writes the memory and keeps its contents; if the kernel declines, nothing
         // changes (the result is deliberately ignored: this is an optimisation only).

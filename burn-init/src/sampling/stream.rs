@@ -57,9 +57,19 @@ where
     F: Fn(&mut [f32], &mut Spare) + Sync,
 {
     let block = BLOCK as u64;
+    let small = out.len() <= 2 * BLOCK;
     let head_len = ((block - start % block) as usize).min(out.len());
     let (head, tail) = out.split_at_mut(head_len);
     let run = |offset: u64, slice: &mut [f32]| fill_block(key, offset, slice, &transform);
+    if small {
+        // Waking the pool costs more than two blocks of work (the blocks, hence the bits, are
+        // the same either way).
+        run(start, head);
+        for (i, slice) in tail.chunks_mut(BLOCK).enumerate() {
+            run(start + head_len as u64 + (i * BLOCK) as u64, slice);
+        }
+        return;
+    }
     rayon::join(
         || run(start, head),
         || {

@@ -66,6 +66,20 @@ impl Scheme {
         }
     }
 
+    /// Structured schemes (orthogonal, delta-orthogonal, eye, Dirac, sparse) are defined by the
+    /// whole tensor: a shard of them costs the whole draw. Every other scheme fills any range
+    /// of a tensor independently ([`Scheme::fill_host`]).
+    pub(crate) fn is_whole(&self) -> bool {
+        matches!(
+            self,
+            Self::Orthogonal { .. }
+                | Self::DeltaOrthogonal { .. }
+                | Self::Eye { .. }
+                | Self::Dirac { .. }
+                | Self::Sparse { .. }
+        )
+    }
+
     /// Checks every argument a draw of `shape` with these fans would check, without drawing: a
     /// validated draw fails only if memory runs out (lazy policies rely on it).
     pub(crate) fn validate(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<()> {

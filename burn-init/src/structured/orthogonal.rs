@@ -5,16 +5,22 @@
 //! Computed as Stewart (1980) does: Householder QR applies each reflector to the columns on its
 //! right, but a Gaussian column stays an independent Gaussian column under any orthogonal map, so
 //! skipping those trailing updates leaves the joint distribution of the reflectors — and of Q —
-//! unchanged. Each block of 128 columns is therefore factored on its own (faer's blocked QR of an
-//! m × 128 panel, which also yields the block's compact-WY factor), and Q is accumulated from the
-//! reflectors backwards, each block touching only the columns at and right of its own (LAPACK's
-//! `orgqr`). In f32 this is about (4/3)·n³ flops for a square n × n, half of PyTorch's QR + Q
-//! (measured: 4096² in ≈1.9 s on 2 cores, max |QᵀQ − I| ≈ 1.5e−6).
+//! unchanged. Each block of 32 or 64 columns is therefore factored on its own (faer's QR of an
+//! m × b panel, which also yields the block's compact-WY factor), and Q is accumulated from the
+//! reflectors backwards, each block touching only the rows and columns at and after its own
+//! (LAPACK's `orgqr`). In f32 this is about (4/3)·n³ flops for a square n × n, half of PyTorch's
+//! QR + Q. Both phases are cut into independent pieces at fixed positions (panels; column chunks
+//! of Q) that run faer's sequential kernels on rayon's pool, so the bits depend on the shape only.
+//!
+//! Measured beside PyTorch 2.15's `orthogonal_` (same machine, 2 cores, medians;
+//! `benches/pytorch/orthogonal.py`, numbers in the README): about 0.8× PyTorch's time at 256²,
+//! 0.4× at 1024² and 4096².
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::{householder, qr::no_pivoting::factor};
 use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Conj, Mat, MatMut, Par};
+use rayon::prelude::*;
 
 use super::{centre_offset, conv_rank};
 use crate::error::{InitError, Result};
@@ -72,21 +78,30 @@ pub(crate) fn check_delta_orthogonal(shape: &[usize]) -> Result<()> {
     Ok(())
 }
 
-/// Columns per Householder block.
-const BLOCK: usize = 128;
+/// Columns per Householder block: narrow panels for small matrices (the panel's BLAS-2 work
+/// dominates there), wider ones for big (the updates' GEMMs dominate). Measured on 2 cores:
+/// 256² 1.7 → 1.4 ms with 32 instead of 128 columns; 4096² 656 → 618 ms with 64.
+fn block_columns(n: usize) -> usize {
+    if n < 1024 { 32 } else { 64 }
+}
 
-/// faer splits its work into as many parts as the parallelism it is given says, and the split
-/// decides the rounding. A fixed degree (not the pool's thread count) keeps the bits independent
-/// of `RAYON_NUM_THREADS` and of the machine's core count. Cost of 8 parts on 2 cores: +10 % at
-/// 4096² (measured), against 2 parts.
-const PARALLEL_PARTS: usize = 8;
+/// Columns of Q each task updates with one block reflector. The work is cut at these fixed
+/// column positions and every piece runs faer's sequential kernels, so the bits depend on the
+/// shape only — never on the thread count, nor on whether the pieces run in parallel.
+const CHUNK: usize = 256;
+
+/// Below this many elements the pieces run on the calling thread: waking the pool costs more
+/// than it saves (measured: 256² took 8 ms with faer's own 8-part parallelism, 1.9 ms without).
+const PARALLEL_ELEMENTS: usize = 512 * 512;
 
 fn semi_orthogonal(rows: usize, cols: usize, gain: f64, key: &Key) -> Vec<f32> {
     if rows == 0 || cols == 0 {
         return Vec::new();
     }
-    // Factor the tall orientation (PyTorch transposes wide matrices): m ≥ n.
-    let wide = rows < cols;
+    // Factor the tall orientation (PyTorch transposes wide matrices): m ≥ n. A square Q is
+    // written transposed too — Qᵀ is Haar-distributed like Q, and its rows are Q's contiguous
+    // columns (no transpose pass).
+    let wide = rows <= cols;
     let (m, n) = if wide { (cols, rows) } else { (rows, cols) };
     let mut gaussian = Normal::new(0.0, 1.0)
         .expect("N(0, 1) is valid")
@@ -98,58 +113,125 @@ fn semi_orthogonal(rows: usize, cols: usize, gain: f64, key: &Key) -> Vec<f32> {
         .map(|j| if a[(j, j)] < 0.0 { -gain } else { gain })
         .collect();
     let mut out = super::super::sampling::buffer(rows * cols);
-    if wide {
-        // out[j, i] = Q[i, j]: rows of `out` are columns of Q, contiguous in both.
-        for (j, row) in out.chunks_exact_mut(cols).enumerate() {
-            for (value, &q) in row.iter_mut().zip(q.col(j).iter()) {
-                *value = q * sign[j];
+    let column = |j: usize| {
+        q.col(j)
+            .try_as_col_major()
+            .expect("a Mat's columns are contiguous")
+            .as_slice()
+    };
+    // Rows of `out` in bands: for a wide matrix out[j, i] = Q[i, j] (rows of `out` are columns
+    // of Q, contiguous in both); otherwise out[i, j] = Q[i, j], a transpose of column-major Q,
+    // done band by band so that the band's cache lines stay in L1 while the columns stream by
+    // (a plain row loop strides by m: 4096² took 120 ms, measured).
+    const BAND: usize = 64;
+    let copy_band = |(band, chunk): (usize, &mut [f32])| {
+        let first = band * BAND;
+        let band_rows = chunk.len() / cols;
+        if wide {
+            for (r, row) in chunk.chunks_exact_mut(cols).enumerate() {
+                let j = first + r;
+                for (value, &q) in row.iter_mut().zip(column(j)) {
+                    *value = q * sign[j];
+                }
+            }
+        } else {
+            for (j, &sign) in sign.iter().enumerate() {
+                for (r, &q) in column(j)[first..first + band_rows].iter().enumerate() {
+                    chunk[r * cols + j] = q * sign;
+                }
             }
         }
+    };
+    if rows * cols >= PARALLEL_ELEMENTS {
+        out.par_chunks_mut(BAND * cols)
+            .enumerate()
+            .for_each(copy_band);
     } else {
-        for (i, row) in out.chunks_exact_mut(cols).enumerate() {
-            for (j, value) in row.iter_mut().enumerate() {
-                *value = q[(i, j)] * sign[j];
-            }
-        }
+        out.chunks_mut(BAND * cols).enumerate().for_each(copy_band);
     }
     out
 }
 
 /// The thin Q (m × n, m ≥ n) of the Gaussian matrix `a`, Stewart's way (module docs). On return
 /// the diagonal of `a` holds the diagonal of R.
-fn haar_q(mut a: MatMut<'_, f32>) -> Mat<f32> {
+///
+/// Both phases split into independent pieces at fixed positions: every panel is factored on its
+/// own (Stewart), and each block reflector updates Q in column chunks of [`CHUNK`]. The pieces run
+/// faer's sequential kernels in parallel (rayon): about twice the speed of faer's inner
+/// parallelism on two cores, where its synchronisation dominated (measured: 1024² 68 → 40 ms).
+fn haar_q(a: MatMut<'_, f32>) -> Mat<f32> {
     let (m, n) = (a.nrows(), a.ncols());
-    let par = Par::rayon(PARALLEL_PARTS);
-    let mut coeff = Mat::<f32>::zeros(BLOCK, n);
-    let mut stack = MemBuffer::new(
-        factor::qr_in_place_scratch::<f32>(m, BLOCK, BLOCK, par, Default::default()).or(
-            householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f32>(
-                m, BLOCK, n,
-            ),
-        ),
-    );
-    for start in (0..n).step_by(BLOCK) {
-        let end = (start + BLOCK).min(n);
+    let parallel = m * n >= PARALLEL_ELEMENTS;
+    let block = block_columns(n);
+    let mut coeff = Mat::<f32>::zeros(block, n);
+    // Phase 1: the panels, each with its compact-WY factor.
+    let mut panels = Vec::new();
+    let (mut rest_a, mut rest_c) = (a, coeff.as_mut());
+    for start in (0..n).step_by(block) {
+        let width = block.min(n - start);
+        let (panel, next_a) = rest_a.split_at_col_mut(width);
+        let (factor, next_c) = rest_c.split_at_col_mut(width);
+        panels.push((
+            panel.subrows_mut(start, m - start),
+            factor.subrows_mut(0, width),
+        ));
+        (rest_a, rest_c) = (next_a, next_c);
+    }
+    let factor_panel = |(panel, factor): &mut (MatMut<'_, f32>, MatMut<'_, f32>)| {
+        let (rows, cols) = (panel.nrows(), panel.ncols());
+        let req =
+            factor::qr_in_place_scratch::<f32>(rows, cols, cols, Par::Seq, Default::default());
+        let mut stack = MemBuffer::new(req);
         factor::qr_in_place(
-            a.rb_mut().get_mut(start.., start..end),
-            coeff.as_mut().get_mut(..end - start, start..end),
-            par,
+            panel.rb_mut(),
+            factor.rb_mut(),
+            Par::Seq,
             MemStack::new(&mut stack),
             Default::default(),
         );
+    };
+    if parallel {
+        panels.par_iter_mut().for_each(factor_panel);
+    } else {
+        panels.iter_mut().for_each(factor_panel);
     }
+    // Phase 2: Q = H₁·H₂·…·[I; 0], the last block first; block b touches rows and columns ≥ its
+    // start only (LAPACK's `orgqr`).
     let mut q = Mat::<f32>::identity(m, n);
-    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
-    for &start in starts.iter().rev() {
-        let end = (start + BLOCK).min(n);
-        householder::apply_block_householder_on_the_left_in_place_with_conj(
-            a.rb().get(start.., start..end),
-            coeff.as_ref().get(..end - start, start..end),
-            Conj::No,
-            q.as_mut().get_mut(start.., start..),
-            par,
-            MemStack::new(&mut stack),
-        );
+    for (index, (panel, factor)) in panels.iter().enumerate().rev() {
+        let start = index * block;
+        let mut chunks = Vec::new();
+        let mut rest = q
+            .as_mut()
+            .subrows_mut(start, m - start)
+            .subcols_mut(start, n - start);
+        while rest.ncols() > 0 {
+            let width = CHUNK.min(rest.ncols());
+            let (chunk, next) = rest.split_at_col_mut(width);
+            chunks.push(chunk);
+            rest = next;
+        }
+        let apply = |chunk: &mut MatMut<'_, f32>| {
+            let req = householder::apply_block_householder_on_the_left_in_place_scratch::<f32>(
+                panel.nrows(),
+                factor.nrows(),
+                chunk.ncols(),
+            );
+            let mut stack = MemBuffer::new(req);
+            householder::apply_block_householder_on_the_left_in_place_with_conj(
+                panel.rb(),
+                factor.rb(),
+                Conj::No,
+                chunk.rb_mut(),
+                Par::Seq,
+                MemStack::new(&mut stack),
+            );
+        };
+        if parallel {
+            chunks.par_iter_mut().for_each(apply);
+        } else {
+            chunks.iter_mut().for_each(apply);
+        }
     }
     q
 }

@@ -131,11 +131,14 @@ fn every_scheme_same_bits_on_one_and_two_threads() {
         let b = two.install(|| host(&scheme, &shape, 4));
         assert!(bits(&a) == bits(&b), "{scheme:?} {shape:?}");
     }
-    // Orthogonal at a size where faer's blocked QR and GEMMs run in parallel.
+    // Orthogonal at sizes where the panels, the reflector updates and the output transpose run
+    // in parallel (≥ 512² elements; tall, square and wide orientations).
     let q = Scheme::orthogonal(1.0);
-    let a = one.install(|| host(&q, &[512, 384], 5));
-    let b = two.install(|| host(&q, &[512, 384], 5));
-    assert!(bits(&a) == bits(&b), "orthogonal 512×384");
+    for shape in [[768, 512], [600, 600], [512, 1100]] {
+        let a = one.install(|| host(&q, &shape, 5));
+        let b = two.install(|| host(&q, &shape, 5));
+        assert!(bits(&a) == bits(&b), "orthogonal {shape:?}");
+    }
 }
 
 #[test]

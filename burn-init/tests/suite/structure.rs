@@ -37,7 +37,9 @@ fn orthogonality_error(m: &[f32], rows: usize, cols: usize, gain: f64) -> f64 {
 
 per_device! {
     fn orthogonal_is_orthogonal_in_f32(device) {
-        for (shape, gain) in [([64usize, 256usize], 1.0), ([256, 64], 2.0), ([128, 128], 1.0)] {
+        // Small shapes (sequential), and tall / wide ones of ≥ 512² elements (the parallel path
+        // and the banded transpose of a tall Q).
+        for (shape, gain) in [([64usize, 256usize], 1.0), ([256, 64], 2.0), ([128, 128], 1.0), ([1100, 300], 1.0), ([300, 1100], 0.5)] {
             let w: Tensor<2> = Scheme::orthogonal(gain).sample(shape, None, Key::new(1), device).unwrap();
             let error = orthogonality_error(&values(w), shape[0], shape[1], gain);
             assert!(error <= 1e-4, "{shape:?}: max |QQᵀ − I| = {error:e}");

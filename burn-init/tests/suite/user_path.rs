@@ -200,7 +200,10 @@ per_device! {
         let autodiff = device.clone().autodiff();
         let calls = Arc::new(AtomicUsize::new(0));
         for lazy in [false, true] {
-            let apply = |model: Net| if lazy { policy().apply_lazy(model, Key::new(1)) } else { policy().apply(model, Key::new(1)) };
+            let apply = |model: Net| {
+                let applied = if lazy { policy().apply_lazy(model, Key::new(1)) } else { policy().apply(model, Key::new(1)) };
+                applied.map_err(|refused| refused.error)
+            };
             let (frozen, _) = apply(net(&autodiff, &calls).no_grad()).unwrap();
             let (trainable, _) = apply(net(&autodiff, &calls)).unwrap();
             assert!(!frozen.row.weight.val().is_require_grad(), "lazy: {lazy}");
@@ -240,17 +243,17 @@ per_device! {
         let key = Key::new(9);
         // (config, expected fans, PyTorch's fans where PyTorch is right about fan_in).
         let depthwise = Conv2dConfig::new([256, 256], [3, 3]).with_groups(256);
-        let (conv, manifest) = depthwise.init_with_manifest(&he(), key.clone(), device).unwrap();
+        let (conv, manifest) = depthwise.init_with_manifest(&he(), key, device).unwrap();
         let fan = manifest.get("weight").unwrap().fan.unwrap();
         // PyTorch: weight [256, 1, 3, 3] → fan_in 1·9 = 9 (right); fan_out 256·9 (counts every
         // output channel, though each input reaches one): here (256/256)·9.
         assert_eq!((fan.fan_in, fan.fan_out), (9.0, 9.0));
         let grouped = Conv2dConfig::new([64, 128], [3, 3]).with_groups(4);
-        let (_, m) = grouped.init_with_manifest(&he(), key.clone(), device).unwrap();
+        let (_, m) = grouped.init_with_manifest(&he(), key, device).unwrap();
         let f = m.get("weight").unwrap().fan.unwrap();
         assert_eq!((f.fan_in, f.fan_out), (144.0, 288.0)); // PyTorch: fan_in (64/4)·9 = 144 too.
         let up = ConvTranspose2dConfig::new([64, 32], [4, 4]).with_stride([2, 2]);
-        let (up, m) = up.init_with_manifest(&he(), key.clone(), device).unwrap();
+        let (up, m) = up.init_with_manifest(&he(), key, device).unwrap();
         let f = m.get("weight").unwrap().fan.unwrap();
         // c_in·k²/s² = 64·16/4 (claims §3); PyTorch would say 32·16 = 512 (swapped roles).
         assert_eq!((f.fan_in, f.fan_out), (256.0, 512.0));
@@ -262,7 +265,7 @@ per_device! {
         }
         // Biases are zero; the layer draws on first use, from the config's own shape.
         assert!(values(conv.bias.unwrap().val()).iter().all(|&b| b == 0.0));
-        let fc = LinearConfig::new(300, 100).init_with(&he(), key.clone(), device).unwrap();
+        let fc = LinearConfig::new(300, 100).init_with(&he(), key, device).unwrap();
         assert!(!fc.weight.is_initialized());
         let m = moments(&values(fc.weight.val()));
         assert!((m.var - 2.0 / 300.0).abs() <= SIGMAS * m.se_var, "linear: {}", m.var);
