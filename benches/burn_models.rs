@@ -175,8 +175,10 @@ pub fn force<M: Module>(model: &M, device: &Device) -> usize {
 }
 
 /// The raw host sampler on exactly what a manifest assigned: every parameter's `sample_host`
-/// with its scheme, fans and path key — no model, no tensors.
-pub fn host_draws(manifest: &Manifest, key: &Key) -> usize {
+/// with its scheme, fans and path key — no model, no tensors. All buffers are kept, as a model
+/// keeps all its values (dropping each at once would let the allocator hand the next draw the
+/// same warm pages).
+pub fn host_draws(manifest: &Manifest, key: &Key) -> Vec<Vec<f32>> {
     manifest
         .initialised()
         .map(|e| {
@@ -187,7 +189,6 @@ pub fn host_draws(manifest: &Manifest, key: &Key) -> usize {
             scheme
                 .sample_host(&e.shape, e.fan.as_ref(), &key.for_path(&e.path))
                 .expect("valid")
-                .len()
         })
-        .sum()
+        .collect()
 }

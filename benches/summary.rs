@@ -1,7 +1,8 @@
 //! Prints one table from criterion's saved results: for every benchmark, the mean time, the
-//! throughput, the speed-up over Burn's `Initializer` on the same scheme and device, and the
-//! fraction of the floor (a memcpy into fresh memory of the same size) that it reaches: above
-//! 100 % means faster than copying the same bytes into fresh memory.
+//! throughput, the speed-up over Burn's `Initializer` on the same scheme and device, the time
+//! relative to the raw host sampler on the same shapes (`host/…` of the same group: the user-path
+//! rows), and the fraction of the floor (a memcpy into fresh memory of the same size) that it
+//! reaches: above 100 % means faster than copying the same bytes into fresh memory.
 //!
 //! `cargo bench -p burn-init-benches` first, then
 //! `cargo run -p burn-init-benches --release --bin summary [-- --markdown]`.
@@ -82,6 +83,7 @@ fn main() {
         "time",
         "Melem/s",
         "× Burn",
+        "÷ host",
         "of floor",
     ];
     if markdown {
@@ -89,8 +91,8 @@ fn main() {
         println!("|{}", "---|".repeat(header.len()));
     } else {
         println!(
-            "{:<28} {:<34} {:>11} {:>9} {:>8} {:>9}",
-            header[0], header[1], header[2], header[3], header[4], header[5]
+            "{:<28} {:<34} {:>11} {:>9} {:>8} {:>8} {:>9}",
+            header[0], header[1], header[2], header[3], header[4], header[5], header[6]
         );
     }
     for (group, mut rows) in groups {
@@ -105,6 +107,11 @@ fn main() {
             } else {
                 time_of(&format!("burn/{scheme}"))
             };
+            let host = if row.function.starts_with("host/") {
+                None
+            } else {
+                time_of(&format!("host/{scheme}"))
+            };
             let rate = row.elements.map(|n| n / row.mean_ns * 1e3);
             let cells = [
                 group.clone(),
@@ -112,6 +119,7 @@ fn main() {
                 format_time(row.mean_ns),
                 rate.map_or("—".into(), |r| format!("{r:.0}")),
                 burn.map_or("—".into(), |b| format!("{:.1}×", b / row.mean_ns)),
+                host.map_or("—".into(), |h| format!("{:.2}", row.mean_ns / h)),
                 floor
                     .filter(|f| row.elements.is_some() && f.elements == row.elements)
                     .map_or("—".into(), |f| {
@@ -122,8 +130,8 @@ fn main() {
                 println!("| {} |", cells.join(" | "));
             } else {
                 println!(
-                    "{:<28} {:<34} {:>11} {:>9} {:>8} {:>9}",
-                    cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]
+                    "{:<28} {:<34} {:>11} {:>9} {:>8} {:>8} {:>9}",
+                    cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]
                 );
             }
         }

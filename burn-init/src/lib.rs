@@ -15,8 +15,10 @@
 //!   normalisation, transposed-conv phases and attention, derived from fans and branch counts.
 //! * [`diagnostics`] — variance ratios with standard errors, phase maps, spectral radius,
 //!   attention sharpness, measured on the host.
-//! * [`policy`] — initialise any Burn model with ordered rules and presets; a manifest records
-//!   what every parameter received.
+//! * [`policy`] — initialise any Burn model with ordered rules and presets, never running Burn's
+//!   own initializer (eagerly, or lazily on first use); a manifest records what every parameter
+//!   received. [`policy::InitWith`] initialises at construction: `LinearConfig::new(784,
+//!   256).init_with(&scheme, key, &device)`, fans read from the config.
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor};

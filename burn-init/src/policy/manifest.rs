@@ -63,7 +63,7 @@ impl Manifest {
 }
 
 impl fmt::Display for Manifest {
-    /// A table: path, layer, shape, fans, scheme, target and drawn std.
+    /// A table: path, layer, shape, fans, scheme, target and drawn std; then the assumptions made.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let width = self
             .entries
@@ -98,6 +98,9 @@ impl fmt::Display for Manifest {
                 number(e.target_std),
                 number(e.drawn_std)
             )?;
+        }
+        for e in self.entries.iter().filter(|e| !e.assumptions.is_empty()) {
+            writeln!(f, "note: {}: {}", e.path, e.assumptions.join("; "))?;
         }
         Ok(())
     }

@@ -162,11 +162,13 @@ impl Policy {
     /// use burn::module::Module;
     /// use burn::nn::LinearConfig;
     /// use burn::tensor::Device;
-    /// use burn_init::policy::{Policy, Rule};
+    /// use burn_init::policy::{Policy, Role, Rule};
     /// use burn_init::{Key, Scheme};
     ///
     /// let model = LinearConfig::new(512, 512).init(&Device::default());
-    /// let policy = Policy::new().rule(Rule::new(Scheme::orthogonal(1.0)));
+    /// let policy = Policy::new()
+    ///     .rule(Rule::new(Scheme::orthogonal(1.0)).with_role(Some(Role::Weight)))
+    ///     .rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)));
     /// let (model, manifest) = policy.apply_lazy(model, Key::new(0)).unwrap();
     /// assert_eq!(model.num_params(), 512 * 512 + 512); // nothing drawn yet
     /// assert!(!model.weight.is_initialized());

@@ -286,7 +286,8 @@ per_device! {
         let InitError::AtParameter { path, source, .. } = &error else { panic!("{error}") };
         assert_eq!(path, "linear.weight");
         assert!(matches!(**source, InitError::InvalidArgument { name: "std", .. }), "{source}");
-        // An invalid scheme found only while drawing, after earlier parameters were drawn.
+        // A structured scheme that cannot serve a later parameter (delta-orthogonal on a matrix):
+        // refused by the plan, before the earlier parameters are drawn.
         let policy = Policy::new()
             .rule(Rule::new(Scheme::Ones).with_layer(Some("Linear".into())))
             .rule(Rule::new(Scheme::DeltaOrthogonal { gain: 1.0.into() }).with_layer(Some("Custom".into())));
