@@ -138,6 +138,26 @@ per_device! {
         assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
 
+    fn a_materialised_model_is_reinitialised_in_place(device) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        // A "trained" model: every value materialised (Burn's draws and the counting init ran).
+        let model = net(device, &calls);
+        let _ = bits(&model);
+        assert!(initialised(&model).iter().all(|&done| done));
+        let ids = (model.row.weight.id, model.col.weight.id, model.user.id);
+        let (eager, manifest) = policy().apply(model, Key::new(7)).unwrap();
+        assert_eq!((eager.row.weight.id, eager.col.weight.id, eager.user.id), ids);
+        let (fresh, _) = policy().apply(net(device, &calls), Key::new(7)).unwrap();
+        assert_eq!(bits(&eager), bits(&fresh), "re-initialising a trained model draws the same values");
+        assert_eq!(manifest.get("col.weight").unwrap().shape, vec![20, 7]);
+        // Lazily, too: the old values are dropped, the new ones drawn on first use.
+        let model = net(device, &calls);
+        let _ = bits(&model);
+        let (lazy, _) = policy().apply_lazy(model, Key::new(7)).unwrap();
+        assert!(!lazy.row.weight.is_initialized());
+        assert_eq!(bits(&lazy), bits(&fresh));
+    }
+
     fn linear_col_layout_keeps_its_shape_and_mappers(device) {
         let calls = Arc::new(AtomicUsize::new(0));
         let (model, manifest) = policy().apply(net(device, &calls), Key::new(4)).unwrap();
@@ -274,4 +294,18 @@ per_device! {
         let error = bad.init_with(&he(), key, device).unwrap_err();
         assert!(matches!(error, InitError::InvalidGroups { channels: 6, groups: 4, .. }), "{error}");
     }
+}
+
+/// A materialised parameter keeps its dtype (f64 on the CPU backends here).
+#[test]
+fn a_materialised_parameter_keeps_its_dtype() {
+    use burn::tensor::DType;
+    let device = burn_init::devices::default_cpu().unwrap().1;
+    let mut layer = LinearConfig::new(16, 8).init(&device);
+    layer.weight = layer.weight.map(|w| w.cast(DType::F64));
+    let (layer, _) = Policy::new().rule(Rule::new(he()).with_role(Some(Role::Weight))).apply(layer, Key::new(0)).unwrap();
+    assert_eq!(layer.weight.val().dtype(), DType::F64);
+    let host = he().sample_host(&[16, 8], Some(&burn_init::Fan::linear(16, 8)), &Key::new(0).for_path("weight")).unwrap();
+    let drawn: Vec<f64> = layer.weight.val().into_data().to_vec().unwrap();
+    assert_eq!(drawn, host.iter().map(|&x| f64::from(x)).collect::<Vec<_>>());
 }
