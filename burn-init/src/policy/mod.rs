@@ -134,6 +134,10 @@ impl Policy {
     /// `XxxConfig::init`) is replaced before its first read, so building a model and applying a
     /// policy costs burn-init's sampling alone. Parameters that hold values already (a trained
     /// model being re-initialised) are replaced too, keeping their dtype.
+    ///
+    /// To load a checkpoint afterwards, prefer [`Policy::apply_lazy`]: Burn 0.22.1 cannot load a
+    /// `LinearLayout::Col` record into a materialised `Col` layer (it checks the record's
+    /// `[d_out, d_in]` against the value's `[d_in, d_out]`), whoever materialised it.
     pub fn apply<M: Module>(
         &self,
         model: M,

@@ -303,9 +303,21 @@ fn a_materialised_parameter_keeps_its_dtype() {
     let device = burn_init::devices::default_cpu().unwrap().1;
     let mut layer = LinearConfig::new(16, 8).init(&device);
     layer.weight = layer.weight.map(|w| w.cast(DType::F64));
-    let (layer, _) = Policy::new().rule(Rule::new(he()).with_role(Some(Role::Weight))).apply(layer, Key::new(0)).unwrap();
+    let (layer, _) = Policy::new()
+        .rule(Rule::new(he()).with_role(Some(Role::Weight)))
+        .apply(layer, Key::new(0))
+        .unwrap();
     assert_eq!(layer.weight.val().dtype(), DType::F64);
-    let host = he().sample_host(&[16, 8], Some(&burn_init::Fan::linear(16, 8)), &Key::new(0).for_path("weight")).unwrap();
-    let drawn: Vec<f64> = layer.weight.val().into_data().to_vec().unwrap();
-    assert_eq!(drawn, host.iter().map(|&x| f64::from(x)).collect::<Vec<_>>());
+    let host = he()
+        .sample_host(
+            &[16, 8],
+            Some(&burn_init::Fan::linear(16, 8)),
+            &Key::new(0).for_path("weight"),
+        )
+        .unwrap();
+    let drawn = layer.weight.val().into_data().try_to_vec::<f64>().unwrap();
+    assert_eq!(
+        drawn,
+        host.iter().map(|&x| f64::from(x)).collect::<Vec<_>>()
+    );
 }
