@@ -16,10 +16,11 @@ use burn::nn::{
     BatchNormConfig, EmbeddingConfig, GroupNormConfig, InstanceNormConfig, LayerNormConfig,
     LinearConfig, PReluConfig, RmsNormConfig,
 };
+use burn::nn::{PaddingConfig2d, PaddingConfig3d};
 use burn::tensor::Device;
 
 use super::{LayerHint, Manifest, Policy, Role, Rule};
-use crate::error::Result;
+use crate::error::{InitError, Result};
 use crate::fan::{TransposedFan, check_groups};
 use crate::sampling::Key;
 use crate::scheme::Scheme;
@@ -120,26 +121,74 @@ pub trait InitWith {
 const ROOT: &str = "*";
 
 macro_rules! init_with {
-    ($($config:ty => $module:ty),* $(,)?) => {
+    ($($config:ty => $module:ty, |$c:ident| $check:expr),* $(,)?) => {
         $(impl InitWith for $config {
             type Module = $module;
             fn build(&self, device: &Device) -> $module {
                 self.init(device)
+            }
+            fn check(&self) -> Result<()> {
+                let $c = self;
+                $check
             }
         })*
     };
 }
 
 init_with!(
-    LinearConfig => burn::nn::Linear,
-    EmbeddingConfig => burn::nn::Embedding,
-    LayerNormConfig => burn::nn::LayerNorm,
-    RmsNormConfig => burn::nn::RmsNorm,
-    GroupNormConfig => burn::nn::GroupNorm,
-    InstanceNormConfig => burn::nn::InstanceNorm,
-    BatchNormConfig => burn::nn::BatchNorm,
-    PReluConfig => burn::nn::PRelu,
+    LinearConfig => burn::nn::Linear, |_c| Ok(()),
+    EmbeddingConfig => burn::nn::Embedding, |_c| Ok(()),
+    LayerNormConfig => burn::nn::LayerNorm, |_c| Ok(()),
+    RmsNormConfig => burn::nn::RmsNorm, |c| positive("epsilon", c.epsilon),
+    GroupNormConfig => burn::nn::GroupNorm, |c| check_groups("num_channels", c.num_channels, c.num_groups),
+    InstanceNormConfig => burn::nn::InstanceNorm, |_c| Ok(()),
+    BatchNormConfig => burn::nn::BatchNorm, |c| check_batch_norm(c),
+    PReluConfig => burn::nn::PRelu, |_c| Ok(()),
 );
+
+/// What Burn's `BatchNormConfig::init` asserts.
+fn check_batch_norm(config: &BatchNormConfig) -> Result<()> {
+    if config.num_features == 0 {
+        return Err(InitError::InvalidArgument {
+            name: "num_features",
+            value: 0.0,
+            expected: "at least 1",
+        });
+    }
+    positive("epsilon", config.epsilon)?;
+    if !(config.momentum.is_finite() && (0.0..=1.0).contains(&config.momentum)) {
+        return Err(InitError::InvalidArgument {
+            name: "momentum",
+            value: config.momentum,
+            expected: "a fraction in [0, 1]",
+        });
+    }
+    Ok(())
+}
+
+/// `epsilon` finite and > 0.
+fn positive(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(InitError::InvalidArgument {
+            name,
+            value,
+            expected: "finite and > 0",
+        })
+    }
+}
+
+/// Burn's `init` leaves "same" padding with an even kernel unimplemented (a panic).
+fn check_same_padding(same: bool, kernel: &[usize]) -> Result<()> {
+    if same && kernel.iter().any(|k| k % 2 == 0) {
+        return Err(InitError::InvalidShape {
+            argument: "kernel_size",
+            reason: format!("{kernel:?}: Burn's \"same\" padding needs odd kernel sizes"),
+        });
+    }
+    Ok(())
+}
 
 /// Channels a config's groups must divide, as Burn's `init` asserts.
 fn check_channels(c_in: usize, c_out: usize, groups: usize) -> Result<()> {
@@ -169,8 +218,15 @@ macro_rules! init_with_conv {
 init_with_conv!(
     Conv1dConfig => burn::nn::conv::Conv1d, groups, |c| (c.channels_in, c.channels_out),
     Conv2dConfig => burn::nn::conv::Conv2d, groups, |c| (c.channels[0], c.channels[1]),
-    Conv3dConfig => burn::nn::conv::Conv3d, groups, |c| (c.channels[0], c.channels[1]),
-    DeformConv2dConfig => burn::nn::conv::DeformConv2d, weight_groups, |c| (c.channels[0], c.channels[1]),
+    Conv3dConfig => burn::nn::conv::Conv3d, groups, |c| {
+        check_same_padding(c.padding == PaddingConfig3d::Same, &c.kernel_size)?;
+        (c.channels[0], c.channels[1])
+    },
+    DeformConv2dConfig => burn::nn::conv::DeformConv2d, weight_groups, |c| {
+        check_same_padding(c.padding == PaddingConfig2d::Same, &c.kernel_size)?;
+        check_groups("channels in (offset groups)", c.channels[0], c.offset_groups)?;
+        (c.channels[0], c.channels[1])
+    },
 );
 
 /// Transposed convolutions count the fan-in an output pixel really sees: c_in·∏k/∏s per group

@@ -38,23 +38,38 @@ pub(crate) fn read<M: Module>(model: &M) -> HashMap<ParamId, LayerFacts> {
     let text = format!("{model:?}");
     let mut facts = HashMap::new();
     let mut rest = text.as_str();
-    while let Some((layer, body, after)) = next_layer(rest) {
-        if let Some((id, found)) = parse_layer(layer, body) {
-            facts.insert(id, found);
+    while let Some(found) = next_layer(rest) {
+        match parse_layer(found.layer, found.body) {
+            Some((id, layer_facts)) => {
+                facts.insert(id, layer_facts);
+                rest = found.after;
+            }
+            // Not one of Burn's layers (a user struct of the same name): look inside it.
+            None => rest = found.inside,
         }
-        rest = after;
     }
     facts
 }
 
-/// The next `Layer { … }` of [`LAYERS`] outside string literals: its name, its body between the
-/// braces, and the text after it.
-fn next_layer(text: &str) -> Option<(&'static str, &str, &str)> {
+/// A `Layer { … }` found in the text.
+struct Found<'a> {
+    layer: &'static str,
+    /// Between the braces.
+    body: &'a str,
+    /// After the closing brace.
+    after: &'a str,
+    /// From the opening brace's next character to the end of the text.
+    inside: &'a str,
+}
+
+/// The next `Layer { … }` of [`LAYERS`] outside string and char literals.
+fn next_layer(text: &str) -> Option<Found<'_>> {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'"' => i = skip_string(bytes, i),
+            b'\'' => i = skip_char(bytes, i),
             c if c.is_ascii_alphabetic() && (i == 0 || !is_ident(bytes[i - 1])) => {
                 let end = (i..bytes.len())
                     .find(|&j| !is_ident(bytes[j]))
@@ -65,8 +80,19 @@ fn next_layer(text: &str) -> Option<(&'static str, &str, &str)> {
                     && text[end..].starts_with(" {")
                 {
                     let open = end + 1;
-                    let close = matching_brace(bytes, open)?;
-                    return Some((layer, &text[open + 1..close], &text[close + 1..]));
+                    match matching_brace(bytes, open) {
+                        Some(close) => {
+                            return Some(Found {
+                                layer,
+                                body: &text[open + 1..close],
+                                after: &text[close + 1..],
+                                inside: &text[open + 1..],
+                            });
+                        }
+                        // Unbalanced (a hand-written Debug): skip this name, keep scanning.
+                        None => i = open + 1,
+                    }
+                    continue;
                 }
                 i = end;
             }
@@ -93,6 +119,16 @@ fn skip_string(bytes: &[u8], start: usize) -> usize {
     bytes.len()
 }
 
+/// Index just past a char literal starting at `start` (a `'`): `'"'`, `'\''`, `'a'`; a lone
+/// `'` (a lifetime in a type name) is stepped over.
+fn skip_char(bytes: &[u8], start: usize) -> usize {
+    match bytes.get(start + 1..start + 4) {
+        Some([b'\\', _, b'\'']) => start + 4,
+        Some([_, b'\'', _]) => start + 3,
+        _ => start + 1,
+    }
+}
+
 /// Index of the bracket closing the one at `open`, skipping string literals.
 fn matching_brace(bytes: &[u8], open: usize) -> Option<usize> {
     let mut depth = 0usize;
@@ -101,6 +137,10 @@ fn matching_brace(bytes: &[u8], open: usize) -> Option<usize> {
         match bytes[i] {
             b'"' => {
                 i = skip_string(bytes, i);
+                continue;
+            }
+            b'\'' => {
+                i = skip_char(bytes, i);
                 continue;
             }
             b'{' | b'[' | b'(' => depth += 1,
@@ -125,6 +165,10 @@ fn fields(body: &str) -> Vec<(&str, &str)> {
         match bytes[i] {
             b'"' => {
                 i = skip_string(bytes, i);
+                continue;
+            }
+            b'\'' => {
+                i = skip_char(bytes, i);
                 continue;
             }
             b'{' | b'[' | b'(' => depth += 1,
@@ -152,7 +196,13 @@ fn parse_layer(layer: &str, body: &str) -> Option<(ParamId, LayerFacts)> {
     let field = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
     // `Param: <base32 id> - ParamMapper { … }`
     let weight = field("weight")?.strip_prefix("Param:")?.trim_start();
-    let id: ParamId = weight.split_whitespace().next()?.parse().ok()?;
+    // A `ParamId` prints as 13 base32 characters (8 bytes); longer tokens would make Burn's
+    // parser panic, so only that form is read.
+    let token = weight.split_whitespace().next()?;
+    if token.len() != 13 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let id: ParamId = token.parse().ok()?;
     let groups_field = if layer == "DeformConv2d" {
         "weight_groups"
     } else {
@@ -180,17 +230,32 @@ mod tests {
     struct Net {
         #[module(skip)]
         label: String,
+        #[module(skip)]
+        quote: char,
         convs: Vec<burn::nn::conv::Conv1d>,
         up: Option<burn::nn::conv::ConvTranspose2d>,
         deform: burn::nn::conv::DeformConv2d,
+        wrapped: Conv2d,
+    }
+
+    /// A user module named like Burn's layer, holding one.
+    #[derive(Module, Debug)]
+    struct Conv2d {
+        inner: burn::nn::conv::Conv2d,
     }
 
     #[test]
     fn reads_groups_and_stride_of_nested_layers_by_weight_id() {
         let device = Device::default();
+        let decoy = burn::nn::conv::Conv1dConfig::new(4, 4, 1).init(&device);
         let net = Net {
-            // A string that looks like a layer must not be read as one.
-            label: "Conv1d { weight: Param: x, groups: 9, stride: 9 }".into(),
+            // A string that looks like a layer (with a real id) must not be read as one, nor
+            // may a char holding a quote start a string.
+            label: format!(
+                "Conv1d {{ weight: Param: {} - x, groups: 9, stride: 9 }}",
+                decoy.weight.id
+            ),
+            quote: '"',
             convs: vec![
                 Conv1dConfig::new(8, 8, 3).with_groups(4).init(&device),
                 Conv1dConfig::new(8, 16, 3).with_stride(2).init(&device),
@@ -205,9 +270,16 @@ mod tests {
                 .with_weight_groups(2)
                 .with_offset_groups(4)
                 .init(&device),
+            wrapped: Conv2d {
+                inner: burn::nn::conv::Conv2dConfig::new([6, 6], [3, 3])
+                    .with_groups(3)
+                    .with_stride([2, 1])
+                    .init(&device),
+            },
         };
         let facts = read(&net);
-        assert_eq!(facts.len(), 4);
+        assert_eq!(facts.len(), 5, "{facts:?}");
+        assert!(!facts.contains_key(&decoy.weight.id));
         let of = |id| facts[&id].clone();
         assert_eq!(
             of(net.convs[0].weight.id),

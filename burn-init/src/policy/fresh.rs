@@ -76,8 +76,13 @@ pub(crate) fn replace<const D: usize>(
     let present = mappers(&param);
     let device = param.lazy_device();
     // The shape Burn declares for a pending value: a checkpoint's shape (before load mappers),
-    // which Burn checks records against.
-    let declared = param.lazy_shape();
+    // which Burn checks records against. A materialised parameter with a save mapper
+    // (`LinearLayout::Col`) holds the other orientation: its checkpoint shape is what saving gives.
+    let declared = if param.is_initialized() && present.save {
+        param.transform_for_save().lazy_shape()
+    } else {
+        param.lazy_shape()
+    };
     // A load mapper sees a placeholder of the shape a checkpoint would have; otherwise one
     // element is enough.
     let placeholder: Shape = if present.load {
@@ -99,14 +104,23 @@ pub(crate) fn replace<const D: usize>(
             Param::from_mapped_value(id, tensor.set_require_grad(require_grad), mapper)
         }
         Fresh::Lazy(draw) => {
-            let shapes = (declared, shape);
-            lazy(id, draw, device, require_grad, shapes, present, mapper)
+            let value = (shape, dtype);
+            lazy(
+                id,
+                draw,
+                device,
+                require_grad,
+                (declared, value),
+                present,
+                mapper,
+            )
         }
     }
 }
 
-/// A lazy parameter drawing `draw()` (values of shape `.1`) on first use, declaring shape `.0`
-/// as Burn's own lazy parameter did (they differ for `LinearLayout::Col`). Burn's public API does
+/// A lazy parameter drawing `draw()` on first use — values of shape `.1.0`, in dtype `.1.1` or the
+/// device's default — declaring shape `.0` as Burn's own lazy parameter did (they differ for
+/// `LinearLayout::Col`). Burn's public API does
 /// not expose a lazy parameter's configured require-grad flag on a device without autodiff: there
 /// it is taken as `true`, Burn's layers' own default (on an autodiff device it is exact).
 fn lazy<const D: usize>(
@@ -114,7 +128,7 @@ fn lazy<const D: usize>(
     draw: Arc<dyn Fn() -> Vec<f32> + Send + Sync>,
     device: Device,
     require_grad: bool,
-    (declared, shape): (Shape, Shape),
+    (declared, (shape, dtype)): (Shape, (Shape, Option<burn::tensor::DType>)),
     present: Mappers,
     mapper: burn::module::ParamMapper<Tensor<D>>,
 ) -> Param<Tensor<D>> {
@@ -122,7 +136,7 @@ fn lazy<const D: usize>(
     let mut param = Param::uninitialized(
         id,
         move |device: &Device, require_grad: bool| {
-            upload::<D>(draw(), shape.clone(), device, None).set_require_grad(require_grad)
+            upload::<D>(draw(), shape.clone(), device, dtype).set_require_grad(require_grad)
         },
         device,
         configured,

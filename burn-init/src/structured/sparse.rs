@@ -48,6 +48,8 @@ pub(crate) fn check_sparse(shape: &[usize], sparsity: f64, std: f64) -> Result<(
         });
     }
     error::non_negative("std", std)?;
+    // The values come from N(0, std²), whose draws must fit in f32 (as `Normal::new` checks).
+    error::fits_f32(0.0, std, 11.0)?;
     Ok(())
 }
 

@@ -158,6 +158,38 @@ per_device! {
         assert_eq!(bits(&lazy), bits(&fresh));
     }
 
+    fn blocks_and_multipliers_match_the_host_sampler(device) {
+        // 300 × 300 spans three of the sampler's blocks; the multiplier scales each in place.
+        let layer = LinearConfig::new(300, 300).init(device);
+        let rule = Rule::new(he()).with_role(Some(Role::Weight)).with_multiplier(0.5);
+        let policy = Policy::new().rule(rule).rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)));
+        let host: Vec<f32> = he()
+            .sample_host(&[300, 300], Some(&burn_init::Fan::linear(300, 300)), &Key::new(8).for_path("weight"))
+            .unwrap()
+            .iter()
+            .map(|x| x * 0.5)
+            .collect();
+        let (eager, manifest) = policy.apply(layer.clone(), Key::new(8)).unwrap();
+        let (lazy, _) = policy.apply_lazy(layer, Key::new(8)).unwrap();
+        assert_eq!(values(eager.weight.val()), host);
+        assert_eq!(values(lazy.weight.val()), host);
+        let m = moments(&host);
+        let entry = manifest.get("weight").unwrap();
+        assert!((entry.drawn_std.unwrap() - m.var.sqrt()).abs() <= 1e-6 * m.var.sqrt());
+        assert!((entry.drawn_mean.unwrap() - m.mean).abs() <= 1e-9);
+    }
+
+    fn a_lazily_reinitialised_col_model_still_loads_a_checkpoint(device) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (trained, _) = Policy::new().rule(Rule::new(Scheme::Ones)).apply_lazy(net(device, &calls), Key::new(0)).unwrap();
+        let materialised = net(device, &calls);
+        let _ = bits(&materialised);
+        let (lazy, _) = policy().apply_lazy(materialised, Key::new(1)).unwrap();
+        assert_eq!(lazy.col.weight.lazy_shape().dims::<2>(), [7, 20], "the checkpoint's shape");
+        let loaded = lazy.load_record(trained.clone().into_record());
+        assert_eq!(bits(&loaded), bits(&trained));
+    }
+
     fn linear_col_layout_keeps_its_shape_and_mappers(device) {
         let calls = Arc::new(AtomicUsize::new(0));
         let (model, manifest) = policy().apply(net(device, &calls), Key::new(4)).unwrap();
@@ -289,10 +321,31 @@ per_device! {
         assert!(!fc.weight.is_initialized());
         let m = moments(&values(fc.weight.val()));
         assert!((m.var - 2.0 / 300.0).abs() <= SIGMAS * m.se_var, "linear: {}", m.var);
-        // A config Burn's `init` would panic on is a typed error.
+        // The config's own facts are what the layer gets (also without reading the layer).
+        assert_eq!(depthwise.hint().unwrap().groups, Some(256));
+        assert_eq!(ConvTranspose2dConfig::new([8, 4], [4, 4]).with_stride([2, 3]).hint().unwrap().stride, Some(vec![2, 3]));
+        // Configs Burn's `init` would panic on are typed errors.
         let bad = Conv2dConfig::new([6, 8], [3, 3]).with_groups(4);
         let error = bad.init_with(&he(), key, device).unwrap_err();
         assert!(matches!(error, InitError::InvalidGroups { channels: 6, groups: 4, .. }), "{error}");
+        use burn::nn::conv::{Conv3dConfig, DeformConv2dConfig};
+        use burn::nn::{BatchNormConfig, GroupNormConfig, PaddingConfig2d, PaddingConfig3d, RmsNormConfig};
+        let errors = [
+            BatchNormConfig::new(8).with_momentum(2.0).init_with(&Scheme::Ones, key, device).map(|_| ()),
+            BatchNormConfig::new(0).init_with(&Scheme::Ones, key, device).map(|_| ()),
+            GroupNormConfig::new(0, 8).init_with(&Scheme::Ones, key, device).map(|_| ()),
+            GroupNormConfig::new(3, 8).init_with(&Scheme::Ones, key, device).map(|_| ()),
+            RmsNormConfig::new(8).with_epsilon(0.0).init_with(&Scheme::Ones, key, device).map(|_| ()),
+            DeformConv2dConfig::new([6, 6], [3, 3]).with_offset_groups(4).init_with(&he(), key, device).map(|_| ()),
+            DeformConv2dConfig::new([6, 6], [2, 2]).with_padding(PaddingConfig2d::Same).init_with(&he(), key, device).map(|_| ()),
+            Conv3dConfig::new([4, 4], [2, 3, 3]).with_padding(PaddingConfig3d::Same).init_with(&he(), key, device).map(|_| ()),
+        ];
+        for (i, result) in errors.into_iter().enumerate() {
+            assert!(result.is_err(), "config {i} was accepted");
+        }
+        // A structured scheme whose draw could not fit in f32 is refused before any lazy draw.
+        let sparse = Scheme::Sparse { sparsity: 0.1, std: 1e38 };
+        assert!(LinearConfig::new(8, 8).init_with(&sparse, key, device).is_err());
     }
 }
 
