@@ -231,8 +231,15 @@ per_device! {
         assert_eq!(bits(&lazy), bits(&eager), "lazy and eager draws differ");
         assert!(initialised(&lazy).iter().all(|&done| done));
         assert_eq!(calls.load(Ordering::SeqCst), 0);
-        // The lazy values live on the parameter's device.
-        assert_eq!(&lazy.conv.weight.val().device(), device);
+        // A lazy model moved before its first use draws on the new device, the same bits.
+        let other = burn_init::devices::names().into_iter().filter_map(burn_init::devices::by_name).find(|d| d != device);
+        if let Some(other) = other {
+            let (moved, _) = policy().apply_lazy(net(device, &calls), Key::new(5)).unwrap();
+            let moved = moved.to_device(&other);
+            assert!(!moved.conv.weight.is_initialized());
+            assert_eq!(&moved.conv.weight.val().device(), &other);
+            assert_eq!(bits(&moved), bits(&eager));
+        }
     }
 
     fn a_checkpoint_loaded_into_a_lazy_model_replaces_the_pending_draw(device) {
