@@ -104,34 +104,45 @@ pub(crate) fn replace<const D: usize>(
             Param::from_mapped_value(id, tensor.set_require_grad(require_grad), mapper)
         }
         Fresh::Lazy(draw) => {
-            let value = (shape, dtype);
-            lazy(
-                id,
+            let pending = Pending {
                 draw,
-                device,
-                require_grad,
-                (declared, value),
-                present,
-                mapper,
-            )
+                declared,
+                shape,
+                dtype,
+            };
+            lazy(id, pending, device, require_grad, present, mapper)
         }
     }
 }
 
-/// A lazy parameter drawing `draw()` on first use — values of shape `.1.0`, in dtype `.1.1` or the
-/// device's default — declaring shape `.0` as Burn's own lazy parameter did (they differ for
-/// `LinearLayout::Col`). Burn's public API does
-/// not expose a lazy parameter's configured require-grad flag on a device without autodiff: there
-/// it is taken as `true`, Burn's layers' own default (on an autodiff device it is exact).
+/// A value drawn on first use.
+struct Pending {
+    draw: Arc<dyn Fn() -> Vec<f32> + Send + Sync>,
+    /// The shape declared to Burn (a checkpoint's: `[d_out, d_in]` for `LinearLayout::Col`).
+    declared: Shape,
+    /// The shape of the value in memory.
+    shape: Shape,
+    /// The value's dtype; `None`: the device's default float dtype.
+    dtype: Option<burn::tensor::DType>,
+}
+
+/// A lazy parameter drawing `pending` on first use. Burn's public API does not expose a lazy
+/// parameter's configured require-grad flag on a device without autodiff: there it is taken as
+/// `true`, Burn's layers' own default (on an autodiff device it is exact).
 fn lazy<const D: usize>(
     id: ParamId,
-    draw: Arc<dyn Fn() -> Vec<f32> + Send + Sync>,
+    pending: Pending,
     device: Device,
     require_grad: bool,
-    (declared, (shape, dtype)): (Shape, (Shape, Option<burn::tensor::DType>)),
     present: Mappers,
     mapper: burn::module::ParamMapper<Tensor<D>>,
 ) -> Param<Tensor<D>> {
+    let Pending {
+        draw,
+        declared,
+        shape,
+        dtype,
+    } = pending;
     let configured = require_grad || !device.is_autodiff();
     let mut param = Param::uninitialized(
         id,
