@@ -277,8 +277,10 @@ fn draw(
     if scheme.is_whole() {
         let mut values = scheme.sample_host(shape, fan, &key)?;
         values.par_chunks_mut(BLOCK).for_each(scale);
-        let partials: Vec<Partial> = values.par_chunks(BLOCK).map(partial_sums).collect();
-        let moments = with_moments.then(|| moments(partials, values.len()));
+        let moments = with_moments.then(|| {
+            let partials: Vec<Partial> = values.par_chunks(BLOCK).map(partial_sums).collect();
+            moments(partials, values.len())
+        });
         return Ok((values, moments));
     }
     let len = shape.iter().product::<usize>();
