@@ -103,8 +103,16 @@ impl DeepAutoencoderConfig {
 
 impl DeepAutoencoder {
     /// The reconstruction, `[batch, d_input]` → `[batch, d_input]`.
+    /// Records (see [`burn_init::diagnostics::probe`]) every pre-activation as `layers.i`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        self.forward_trace(x).0
+        let last = self.layers.len() - 1;
+        let mut x = x;
+        for (i, layer) in self.layers.iter().enumerate() {
+            let z =
+                burn_init::diagnostics::probe::record(format_args!("layers.{i}"), layer.forward(x));
+            x = if i == last { z } else { activation::relu(z) };
+        }
+        x
     }
 
     /// The reconstruction and every layer's pre-activation (the last one is the reconstruction).

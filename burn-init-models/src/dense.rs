@@ -18,6 +18,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
+use burn_init::diagnostics::probe;
 use burn_init::{ConvFan, Fan, FanMode, InitError, Key, Nonlinearity, Scheme};
 
 /// Configuration of a [`DenseBlock`].
@@ -53,7 +54,7 @@ impl DenseLayer {
 
     /// The layer's new maps, conv(ReLU(BN(x))).
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        self.conv.forward(self.activation(input))
+        probe::record("conv", self.conv.forward(self.activation(input)))
     }
 }
 
@@ -125,8 +126,10 @@ impl DenseBlock {
     pub fn forward_maps(&self, input: Tensor<4>) -> Vec<Tensor<4>> {
         let mut features = input;
         let mut maps = Vec::with_capacity(self.layers.len());
-        for layer in &self.layers {
+        for (i, layer) in self.layers.iter().enumerate() {
+            let scope = probe::scope(format_args!("layers.{i}"));
             let new = layer.forward(features.clone());
+            drop(scope);
             features = Tensor::cat(vec![features, new.clone()], 1);
             maps.push(new);
         }

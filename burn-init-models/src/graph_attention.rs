@@ -34,6 +34,7 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use burn_init::diagnostics::probe;
 use burn_init::{InitError, Key, Scheme, composition};
 
 use crate::transformer::linear;
@@ -146,7 +147,7 @@ impl GraphAttention {
             });
         }
         let device = features.device();
-        let z = self.transform.forward(features);
+        let z = probe::record("transform", self.transform.forward(features));
         let d = z.dims()[1];
         let targets = z.clone().slice([0..m, 0..d]).reshape([m, d, 1]);
         let gathered = z.select(0, neighbours.reshape([m * k])).reshape([m, k, d]);
@@ -155,7 +156,10 @@ impl GraphAttention {
             .map(|&deg| self.node_scale(deg).map(|s| s as f32))
             .collect::<burn_init::Result<Vec<f32>>>()?;
         let scales = Tensor::<2>::from_data(TensorData::new(scales, [m, 1]), &device);
-        let logits = gathered.clone().matmul(targets).reshape([m, k]) * scales;
+        let logits = probe::record(
+            "logits",
+            gathered.clone().matmul(targets).reshape([m, k]) * scales,
+        );
         let padding: Vec<bool> = degrees
             .iter()
             .flat_map(|&deg| (0..k).map(move |j| j >= deg))

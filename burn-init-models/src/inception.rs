@@ -15,6 +15,7 @@ use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
+use burn_init::diagnostics::probe;
 use burn_init::{ConvFan, Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
 /// How each branch's weight is drawn.
@@ -122,11 +123,15 @@ impl InceptionSum {
     /// y = s·Σᵢ convᵢ(x), `[batch, channels, h, w]` → same shape.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
         // An empty sum (only possible for a hand-built module: `init` refuses it) is zero.
-        self.branches
+        let sum = self
+            .branches
             .iter()
-            .map(|conv| conv.forward(input.clone()))
+            .enumerate()
+            .map(|(i, conv)| {
+                probe::record(format_args!("branches.{i}"), conv.forward(input.clone()))
+            })
             .reduce(|sum, branch| sum + branch)
-            .unwrap_or_else(|| input.zeros_like())
-            .mul_scalar(self.scale)
+            .unwrap_or_else(|| input.zeros_like());
+        probe::record("sum", sum.mul_scalar(self.scale))
     }
 }

@@ -11,6 +11,7 @@ use burn::module::Module;
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation;
 use burn::tensor::{Device, Tensor};
+use burn_init::diagnostics::{Expected, probe};
 use burn_init::policy::Policy;
 use burn_init::{InitError, Key, Nonlinearity};
 
@@ -69,6 +70,16 @@ impl Activation {
         })
     }
 
+    /// E[φ(z)²]/Var z for centred Gaussian z, when it does not depend on Var z.
+    fn homogeneous_second_moment(self) -> Option<f64> {
+        match self {
+            Self::Relu => Some(0.5),
+            Self::LeakyRelu(s) => Some((1.0 + s * s) / 2.0),
+            Self::Linear => Some(1.0),
+            _ => None,
+        }
+    }
+
     fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         match self {
             Self::Relu => activation::relu(x),
@@ -92,6 +103,11 @@ pub struct DeepMlp {
     pub output: Linear,
     #[module(skip)]
     activation: Activation,
+    /// Var(record)/Var(previous record) the theory predicts for `layers.0 … layers.{depth−1}`,
+    /// `output`: n_in·σ²·E[φ(z)²]/Var z from the manifest (σ = target std, true fan-in); `None`
+    /// where φ is not positively homogeneous (the factor then depends on Var z) or no target.
+    #[module(skip)]
+    predicted: Vec<Option<f64>>,
 }
 
 /// A zero-initialised Burn `Linear` (with bias): the blank a [`Policy`] fills. Burn's global
@@ -154,22 +170,62 @@ impl DeepMlpConfig {
             layers,
             output: blank_linear(self.width, self.d_output, device),
             activation,
+            predicted: Vec::new(),
         };
-        self.resolved_policy()
+        let (mut model, manifest) = self
+            .resolved_policy()
             .apply(model, key)
-            .map(|(model, _)| model)
-            .map_err(|refused| refused.error)
+            .map_err(|refused| refused.error)?;
+        model.predicted = (0..=self.depth)
+            .map(|i| {
+                let path = if i < self.depth {
+                    format!("layers.{i}.weight")
+                } else {
+                    "output.weight".to_string()
+                };
+                let entry = manifest.get(&path)?;
+                let (std, fan) = (entry.target_std?, entry.fan?);
+                let phi = if i == 0 {
+                    1.0
+                } else {
+                    activation.homogeneous_second_moment()?
+                };
+                Some(fan.fan_in * std * std * phi)
+            })
+            .collect();
+        Ok(model)
     }
 }
 
 impl DeepMlp {
-    /// `[batch, d_input]` → `[batch, d_output]`.
+    /// `[batch, d_input]` → `[batch, d_output]`. Records (see [`probe`]) `input`, every
+    /// pre-activation `layers.i` and `output`, each with the variance ratio the theory predicts
+    /// from the manifest (n_in·σ²·E[φ(z)²]/Var z).
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        let x = self
-            .layers
-            .iter()
-            .fold(x, |x, layer| self.activation.apply(layer.forward(x)));
-        self.output.forward(x)
+        let mut h = probe::record("input", x);
+        for (i, layer) in self.layers.iter().enumerate() {
+            let input = if i == 0 { h } else { self.activation.apply(h) };
+            h = self.record(format_args!("layers.{i}"), i, layer.forward(input));
+        }
+        self.record(
+            "output",
+            self.layers.len(),
+            self.output.forward(self.activation.apply(h)),
+        )
+    }
+
+    fn record(&self, name: impl std::fmt::Display, i: usize, z: Tensor<2>) -> Tensor<2> {
+        match self.predicted.get(i).copied().flatten() {
+            Some(ratio) => probe::record_expecting(name, z, || Expected::Ratio {
+                of: if i == 0 {
+                    "input".into()
+                } else {
+                    format!("layers.{}", i - 1)
+                },
+                ratio,
+            }),
+            None => probe::record(name, z),
+        }
     }
 
     /// The output and every hidden layer's pre-activation zₗ (before the activation), in order.

@@ -25,6 +25,7 @@ use burn::module::{Module, Param};
 use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation;
 use burn::tensor::{Device, Tensor};
+use burn_init::diagnostics::{Expected, probe};
 use burn_init::policy::{Policy, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme, composition};
 
@@ -81,6 +82,11 @@ pub struct ResidualBlock {
     pub gate: Option<Param<Tensor<1>>>,
     #[module(skip)]
     alpha: f64,
+    /// Var(output)/Var(input) at initialisation: α²·(1 + b), with b = 1 for a balanced branch
+    /// (`Unscaled`, `Scaled`) and b = 0 for a branch that starts at zero (`ZeroGamma`, `ReZero`,
+    /// `Fixup`).
+    #[module(skip)]
+    predicted_ratio: f64,
 }
 
 /// A sequence of [`ResidualBlock`]s.
@@ -138,6 +144,14 @@ impl ResidualBlockConfig {
             gate: (self.scaling == ResidualScaling::ReZero)
                 .then(|| Param::from_tensor(Tensor::zeros([1], device))),
             alpha: self.alpha()?,
+            predicted_ratio: {
+                let alpha = self.alpha()?;
+                let branch = match self.scaling {
+                    ResidualScaling::Unscaled | ResidualScaling::Scaled => 1.0,
+                    _ => 0.0,
+                };
+                alpha * alpha * (1.0 + branch)
+            },
         })
     }
 
@@ -206,7 +220,8 @@ impl ResidualStackConfig {
 impl ResidualBlock {
     /// The branch f(x) = fc2(ReLU(fc1(x))), followed by the norm when there is one.
     pub fn branch(&self, x: Tensor<2>) -> Tensor<2> {
-        let f = self.fc2.forward(activation::relu(self.fc1.forward(x)));
+        let hidden = probe::record("fc1", self.fc1.forward(x));
+        let f = probe::record("fc2", self.fc2.forward(activation::relu(hidden)));
         match &self.norm {
             Some(norm) => norm.forward(f),
             None => f,
@@ -229,8 +244,23 @@ impl ResidualBlock {
 }
 
 impl ResidualStack {
-    /// Every block in order.
+    /// Every block in order. Records (see [`probe`]) `input` and every block's output
+    /// `blocks.i` with the ratio its scaling predicts (α²·(1 + b)), the branch layers as
+    /// `blocks.i.fc1`, `blocks.i.fc2`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        self.blocks.iter().fold(x, |x, block| block.forward(x))
+        let x = probe::record("input", x);
+        self.blocks.iter().enumerate().fold(x, |x, (i, block)| {
+            let scope = probe::scope(format_args!("blocks.{i}"));
+            let y = block.forward(x);
+            drop(scope);
+            probe::record_expecting(format_args!("blocks.{i}"), y, || Expected::Ratio {
+                of: if i == 0 {
+                    "input".into()
+                } else {
+                    format!("blocks.{}", i - 1)
+                },
+                ratio: block.predicted_ratio,
+            })
+        })
     }
 }

@@ -11,6 +11,7 @@ use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{Linear, Lstm, LstmConfig};
 use burn::tensor::{Device, Tensor};
+use burn_init::diagnostics::probe;
 use burn_init::policy::{Policy, Role, Rule};
 use burn_init::{Fan, Key, Scheme};
 
@@ -119,7 +120,7 @@ impl SimpleRnnCell {
                 .clone()
                 .slice([0..batch, t..t + 1, 0..d_input])
                 .reshape([batch, d_input]);
-            h = self.step(x_t, h);
+            h = probe::record(format_args!("state.{t}"), self.step(x_t, h));
             states.push(h.clone().unsqueeze_dim::<3>(1));
         }
         Tensor::cat(states, 1)

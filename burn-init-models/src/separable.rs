@@ -17,6 +17,7 @@ use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
+use burn_init::diagnostics::probe;
 use burn_init::{ConvFan, Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
 /// Configuration of a [`DepthwiseSeparable`] block.
@@ -148,6 +149,7 @@ impl DepthwiseSeparableConfig {
 impl DepthwiseSeparable {
     /// pointwise(depthwise(x)): `[n, C, h, w]` → `[n, C_out, h, w]`.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        self.pointwise.forward(self.depthwise.forward(input))
+        let depthwise = probe::record("depthwise", self.depthwise.forward(input));
+        probe::record("pointwise", self.pointwise.forward(depthwise))
     }
 }

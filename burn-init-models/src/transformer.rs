@@ -21,6 +21,7 @@ use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::{gelu, relu, softmax};
 use burn::tensor::{Device, Tensor};
+use burn_init::diagnostics::probe;
 use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
 /// A `Linear` (`[d_in, d_out]`) drawn with `scheme` and fans (d_in, d_out) from
@@ -201,23 +202,23 @@ impl TransformerBlock {
         let [b, t, d] = x.dims();
         let (h, dk) = (self.n_heads, d / self.n_heads);
         let heads = |y: Tensor<3>| y.reshape([b, t, h, dk]).swap_dims(1, 2);
-        let q = heads(self.query.forward(x.clone()));
-        let k = heads(self.key.forward(x.clone()));
-        let v = heads(self.value.forward(x));
-        let logits = q.matmul(k.transpose()).mul_scalar(self.scale);
+        let q = heads(probe::record("query", self.query.forward(x.clone())));
+        let k = heads(probe::record("key", self.key.forward(x.clone())));
+        let v = heads(probe::record("value", self.value.forward(x)));
+        let logits = probe::record("logits", q.matmul(k.transpose()).mul_scalar(self.scale));
         let weights = softmax(logits.clone(), 3);
         let mixed = weights.matmul(v).swap_dims(1, 2).reshape([b, t, d]);
-        (self.output.forward(mixed), logits)
+        (probe::record("output", self.output.forward(mixed)), logits)
     }
 
     /// Linear → activation → Linear.
     pub fn mlp(&self, x: Tensor<3>) -> Tensor<3> {
-        let hidden = self.fc1.forward(x);
+        let hidden = probe::record("fc1", self.fc1.forward(x));
         let hidden = match self.activation {
             MlpActivation::Relu => relu(hidden),
             MlpActivation::Gelu => gelu(hidden),
         };
-        self.fc2.forward(hidden)
+        probe::record("fc2", self.fc2.forward(hidden))
     }
 
     /// The block's output and its attention logits `[batch, heads, seq, seq]`.
@@ -225,15 +226,15 @@ impl TransformerBlock {
         match self.norm {
             Norm::PreLn => {
                 let (a, logits) = self.attention(self.norm1.forward(x.clone()));
-                let x = x + a;
+                let x = probe::record("stream.attention", x + a);
                 let y = x.clone() + self.mlp(self.norm2.forward(x));
-                (y, logits)
+                (probe::record("stream.mlp", y), logits)
             }
             Norm::PostLn => {
                 let (a, logits) = self.attention(x.clone());
-                let x = self.norm1.forward(x + a);
+                let x = probe::record("stream.attention", self.norm1.forward(x + a));
                 let y = self.norm2.forward(x.clone() + self.mlp(x));
-                (y, logits)
+                (probe::record("stream.mlp", y), logits)
             }
         }
     }
@@ -282,7 +283,8 @@ impl TransformerStack {
     pub fn trace(&self, x: Tensor<3>) -> Vec<BlockTrace> {
         let mut x = x;
         let mut traces = Vec::with_capacity(self.blocks.len());
-        for block in &self.blocks {
+        for (i, block) in self.blocks.iter().enumerate() {
+            let _scope = probe::scope(format_args!("blocks.{i}"));
             let (y, logits) = block.forward_with_logits(x);
             traces.push(BlockTrace {
                 output: y.clone(),
@@ -295,6 +297,9 @@ impl TransformerStack {
 
     /// The output of the last block.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        self.blocks.iter().fold(x, |x, block| block.forward(x))
+        self.blocks.iter().enumerate().fold(x, |x, (i, block)| {
+            let _scope = probe::scope(format_args!("blocks.{i}"));
+            block.forward(x)
+        })
     }
 }

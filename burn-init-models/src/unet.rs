@@ -16,6 +16,7 @@ use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
+use burn_init::diagnostics::probe;
 use burn_init::{ConvFan, Fan, InitError, Key, Scheme, composition};
 
 /// Configuration of a [`UnetUp`] step.
@@ -117,7 +118,7 @@ pub fn upsample_nearest2(input: Tensor<4>) -> Tensor<4> {
 impl UnetUp {
     /// conv(concat[upsample(x), skip]): x `[n, c, h, w]`, skip `[n, c, 2h, 2w]` → `[n, c, 2h, 2w]`.
     pub fn forward(&self, input: Tensor<4>, skip: Tensor<4>) -> Tensor<4> {
-        self.conv
-            .forward(Tensor::cat(vec![upsample_nearest2(input), skip], 1))
+        let joined = Tensor::cat(vec![upsample_nearest2(input), skip], 1);
+        probe::record("conv", self.conv.forward(joined))
     }
 }

@@ -25,6 +25,7 @@ use burn::module::{Module, Param};
 use burn::nn::Initializer;
 use burn::nn::conv::{ConvTranspose2d, ConvTranspose2dConfig};
 use burn::tensor::{Device, Tensor, TensorData};
+use burn_init::diagnostics::probe;
 use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Scheme, TransposedFan, composition};
 
 /// How the transposed convolution's weight is drawn.
@@ -181,6 +182,6 @@ impl UpsamplerConfig {
 impl Upsampler {
     /// `[n, c_in, h, w]` → `[n, c_out, (h − 1)·s − 2p + k, (w − 1)·s − 2p + k]`.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        self.conv.forward(input)
+        probe::record("conv", self.conv.forward(input))
     }
 }

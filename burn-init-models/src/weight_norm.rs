@@ -91,6 +91,7 @@ impl WeightNormLinear {
 
     /// `[batch, d_input]` → `[batch, d_output]`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        x.matmul(self.weight()) + self.bias.val().unsqueeze::<2>()
+        let y = x.matmul(self.weight()) + self.bias.val().unsqueeze::<2>();
+        burn_init::diagnostics::probe::record("output", y)
     }
 }

@@ -204,6 +204,54 @@ pub enum InitError {
         /// The scheme's name.
         scheme: &'static str,
     },
+    /// A probe name was recorded twice in one capture.
+    #[error(
+        "probe name `{name}` recorded twice in one capture: names must be unique (use `probe::scope`)"
+    )]
+    DuplicateProbe {
+        /// The name.
+        name: String,
+    },
+    /// An expected ratio names a record that was not made before it.
+    #[error("record `{by}` expects a ratio of `{name}`, which was not recorded before it")]
+    UnknownProbe {
+        /// The missing record.
+        name: String,
+        /// The record that names it.
+        by: String,
+    },
+    /// A recorded activation (or the loss) holds NaN values.
+    #[error("`{layer}` holds {count} NaN of {total} values")]
+    NonFinite {
+        /// The record's name (or `loss`).
+        layer: String,
+        /// How many NaNs.
+        count: usize,
+        /// How many values.
+        total: usize,
+    },
+    /// Measuring one recorded activation failed.
+    #[error("activation `{name}`: {source}")]
+    AtActivation {
+        /// The record's name.
+        name: String,
+        /// Why.
+        source: Box<InitError>,
+    },
+    /// A diagnosis was given a batch with no elements.
+    #[error("the batch of shape {shape:?} is empty: a diagnosis needs at least one example")]
+    EmptyBatch {
+        /// The batch's shape.
+        shape: Vec<usize>,
+    },
+    /// The loss closure returned more than one value.
+    #[error(
+        "the loss has shape {shape:?}; it must be a scalar (one element): reduce it with `mean()` or `sum()`"
+    )]
+    NonScalarLoss {
+        /// The loss's shape.
+        shape: Vec<usize>,
+    },
     /// The model's parameters changed between planning and applying a policy.
     #[error(
         "parameter `{path}` was not in the plan: the model changed while the policy was applied"

@@ -39,6 +39,7 @@ mod facts;
 mod fresh;
 mod hint;
 mod layer;
+mod lsuv;
 mod manifest;
 mod plan;
 mod presets;
@@ -47,6 +48,7 @@ mod walk;
 
 pub use construct::InitWith;
 pub use hint::LayerHint;
+pub use lsuv::{Lsuv, LsuvLayer};
 pub use manifest::{Entry, Manifest};
 pub use presets::Mup;
 pub use rule::{Role, Rule};
@@ -61,8 +63,10 @@ use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::sampling::{self, Key, stream::BLOCK};
 use fresh::Fresh;
+pub(crate) use plan::at_parameter;
 use plan::{Assignment, Planned};
-use walk::{ParamInfo, Replacer};
+pub(crate) use walk::ParamInfo;
+use walk::Replacer;
 
 /// Ordered rules and layer hints. See the [module documentation](self).
 #[derive(Config, Debug, PartialEq)]
@@ -296,6 +300,15 @@ fn draw(
         .collect::<error::Result<Vec<_>>>()?;
     let moments = with_moments.then(|| moments(partials.into_iter().flatten(), len));
     Ok((values, moments))
+}
+
+/// Every float parameter of `model` — path, owning layer, shape, id — with its fans (from
+/// Burn's layouts and the layers' groups and strides); no value is read.
+pub(crate) fn layout<M: Module>(model: &M) -> error::Result<Vec<(ParamInfo, Option<Fan>)>> {
+    Ok(plan::plan(&Policy::new(), model)?
+        .into_iter()
+        .map(|p| (p.info, p.fan))
+        .collect())
 }
 
 fn entry(planned: &Planned, moments: Option<(f64, f64)>) -> Entry {

@@ -165,3 +165,39 @@ where
         }
     }
 }
+
+/// Multiplies the parameters at the given paths by their factors, on their device. The id,
+/// mappers and configured require-grad flag are kept, and a trainable value stays a leaf.
+pub(crate) struct Scaler<'a> {
+    stack: Stack,
+    factors: &'a std::collections::HashMap<String, f64>,
+}
+
+impl<'a> Scaler<'a> {
+    pub(crate) fn new(factors: &'a std::collections::HashMap<String, f64>) -> Self {
+        Self {
+            stack: Stack::default(),
+            factors,
+        }
+    }
+}
+
+impl ModuleMapper for Scaler<'_> {
+    fn enter_module(&mut self, name: &str, container_type: &str) {
+        self.stack.enter(name, container_type);
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.stack.exit();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        match self.factors.get(&self.stack.path()) {
+            Some(&factor) => param.map(|t| {
+                let trainable = t.is_require_grad();
+                t.mul_scalar(factor).detach().set_require_grad(trainable)
+            }),
+            None => param,
+        }
+    }
+}

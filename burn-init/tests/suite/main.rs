@@ -9,6 +9,8 @@ mod common;
 mod catalogue;
 mod config;
 mod device_engine;
+mod diagnostics;
+mod diagnostics_claims;
 mod errors;
 mod fans;
 mod gains;

@@ -1,10 +1,6 @@
-//! Measurements of signal propagation at initialisation: variance ratios with their standard
-//! errors, the per-phase variance map of an upsampler, the spectral radius of a recurrent
-//! matrix and the sharpness of attention.
-//!
-//! Every statistic is computed on the host in f64 after reading the tensor back: long
-//! reductions on some GPU backends (wgpu on Mesa's llvmpipe) silently lose precision, and a
-//! diagnostic must not depend on the device it measures.
+//! Measurements on tensors the caller holds: variance ratios with their standard errors, the
+//! per-phase variance map of an upsampler, the spectral radius of a recurrent matrix and the
+//! sharpness of attention.
 
 use burn::tensor::Tensor;
 

@@ -1,0 +1,491 @@
+//! A report on any Burn `Module` at initialisation: every parameter and every recorded
+//! activation, forward and backward, with the theory's prediction beside the measurement.
+//!
+//! [`Diagnosis::run`] runs one forward pass under a [`Probe`] (activations recorded by the
+//! model's `forward`, see [`probe`](super::probe)), one backward pass when the loss is tracked
+//! (a model built on `device.autodiff()`), then reads every parameter and its gradient.
+//!
+//! Flags, each derived rather than guessed:
+//! * **variance mismatch** — a record's measured variance is more than `sigmas` standard errors
+//!   (+ a relative `slack`) from the variance its module declared ([`Expected`]). The standard
+//!   error is taken across units ([`stats`](super::stats)); for a ratio both records' errors
+//!   are added in quadrature (conservative: they are positively correlated);
+//! * **std mismatch** — a parameter's drawn std is more than `sigmas` standard errors from the
+//!   manifest's target (the weights are not what the policy says it drew);
+//! * **FP16 overflow / subnormal** — any value above FP16's maximum, or at least
+//!   [`Tolerance::subnormal`] of the values below its smallest normal;
+//! * **dead** — at least `dead` of an activation's values are exactly zero;
+//! * **symmetric** — units of a weight are exact copies ([`symmetry`](super::symmetry)).
+
+use std::collections::HashMap;
+
+use burn::module::{Module, ModuleVisitor, Param, ParamId};
+use burn::tensor::kind::Basic;
+use burn::tensor::{Gradients, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::headroom::int8_scale;
+use super::probe::{Expected, Probe, Record};
+use super::stats::TensorStats;
+use super::symmetry::{identical_nonzero_units, identical_units, unit_axis};
+use crate::error::{self, InitError};
+use crate::fan::Fan;
+use crate::policy::{self, Manifest};
+
+/// How strict the flags are.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Tolerance {
+    /// Standard errors allowed between measured and predicted (default 5).
+    pub sigmas: f64,
+    /// Relative slack on top, for what a prediction neglects (default 0).
+    pub slack: f64,
+    /// Fraction of exact zeros from which an activation is flagged dead (default 0.95).
+    pub dead: f64,
+    /// The INT8 clipping probability δ for the suggested scale (default 10⁻⁴).
+    pub int8_delta: f64,
+    /// Fraction of values below FP16's smallest normal from which a tensor is flagged (default
+    /// 1 %). A centred Gaussian of std σ always has 2·6.1·10⁻⁵/(σ√(2π)) of its values there —
+    /// 0.08 % at σ = 0.06, harmless — so only a distribution whose bulk nears the threshold
+    /// (σ below ≈ 5·10⁻³) is flagged. Any overflow is flagged.
+    pub subnormal: f64,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Self {
+            sigmas: 5.0,
+            slack: 0.0,
+            dead: 0.95,
+            int8_delta: 1e-4,
+            subnormal: 0.01,
+        }
+    }
+}
+
+/// Something the report found wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Flag {
+    /// Measured variance ≠ the declared prediction.
+    VarianceMismatch {
+        /// Declared.
+        predicted: f64,
+        /// Measured.
+        measured: f64,
+        /// |measured − predicted| in standard errors.
+        sigmas: f64,
+    },
+    /// Drawn std ≠ the manifest's target.
+    StdMismatch {
+        /// The manifest's target.
+        target: f64,
+        /// Measured.
+        drawn: f64,
+        /// |drawn − target| in standard errors.
+        sigmas: f64,
+    },
+    /// Values above FP16's maximum.
+    Fp16Overflow {
+        /// Their fraction.
+        fraction: f64,
+    },
+    /// Non-zero values below FP16's smallest normal.
+    Fp16Subnormal {
+        /// Their fraction.
+        fraction: f64,
+    },
+    /// Nearly every value exactly zero.
+    Dead {
+        /// The zero fraction.
+        fraction: f64,
+    },
+    /// Units that are exact copies of another unit.
+    Symmetric {
+        /// How many units have a twin.
+        units: usize,
+    },
+}
+
+/// One parameter of the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParameterRow {
+    /// Dotted path (`layers.0.weight`).
+    pub path: String,
+    /// Owning layer type.
+    pub layer: String,
+    /// Shape in memory.
+    pub shape: Vec<usize>,
+    /// Fans from Burn's layout.
+    pub fan: Option<Fan>,
+    /// The manifest's scheme name, if a manifest was given and the parameter was drawn.
+    pub scheme: Option<String>,
+    /// The manifest's target std.
+    pub target_std: Option<f64>,
+    /// Statistics of the values (drawn mean, std = √var).
+    pub values: TensorStats,
+    /// Statistics of the gradient, after the backward pass.
+    pub gradient: Option<TensorStats>,
+    /// Gradient RMS ÷ weight RMS (the relative size of a unit-learning-rate SGD step).
+    pub grad_to_weight: Option<f64>,
+    /// Units (along [`unit_axis`]) with an exact twin among the weights.
+    pub identical_units: usize,
+    /// Units with an exact twin among the gradients (all-zero gradient units are dead, not
+    /// copies, and are not counted).
+    pub identical_gradient_units: Option<usize>,
+    /// Number of units (0 for rank-1 parameters).
+    pub units: usize,
+    /// What is wrong.
+    pub flags: Vec<Flag>,
+}
+
+/// One recorded activation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivationRow {
+    /// The record's name.
+    pub name: String,
+    /// Its shape.
+    pub shape: Vec<usize>,
+    /// Forward statistics.
+    pub values: TensorStats,
+    /// The declared (theory's) variance, resolved to a number.
+    pub predicted_var: Option<f64>,
+    /// Standard error of measured − predicted.
+    pub se: f64,
+    /// Statistics of ∂loss/∂a.
+    pub gradient: Option<TensorStats>,
+    /// The INT8 scale for δ = [`Tolerance::int8_delta`], from the predicted variance (else the
+    /// measured one).
+    pub int8_scale: Option<f64>,
+    /// What is wrong.
+    pub flags: Vec<Flag>,
+}
+
+/// The report. `Display` prints tables; [`Report::to_json`] serialises it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The loss at initialisation.
+    pub loss: f64,
+    /// Whether a backward pass ran (the loss was tracked by autodiff).
+    pub backward: bool,
+    /// The tolerance the flags used.
+    pub tolerance: Tolerance,
+    /// Every float parameter, in module order.
+    pub parameters: Vec<ParameterRow>,
+    /// Every recorded activation, in forward order.
+    pub activations: Vec<ActivationRow>,
+}
+
+impl Report {
+    /// Pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serialises")
+    }
+
+    /// Every flag with where it was raised (parameter path or record name).
+    pub fn flags(&self) -> Vec<(&str, &Flag)> {
+        let params = self
+            .parameters
+            .iter()
+            .flat_map(|p| p.flags.iter().map(move |f| (p.path.as_str(), f)));
+        let acts = self
+            .activations
+            .iter()
+            .flat_map(|a| a.flags.iter().map(move |f| (a.name.as_str(), f)));
+        params.chain(acts).collect()
+    }
+
+    /// The activation row named `name`.
+    pub fn activation(&self, name: &str) -> Option<&ActivationRow> {
+        self.activations.iter().find(|a| a.name == name)
+    }
+
+    /// The parameter row at `path`.
+    pub fn parameter(&self, path: &str) -> Option<&ParameterRow> {
+        self.parameters.iter().find(|p| p.path == path)
+    }
+}
+
+/// Builds a [`Report`]. See the [module documentation](self).
+#[derive(Debug, Clone, Default)]
+pub struct Diagnosis<'a> {
+    manifest: Option<&'a Manifest>,
+    tolerance: Tolerance,
+}
+
+impl<'a> Diagnosis<'a> {
+    /// Default tolerance, no manifest.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Compare drawn weights with this manifest's targets.
+    pub fn with_manifest(mut self, manifest: &'a Manifest) -> Self {
+        self.manifest = Some(manifest);
+        self
+    }
+
+    /// Flag thresholds.
+    pub fn with_tolerance(mut self, tolerance: Tolerance) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Runs `loss(model, batch)` (forward, records, loss), one backward pass when the loss is
+    /// tracked, and reads every parameter.
+    ///
+    /// Errors: an empty batch, a loss that is not one element, NaN in the loss or in a recorded
+    /// activation (naming it), a probe name recorded twice, an invalid tolerance.
+    pub fn run<M, const D: usize, K>(
+        &self,
+        model: &M,
+        batch: Tensor<D, K>,
+        loss: impl FnOnce(&M, Tensor<D, K>) -> Tensor<1>,
+    ) -> error::Result<Report>
+    where
+        M: Module,
+        K: Basic,
+    {
+        let t = self.tolerance;
+        error::positive("sigmas", t.sigmas)?;
+        error::non_negative("slack", t.slack)?;
+        error::positive("int8_delta", t.int8_delta)?;
+        error::non_negative("subnormal", t.subnormal)?;
+        if batch.shape().num_elements() == 0 {
+            return Err(InitError::EmptyBatch {
+                shape: batch.dims().to_vec(),
+            });
+        }
+        let layout = policy::layout(model)?;
+        let (loss, mut trace) = Probe::new()
+            .with_gradients(true)
+            .capture(|| loss(model, batch))?;
+        let loss_shape = loss.dims().to_vec();
+        if loss.shape().num_elements() != 1 {
+            return Err(InitError::NonScalarLoss { shape: loss_shape });
+        }
+        let loss_value = f64::from(
+            loss.clone()
+                .into_data()
+                .convert::<f32>()
+                .try_to_vec::<f32>()
+                .map_err(|_| InitError::NonScalarLoss {
+                    shape: loss_shape.clone(),
+                })?[0],
+        );
+        if loss_value.is_nan() {
+            return Err(InitError::NonFinite {
+                layer: "loss".into(),
+                count: 1,
+                total: 1,
+            });
+        }
+        let grads = loss.is_tracked().then(|| loss.backward());
+        if let Some(grads) = &grads {
+            trace.read_gradients(grads)?;
+        }
+        let parameters = self.parameters(model, &layout, grads.as_ref())?;
+        let activations = self.activations(trace.into_records())?;
+        Ok(Report {
+            loss: loss_value,
+            backward: grads.is_some(),
+            tolerance: t,
+            parameters,
+            activations,
+        })
+    }
+
+    fn parameters<M: Module>(
+        &self,
+        model: &M,
+        layout: &[(policy::ParamInfo, Option<Fan>)],
+        grads: Option<&Gradients>,
+    ) -> error::Result<Vec<ParameterRow>> {
+        let mut reader = Reader {
+            grads,
+            axes: layout
+                .iter()
+                .map(|(info, _)| (info.id, unit_axis(&info.layer, info.shape.len())))
+                .collect(),
+            read: HashMap::new(),
+        };
+        model.visit(&mut reader);
+        layout
+            .iter()
+            .map(|(info, fan)| {
+                let read = reader
+                    .read
+                    .remove(&info.id)
+                    .ok_or_else(|| InitError::ModelChanged {
+                        path: info.path.clone(),
+                    })?
+                    .map_err(|e| policy::at_parameter(info, e))?;
+                let entry = self.manifest.and_then(|m| m.get(&info.path));
+                let target_std = entry.and_then(|e| e.target_std);
+                let mut flags = Vec::new();
+                if let Some(target) = target_std {
+                    let (drawn, se) = read.values.std_and_se();
+                    let off = (drawn - target).abs();
+                    let allowed = self.tolerance.sigmas * se
+                        + self.tolerance.slack * target
+                        + 1e-6 * target.max(drawn);
+                    if off > allowed {
+                        flags.push(Flag::StdMismatch {
+                            target,
+                            drawn,
+                            sigmas: if se > 0.0 { off / se } else { f64::INFINITY },
+                        });
+                    }
+                }
+                headroom_flags(&read.values, self.tolerance.subnormal, &mut flags);
+                if read.units >= 2 && read.identical_units > 0 {
+                    flags.push(Flag::Symmetric {
+                        units: read.identical_units,
+                    });
+                }
+                let grad_to_weight = read
+                    .gradient
+                    .as_ref()
+                    .and_then(|g| (read.values.rms > 0.0).then(|| g.rms / read.values.rms));
+                Ok(ParameterRow {
+                    path: info.path.clone(),
+                    layer: info.layer.clone(),
+                    shape: info.shape.clone(),
+                    fan: *fan,
+                    scheme: entry.and_then(|e| e.scheme.as_ref().map(|s| s.name().to_string())),
+                    target_std,
+                    values: read.values,
+                    gradient: read.gradient,
+                    grad_to_weight,
+                    identical_units: read.identical_units,
+                    identical_gradient_units: read.identical_gradient_units,
+                    units: read.units,
+                    flags,
+                })
+            })
+            .collect()
+    }
+
+    fn activations(&self, records: Vec<Record>) -> error::Result<Vec<ActivationRow>> {
+        let t = self.tolerance;
+        let mut rows: Vec<ActivationRow> = Vec::with_capacity(records.len());
+        for record in records {
+            let prediction = match &record.expected {
+                None => None,
+                Some(Expected::Variance(v)) => Some((*v, record.stats.se_var)),
+                Some(Expected::Ratio { of, ratio }) => {
+                    let base = rows.iter().find(|r| &r.name == of).ok_or_else(|| {
+                        InitError::UnknownProbe {
+                            name: of.clone(),
+                            by: record.name.clone(),
+                        }
+                    })?;
+                    Some((
+                        ratio * base.values.var,
+                        record.stats.se_var.hypot(ratio * base.values.se_var),
+                    ))
+                }
+            };
+            let mut flags = Vec::new();
+            if let Some((predicted, se)) = prediction {
+                let off = (record.stats.var - predicted).abs();
+                if off > t.sigmas * se + t.slack * predicted.abs() {
+                    flags.push(Flag::VarianceMismatch {
+                        predicted,
+                        measured: record.stats.var,
+                        sigmas: if se > 0.0 { off / se } else { f64::INFINITY },
+                    });
+                }
+            }
+            headroom_flags(&record.stats, t.subnormal, &mut flags);
+            if record.stats.zero_fraction >= t.dead {
+                flags.push(Flag::Dead {
+                    fraction: record.stats.zero_fraction,
+                });
+            }
+            let variance = prediction.map_or(record.stats.var, |(p, _)| p);
+            rows.push(ActivationRow {
+                name: record.name,
+                shape: record.shape,
+                int8_scale: int8_scale(variance, t.int8_delta).ok(),
+                values: record.stats,
+                predicted_var: prediction.map(|(p, _)| p),
+                se: prediction.map_or(0.0, |(_, se)| se),
+                gradient: record.gradient,
+                flags,
+            });
+        }
+        Ok(rows)
+    }
+}
+
+fn headroom_flags(stats: &TensorStats, subnormal: f64, flags: &mut Vec<Flag>) {
+    if stats.headroom.fp16_overflow > 0.0 {
+        flags.push(Flag::Fp16Overflow {
+            fraction: stats.headroom.fp16_overflow,
+        });
+    }
+    if stats.headroom.fp16_subnormal >= subnormal {
+        flags.push(Flag::Fp16Subnormal {
+            fraction: stats.headroom.fp16_subnormal,
+        });
+    }
+}
+
+/// What the reader measured of one parameter.
+struct Read {
+    values: TensorStats,
+    gradient: Option<TensorStats>,
+    identical_units: usize,
+    identical_gradient_units: Option<usize>,
+    units: usize,
+}
+
+/// Reads every parameter's values and gradient, keyed by id.
+struct Reader<'g> {
+    grads: Option<&'g Gradients>,
+    axes: HashMap<ParamId, Option<usize>>,
+    read: HashMap<ParamId, error::Result<Read>>,
+}
+
+fn host<const D: usize>(tensor: Tensor<D>) -> error::Result<(Vec<f32>, Vec<usize>)> {
+    let shape = tensor.dims().to_vec();
+    let values = tensor
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(|_| InitError::InvalidArgument {
+            name: "parameter",
+            value: f64::NAN,
+            expected: "a float tensor",
+        })?;
+    Ok((values, shape))
+}
+
+impl ModuleVisitor for Reader<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let axis = self.axes.get(&param.id).copied().flatten();
+        let value = param.val();
+        let read = (|| {
+            let (values, shape) = host(value.clone())?;
+            let stats = TensorStats::of(&values, &shape)?;
+            let units = axis.map_or(0, |a| shape[a]);
+            let identical = axis.map_or(0, |a| identical_units(&values, &shape, a));
+            let (gradient, identical_gradient_units) = match self.grads.and_then(|g| value.grad(g))
+            {
+                Some(grad) => {
+                    let (g, shape) = host(grad)?;
+                    let same = axis.map(|a| identical_nonzero_units(&g, &shape, a));
+                    (Some(TensorStats::of(&g, &shape)?), same)
+                }
+                None => (None, None),
+            };
+            Ok(Read {
+                values: stats,
+                gradient,
+                identical_units: identical,
+                identical_gradient_units,
+                units,
+            })
+        })();
+        self.read.insert(param.id, read);
+    }
+}
