@@ -1,5 +1,6 @@
 //! Runnable studies of initialisation with burn-init. Each study is a library module (so that
 //! tests can run it and assert its claims) and a binary in `src/bin/`.
 
+pub mod diagnose;
 pub mod signal_propagation;
 pub mod training;

@@ -13,6 +13,7 @@ mod even_kernels;
 mod graph_attention;
 mod inception;
 mod mlp;
+mod probes;
 mod residual;
 mod rnn;
 mod separable;

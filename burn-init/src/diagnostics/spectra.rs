@@ -249,7 +249,7 @@ pub fn empirical_ntk<M: Module, const D: usize>(
     }
     let mut g = faer::Mat::<f64>::zeros(count, parameters);
     for r in 0..count {
-        let out = outputs(model).reshape([count]).slice([r..r + 1]).sum();
+        let out = outputs(model).reshape([count]).narrow(0, r, 1).sum();
         if !out.is_tracked() {
             return Err(not_tracked());
         }

@@ -74,6 +74,7 @@ per_device! {
                 (predicted.fp16_subnormal, measured.fp16_subnormal)
             };
             let se = (p * (1.0 - p) / count).sqrt().hypot(tail_sensitivity(threshold, sigma) * std_se(f64::from(layer), n, b));
+            eprintln!("fp16 ×{m}: layer {layer} beyond FP16's normal range: measured {q:.4}, predicted {p:.4} (SE {se:.4})");
             assert!((q - p).abs() <= 5.0 * se, "×{m}: measured {q} vs predicted {p} (SE {se})");
             // ×10: about half of layer 5 overflows (erfc(0.463) = 0.513); ×0.1: 46 % of layer 4
             // and every value of layer 5 are below FP16's smallest normal.
@@ -92,12 +93,14 @@ per_device! {
             let f32_big = Headroom::of(&five_layers(10.0, DType::F32, device)[4]).fp16_overflow;
             let f16_big = five_layers(10.0, DType::F16, device);
             let inf = f16_big[4].iter().filter(|v| v.is_infinite() || v.is_nan()).count() as f64 / count;
+            eprintln!("fp16 ×10 in real f16: layer 5 non-finite {inf:.4} (f32 run: {f32_big:.4} above 65504)");
             assert!((inf - f32_big).abs() < 0.01, "f16: {inf} non-finite vs {f32_big} predicted by f32");
             assert!(f16_big[3].iter().all(|v| v.is_finite()), "layer 4 (std 10⁴) fits FP16");
             let f16_small = five_layers(0.1, DType::F16, device);
             let f32_small = Headroom::of(&five_layers(0.1, DType::F32, device)[3]).fp16_subnormal;
             let tiny = |values: &[f32]| values.iter().filter(|v| f64::from(v.abs()) < FP16_MIN_NORMAL).count() as f64 / count;
             assert!((tiny(&f16_small[3]) - f32_small).abs() < 0.01);
+            eprintln!("fp16 ×0.1 in real f16: below 2⁻¹⁴ at layer 4 {:.4} (f32 run {f32_small:.4}), layer 5 {:.4}", tiny(&f16_small[3]), tiny(&f16_small[4]));
             assert!(tiny(&f16_small[4]) > 0.999);
         }
     }
@@ -121,6 +124,9 @@ per_device! {
         // tolerance already: no rescaling.
         assert!((layers[0].initial_variance / input_var - 1.0).abs() < 1e-3, "{layers:?}");
         assert_eq!((layers[0].iterations, layers[0].scale), (0, 1.0));
+        for l in &layers {
+            eprintln!("lsuv: {} variance {:.4} → {:.4}, scale {:.4}, {} iteration(s)", l.layer, l.initial_variance, l.variance, l.scale, l.iterations);
+        }
         for layer in &layers[1..] {
             // After a unit-variance layer, ReLU halves the second moment and the orthogonal
             // layer keeps it: 1/2, so LSUV's scale is He's √2. ReLU halves exactly only on
@@ -182,6 +188,7 @@ per_device! {
             assert_eq!((found[0].from.as_str(), found[1].to.as_str()), ("input", "layers.1"));
             for (j, m) in [(&found[0], n as f64), (&found[1], active)] {
                 let (centre, width) = band(sigma2, m);
+                eprintln!("jacobian σ² = {sigma2:.5}: {} → {}: ‖J‖₂ = {:.4} ({} iterations), Bai–Yin {centre:.4} ± {width:.4}", j.from, j.to, j.norm, j.iterations);
                 assert!((j.norm - centre).abs() <= width, "σ² = {sigma2}: {} → {}: {} vs {centre} ± {width}", j.from, j.to, j.norm);
             }
         }
@@ -225,6 +232,8 @@ per_device! {
             let k = ratios.len() as f64;
             let mean = ratios.iter().map(|r| r.0).sum::<f64>() / k;
             let sd = (ratios.iter().map(|r| (r.0 - mean).powi(2)).sum::<f64>() / (k - 1.0)).sqrt();
+            let conds: Vec<String> = ratios.iter().map(|r| format!("{:.0}", r.1)).collect();
+            eprintln!("ntk {name}: measured/predicted trace {mean:.3} ± {:.3} over {k} seeds; condition numbers {}", sd / k.sqrt(), conds.join(", "));
             // Measured ÷ predicted trace, mean over seeds within 5 SE of 1.
             assert!((mean - 1.0).abs() <= 5.0 * sd / k.sqrt(), "{name}: measured/predicted {mean} ± {}", sd / k.sqrt());
             assert!(ratios.iter().all(|r| r.1.is_finite() && r.1 > 1.0));

@@ -5,7 +5,8 @@
 //! Text is drawn with ab_glyph from the vendored DejaVu Sans (`examples/assets/`, Bitstream Vera
 //! licence beside it): no system font, fontconfig or FreeType is needed. On a log axis, values
 //! that are zero or not finite (zero initialisation's variance, a diverged loss) cannot be drawn;
-//! they are left out and the legend says so.
+//! they are left out and the legend says so. A series named `… (predicted)` ([`PREDICTED`]) is
+//! drawn dashed in the colour of the series before it.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -14,6 +15,10 @@ use plotters::prelude::*;
 
 /// One line: its name and points.
 pub type Series = (String, Vec<(f64, f64)>);
+
+/// A series whose name ends with this is a prediction: drawn dashed, in the colour of the
+/// series before it (the legend keeps the suffix).
+pub const PREDICTED: &str = " (predicted)";
 
 /// The vendored font, registered once as `sans-serif`.
 fn font() -> Result<(), String> {
@@ -138,13 +143,27 @@ fn tick(v: f64) -> String {
 macro_rules! body {
     ($chart:expr, $series:expr, $legend:expr) => {{
         let chart = &mut $chart;
+        let mut colour = 0;
         for (i, (name, points)) in $series.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
-            chart
-                .draw_series(LineSeries::new(
+            let predicted = i > 0 && name.ends_with(PREDICTED);
+            if !predicted {
+                colour = i;
+            }
+            let color = Palette99::pick(colour).to_rgba();
+            let drawn = if predicted {
+                chart.draw_series(DashedLineSeries::new(
+                    points.iter().copied(),
+                    8,
+                    6,
+                    color.stroke_width(2),
+                ))
+            } else {
+                chart.draw_series(LineSeries::new(
                     points.iter().copied(),
                     color.stroke_width(2),
                 ))
+            };
+            drawn
                 .map_err(|e| e.to_string())?
                 .label(name.as_str())
                 .legend(move |(x, y)| {

@@ -102,6 +102,60 @@ fn family_table(out: &mut String, runs: &[&RunRecord]) {
     }
 }
 
+/// burn-init's diagnostics of every run at initialisation: the flags (at most five per run),
+/// and each run's full report written beside `report.md`; returns the files written.
+fn diagnostics(
+    out: &mut String,
+    dir: &Path,
+    runs: &[&RunRecord],
+) -> Result<Vec<PathBuf>, StudyError> {
+    let _ = writeln!(
+        out,
+        "\nDiagnostics at initialisation (`burn_init::diagnostics`, the probe batch; full tables in the linked files):\n"
+    );
+    let mut files = Vec::new();
+    for r in runs {
+        match (&r.diagnosis, &r.diagnosis_error) {
+            (Some(report), _) => {
+                let name = format!("diagnostics-{}.txt", r.label.replace('/', "-"));
+                write_atomic(&dir.join(&name), report.to_string().as_bytes())?;
+                files.push(dir.join(&name));
+                let flags = report.flags();
+                let shown: Vec<String> = flags
+                    .iter()
+                    .take(5)
+                    .map(|(at, flag)| format!("`{at}`: {flag}"))
+                    .collect();
+                let more = flags.len().saturating_sub(5);
+                let _ = writeln!(
+                    out,
+                    "- {} ([{name}]({name})): {}{}",
+                    r.init,
+                    if flags.is_empty() {
+                        "no flags".to_string()
+                    } else {
+                        shown.join("; ")
+                    },
+                    if more > 0 {
+                        format!("; {more} more")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            (None, error) => {
+                let _ = writeln!(
+                    out,
+                    "- {}: no report ({})",
+                    r.init,
+                    error.as_deref().unwrap_or("not run")
+                );
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// The plots of one family; returns their paths (PNG and SVG).
 fn family_plots(
     dir: &Path,
@@ -148,6 +202,17 @@ fn family_plots(
             (r.init.clone(), points.collect())
         })
         .collect();
+    let gradient: Vec<Series> = runs
+        .iter()
+        .map(|r| {
+            let points = r.diagnosis.iter().flat_map(|d| {
+                d.activations.iter().enumerate().filter_map(|(i, a)| {
+                    a.gradient.as_ref().map(|g| ((i + 1) as f64, g.rms * g.rms))
+                })
+            });
+            (r.init.clone(), points.collect())
+        })
+        .collect();
     let charts = [
         (
             format!("loss-{name}"),
@@ -182,6 +247,19 @@ fn family_plots(
                 y_label: "variance (log)",
                 log_y: true,
                 series: &variance,
+                legend: SeriesLabelPosition::LowerLeft,
+            },
+        ),
+        (
+            format!("init-gradient-{name}"),
+            Chart {
+                title: &format!(
+                    "{name}: mean square gradient per recorded activation at initialisation"
+                ),
+                x_label: "recorded activation (forward order)",
+                y_label: "E[(∂loss/∂a)²] (log)",
+                log_y: true,
+                series: &gradient,
                 legend: SeriesLabelPosition::LowerLeft,
             },
         ),
@@ -252,6 +330,7 @@ pub fn write(dir: &Path, results: &Results) -> Result<Vec<PathBuf>, StudyError> 
         }
         let _ = writeln!(md, "## {}\n\n{}.\n", family.name(), family.describe(c));
         family_table(&mut md, &runs);
+        files.extend(diagnostics(&mut md, dir, &runs)?);
         let plots = family_plots(dir, family, &runs)?;
         let _ = writeln!(md);
         for plot in &plots {

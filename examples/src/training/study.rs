@@ -8,6 +8,7 @@ use burn::module::Module;
 use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
 use burn::tensor::Device;
 use burn::train::metric::{AccuracyMetric, LossMetric};
+use burn_init::diagnostics::{Diagnosis, Report};
 use burn_init::policy::Manifest;
 use burn_init_models::{DeepAutoencoder, DeepMlp};
 use serde::Serialize;
@@ -48,6 +49,11 @@ pub struct RunRecord {
     pub manifest: Option<Manifest>,
     /// The model at initialisation, on the probe batch.
     pub init_probe: InitProbe,
+    /// burn-init's diagnostics report at initialisation, on the probe batch (forward and
+    /// backward, every parameter and recorded activation, flags).
+    pub diagnosis: Option<Report>,
+    /// Why the report could not be made (a NaN activation names its layer), if so.
+    pub diagnosis_error: Option<String>,
     /// Every value burn-train reported.
     pub history: History,
     /// The training loss of iteration 0 (computed before the first update).
@@ -118,6 +124,7 @@ fn steps_to(losses: &[f64], threshold: f64) -> Option<usize> {
 
 struct Measured {
     probe: InitProbe,
+    diagnosis: Result<Report, String>,
     init_losses: Vec<f64>,
     history: History,
     wall_seconds: f64,
@@ -158,8 +165,26 @@ fn init_probe<M: Module, N: Network>(
     }
 }
 
+/// burn-init's report on `model` at initialisation (compared with `manifest`), for `loss`.
+fn diagnose<M: Module>(
+    model: &M,
+    manifest: Option<&Manifest>,
+    images: burn::tensor::Tensor<2>,
+    loss: impl FnOnce(&M, burn::tensor::Tensor<2>) -> burn::tensor::Tensor<1>,
+) -> Result<Report, String> {
+    let diagnosis = Diagnosis::new();
+    let diagnosis = match manifest {
+        Some(manifest) => diagnosis.with_manifest(manifest),
+        None => diagnosis,
+    };
+    diagnosis
+        .run(model, images, loss)
+        .map_err(|e| e.to_string())
+}
+
 fn classifier<N: Network>(
     model: Classifier<N>,
+    manifest: Option<&Manifest>,
     data: &Split,
     config: &StudyConfig,
     dir: &Path,
@@ -172,15 +197,20 @@ fn classifier<N: Network>(
     let init_losses = cross_entropy(rows, cols, &values, &probe_set.labels);
     let loss = CrossEntropyLossConfig::new()
         .init(&device)
-        .forward(logits, batch.labels);
+        .forward(logits, batch.labels.clone());
     let probe = init_probe(
         &model,
         &model.net,
         &init_losses,
         loss,
         &values,
-        batch.images,
+        batch.images.clone(),
     );
+    let ce = CrossEntropyLossConfig::new().init(&device);
+    let labels = batch.labels.clone();
+    let diagnosis = diagnose(&model, manifest, batch.images, |m, x| {
+        ce.forward(m.net.forward(x), labels)
+    });
     let trained = launch(model, data, config, dir, label, |t| {
         t.metrics((AccuracyMetric::new(), LossMetric::new()))
     })?;
@@ -188,6 +218,7 @@ fn classifier<N: Network>(
     let rows = data.valid.len();
     Ok(Measured {
         probe,
+        diagnosis,
         init_losses,
         history: trained.history,
         wall_seconds: trained.wall_seconds,
@@ -199,6 +230,7 @@ fn classifier<N: Network>(
 
 fn autoencoder(
     model: Reconstructor<DeepAutoencoder>,
+    manifest: Option<&Manifest>,
     data: &Split,
     config: &StudyConfig,
     dir: &Path,
@@ -215,14 +247,18 @@ fn autoencoder(
         &init_losses,
         loss,
         &values,
-        batch.images,
+        batch.images.clone(),
     );
+    let diagnosis = diagnose(&model, manifest, batch.images, |m, x| {
+        MseLoss::new().forward(m.net.forward(x.clone()), x, Reduction::Mean)
+    });
     let trained = launch(model, data, config, dir, label, |t| {
         t.metrics((LossMetric::new(),))
     })?;
     let (cols, values) = measure::outputs(&trained.model.net, &data.valid, 500);
     Ok(Measured {
         probe,
+        diagnosis,
         init_losses,
         history: trained.history,
         wall_seconds: trained.wall_seconds,
@@ -266,10 +302,28 @@ pub fn run_one(
     let label = spec.label();
     let dir = dir.join(label.replace('/', "-"));
     let m = match built {
-        Built::Mlp(model) => classifier(model, data, config, &dir, &label, mlp_spread)?,
-        Built::Residual(model) => classifier(model, data, config, &dir, &label, |_| None)?,
-        Built::Cnn(model) => classifier(model, data, config, &dir, &label, |_| None)?,
-        Built::Autoencoder(model) => autoencoder(model, data, config, &dir, &label)?,
+        Built::Mlp(model) => classifier(
+            model,
+            manifest.as_ref(),
+            data,
+            config,
+            &dir,
+            &label,
+            mlp_spread,
+        )?,
+        Built::Residual(model) => {
+            classifier(model, manifest.as_ref(), data, config, &dir, &label, |_| {
+                None
+            })?
+        }
+        Built::Cnn(model) => {
+            classifier(model, manifest.as_ref(), data, config, &dir, &label, |_| {
+                None
+            })?
+        }
+        Built::Autoencoder(model) => {
+            autoencoder(model, manifest.as_ref(), data, config, &dir, &label)?
+        }
     };
     let losses = &m.history.train_loss;
     let per_epoch = data.train.len().div_ceil(config.batch_size);
@@ -304,6 +358,8 @@ pub fn run_one(
         unit_spread: m.unit_spread,
         wall_seconds: m.wall_seconds,
         init_probe: m.probe,
+        diagnosis: m.diagnosis.as_ref().ok().cloned(),
+        diagnosis_error: m.diagnosis.err(),
         history: m.history,
     };
     Ok(RunOutcome {

@@ -21,6 +21,8 @@ fn run(family: Family, init: &str) -> RunOutcome {
             policy: None,
             key_seed: 0,
             manifest: None,
+            diagnosis: None,
+            diagnosis_error: None,
             init_probe: InitProbe {
                 loss: m(2.3),
                 grad_norm: 1.0,

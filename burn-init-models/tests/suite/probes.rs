@@ -1,0 +1,109 @@
+//! Every module records its layer outputs for `burn_init::diagnostics`, under its field paths
+//! (so that a record names the layer LSUV rescales), and the models that declare a prediction
+//! match it when measured.
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn_init::Key;
+use burn_init::diagnostics::{Diagnosis, Flag, Probe, Report};
+use burn_init::policy::{Lsuv, Policy};
+use burn_init_models::*;
+
+use crate::common::gaussian;
+
+fn names<R>(forward: impl FnOnce() -> R) -> Vec<String> {
+    let (_, trace) = Probe::new().capture(forward).unwrap();
+    trace.records().iter().map(|r| r.name.clone()).collect()
+}
+
+fn mismatches(report: &Report) -> Vec<String> {
+    report
+        .flags()
+        .into_iter()
+        .filter(|(_, f)| matches!(f, Flag::VarianceMismatch { .. }))
+        .map(|(at, _)| at.to_string())
+        .collect()
+}
+
+per_device! {
+    fn every_module_records_its_layers(device) {
+        let mlp = DeepMlpConfig::new(8, 16, 2, 3).init(0, device).unwrap();
+        assert_eq!(names(|| mlp.forward(gaussian([4, 8], 1, device))), ["input", "layers.0", "layers.1", "output"]);
+        let ae = DeepAutoencoderConfig::new(8, 4).with_n_layers(2).init(0, device).unwrap();
+        assert_eq!(names(|| ae.forward(gaussian([4, 8], 1, device))), ["layers.0", "layers.1"]);
+        let stack = ResidualStackConfig::new(ResidualBlockConfig::new(8), 2).init(0, device).unwrap();
+        assert_eq!(
+            names(|| stack.forward(gaussian([4, 8], 1, device))),
+            ["input", "blocks.0.fc1", "blocks.0.fc2", "blocks.0", "blocks.1.fc1", "blocks.1.fc2", "blocks.1"]
+        );
+        let inception = InceptionSumConfig::new(4).init(0, device).unwrap();
+        assert_eq!(names(|| inception.forward(gaussian([1, 4, 6, 6], 1, device))), ["branches.0", "branches.1", "branches.2", "sum"]);
+        let separable = DepthwiseSeparableConfig::new(4, 4).init(0, device).unwrap();
+        assert_eq!(names(|| separable.forward(gaussian([1, 4, 6, 6], 1, device))), ["depthwise", "pointwise"]);
+        let up = UpsamplerConfig::new(4, 4).init(0, device).unwrap();
+        assert_eq!(names(|| up.forward(gaussian([1, 4, 4, 4], 1, device))), ["conv"]);
+        let unet = UnetUpConfig::new(4).init(0, device).unwrap();
+        assert_eq!(names(|| unet.forward(gaussian([1, 4, 3, 3], 1, device), gaussian([1, 4, 6, 6], 2, device))), ["conv"]);
+        let dense = DenseBlockConfig::new(4).with_layers(2).init(0, device).unwrap();
+        assert_eq!(names(|| dense.forward(gaussian([2, 4, 5, 5], 1, device))), ["layers.0.conv", "layers.1.conv"]);
+        let rnn = SimpleRnnConfig::new(4, 8).init(0, device).unwrap();
+        assert_eq!(names(|| rnn.forward(gaussian([2, 3, 4], 1, device), None)), ["state.0", "state.1", "state.2"]);
+        let transformer = TransformerBlockConfig::new(8, 2, 16).init_stack(1, 0, device).unwrap();
+        assert_eq!(
+            names(|| transformer.forward(gaussian([2, 3, 8], 1, device))),
+            ["blocks.0.query", "blocks.0.key", "blocks.0.value", "blocks.0.logits", "blocks.0.output",
+             "blocks.0.stream.attention", "blocks.0.fc1", "blocks.0.fc2", "blocks.0.stream.mlp"]
+        );
+        let gat = GraphAttentionConfig::new(4, 8).init(0, device).unwrap();
+        let neighbours = Tensor::<2, Int>::from_data(TensorData::new(vec![0i64, 1, 1, 0], [2, 2]), device);
+        assert_eq!(names(|| gat.forward(gaussian([2, 4], 1, device), neighbours, &[2, 2]).unwrap()), ["transform", "logits"]);
+        let wn = WeightNormLinearConfig::new(4, 8).init(0, device).unwrap();
+        assert_eq!(names(|| wn.forward(gaussian([2, 4], 1, device))), ["output"]);
+    }
+
+    fn the_models_predictions_hold_when_measured(device) {
+        // DeepMlp predicts each layer's variance from its manifest (n_in·σ²·E[φ²]/Var z): He
+        // keeps it, Glorot (gain 1, square layers) halves it per ReLU layer — both measured.
+        let ad = device.clone().autodiff();
+        let x = gaussian([256, 256], 3, &ad);
+        for policy in [None, Some(Policy::xavier(burn_init::Nonlinearity::Linear))] {
+            let mlp = DeepMlpConfig::new(256, 256, 6, 10).with_policy(policy.clone()).init(Key::new(4), &ad).unwrap();
+            let report = Diagnosis::new().run(&mlp, x.clone(), |m, x| m.forward(x).powi_scalar(2).mean()).unwrap();
+            assert_eq!(mismatches(&report), Vec::<String>::new(), "{report}");
+            let (l2, l3) = (report.activation("layers.2").unwrap(), report.activation("layers.3").unwrap());
+            let ratio = l3.predicted_var.unwrap() / l2.values.var;
+            assert!((ratio - if policy.is_none() { 1.0 } else { 0.5 }).abs() < 1e-9, "{ratio}");
+        }
+        // A residual stack declares α²·(1 + b) per block: 2 unscaled, 1 scaled; both measured.
+        for scaling in [ResidualScaling::Unscaled, ResidualScaling::Scaled] {
+            let stack = ResidualStackConfig::new(ResidualBlockConfig::new(256).with_scaling(scaling), 4).init(5, &ad).unwrap();
+            let report = Diagnosis::new().run(&stack, x.clone(), |m, x| m.forward(x).sum()).unwrap();
+            assert_eq!(mismatches(&report), Vec::<String>::new(), "{report}");
+        }
+    }
+
+    fn lsuv_runs_on_a_model_through_its_records(device) {
+        // DeepMlp's records are its layer paths, so LSUV finds every layer without a mapping.
+        let ad = device.clone().autodiff();
+        let x = gaussian([128, 64], 6, &ad);
+        let mlp = DeepMlpConfig::new(64, 128, 4, 10).init(Key::new(7), &ad).unwrap();
+        let (mlp, _, layers) = Lsuv::new().apply(mlp, Key::new(8), |m: &DeepMlp| m.forward(x.clone())).unwrap();
+        let names: Vec<&str> = layers.iter().map(|l| l.layer.as_str()).collect();
+        assert_eq!(names, ["layers.0", "layers.1", "layers.2", "layers.3", "output"]);
+        let (_, trace) = Probe::new().capture(|| mlp.forward(x.clone())).unwrap();
+        for name in names {
+            let var = trace.get(name).unwrap().stats.var;
+            assert!((var - 1.0).abs() < 0.1, "{name}: {var}");
+        }
+    }
+}
+
+#[test]
+fn records_are_free_of_side_effects_when_off() {
+    let device = Device::default();
+    let mlp = DeepMlpConfig::new(8, 16, 2, 3).init(0, &device).unwrap();
+    let x = gaussian([4, 8], 1, &device);
+    let plain = mlp.forward(x.clone()).into_data();
+    let (captured, _) = Probe::new().capture(|| mlp.forward(x)).unwrap();
+    // Capturing without gradients returns the same values.
+    plain.assert_eq(&captured.into_data(), true);
+}
