@@ -31,7 +31,7 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Display;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -249,6 +249,7 @@ impl Probe {
     /// naming no earlier record, a capture already running on this thread.
     pub fn capture<R>(self, forward: impl FnOnce() -> R) -> error::Result<(R, Trace)> {
         let session = Session {
+            names: HashSet::new(),
             gradients: self.gradients,
             keep: self.keep,
             scopes: Vec::new(),
@@ -320,6 +321,7 @@ fn check_references(records: &[Record]) -> error::Result<()> {
 }
 
 struct Session {
+    names: HashSet<String>,
     gradients: bool,
     keep: bool,
     scopes: Vec<String>,
@@ -347,7 +349,7 @@ impl Session {
         if self.error.is_some() {
             return x;
         }
-        if self.trace.records.iter().any(|r| r.name == name) {
+        if !self.names.insert(name.clone()) {
             self.error = Some(InitError::DuplicateProbe { name });
             return x;
         }

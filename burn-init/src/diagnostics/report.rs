@@ -249,6 +249,13 @@ impl<'a> Diagnosis<'a> {
         error::non_negative("slack", t.slack)?;
         error::positive("int8_delta", t.int8_delta)?;
         error::non_negative("subnormal", t.subnormal)?;
+        if !(t.dead > 0.0 && t.dead <= 1.0) {
+            return Err(InitError::InvalidArgument {
+                name: "dead",
+                value: t.dead,
+                expected: "a fraction in (0, 1]",
+            });
+        }
         if batch.shape().num_elements() == 0 {
             return Err(InitError::EmptyBatch {
                 shape: batch.dims().to_vec(),

@@ -167,6 +167,15 @@ impl Lsuv {
             record_scale(&mut manifest, &layer);
             layers.push(layer);
         }
+        if layers.is_empty() {
+            return Err(refuse(InitError::InvalidShape {
+                argument: "forward",
+                reason: format!(
+                    "none of its {} records names a layer of the model: record each layer's output under the layer's path (`layers.0` for `layers.0.weight`)",
+                    trace.records().len()
+                ),
+            }));
+        }
         Ok((model, manifest, layers))
     }
 

@@ -270,6 +270,8 @@ per_device! {
             diagnosis.run(&model, poisoned, |m, x| mse(m.forward(x))).unwrap_err(),
             InitError::NonFinite { layer: "input".into(), count: 1, total: 12 }
         );
+        let strict = Diagnosis::new().with_tolerance(burn_init::diagnostics::Tolerance { dead: 0.0, ..Default::default() });
+        assert!(matches!(strict.run(&model, x.clone(), |m, x| mse(m.forward(x))).unwrap_err(), InitError::InvalidArgument { name: "dead", .. }));
         let unknown = Probe::new().capture(|| probe::record_expecting("a", x.clone(), || Expected::Ratio { of: "nothing".into(), ratio: 1.0 }));
         assert_eq!(unknown.unwrap_err(), InitError::UnknownProbe { name: "nothing".into(), by: "a".into() });
         // A plain device: the report is made, without gradients, and says so.

@@ -157,6 +157,9 @@ per_device! {
         // Bad settings are refused with the model unchanged.
         let refused = Lsuv::new().with_tolerance(0.0).apply(Mlp::new(&[4, 4], &ad), Key::new(0), |m: &Mlp| m.forward(gaussian([2, 4], 0, &ad))).unwrap_err();
         assert!(matches!(refused.error, InitError::InvalidArgument { name: "tolerance", .. }));
+        // A forward pass whose records name no layer: nothing to rescale is an error, not a no-op.
+        let refused = Lsuv::new().apply(Mlp::new(&[4, 4], &ad), Key::new(0), |m: &Mlp| m.layers[0].forward(gaussian([2, 4], 0, &ad))).unwrap_err();
+        assert!(matches!(refused.error, InitError::InvalidShape { argument: "forward", .. }));
     }
 
     fn a_he_relu_layer_has_the_bai_yin_jacobian_norm(device) {

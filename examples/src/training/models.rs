@@ -15,6 +15,7 @@ use burn::tensor::activation;
 use burn::tensor::module::adaptive_avg_pool2d;
 use burn::tensor::{Device, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, RegressionOutput, TrainOutput, TrainStep};
+use burn_init::diagnostics::probe;
 use burn_init_models::{DeepAutoencoder, DeepMlp, DepthwiseSeparable, ResidualStack};
 
 use super::data::ImageBatch;
@@ -160,8 +161,10 @@ fn flat(x: Tensor<4>) -> Tensor<2> {
 
 impl Network for SeparableCnn {
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        let mut h = activation::relu(self.stem.forward(self.image(x)));
-        for block in &self.blocks {
+        let mut h = activation::relu(probe::record("stem", self.stem.forward(self.image(x))));
+        for (i, block) in self.blocks.iter().enumerate() {
+            // Each block records `depthwise` and `pointwise`: scoped by its path.
+            let _scope = probe::scope(format_args!("blocks.{i}"));
             h = activation::relu(block.forward(h));
         }
         let [n, c, _, _] = h.dims();

@@ -53,6 +53,19 @@ burn_init::per_device! {
             assert_eq!(run.record.history.epochs.len(), 1, "{}", run.record.label);
         }
 
+        // burn-init's diagnostics ran on every run: zero init is flagged symmetric on every
+        // hidden weight, He has no flag, and the report links each run's full tables.
+        for run in &outcome.runs {
+            assert!(run.record.diagnosis.is_some(), "{}: {:?}", run.record.label, run.record.diagnosis_error);
+        }
+        let symmetric = |label: &str| {
+            find(&outcome.runs, label).record.diagnosis.as_ref().unwrap().flags().iter()
+                .filter(|(_, f)| matches!(f, burn_init::diagnostics::Flag::Symmetric { .. })).count()
+        };
+        assert_eq!((symmetric("mlp/zeros"), symmetric("mlp/he")), (config.mlp_depth + 1, 0));
+        assert!(out.join("diagnostics-mlp-he.txt").exists());
+        assert_eq!(&std::fs::read(out.join("init-gradient-mlp.png")).unwrap()[..4], b"\x89PNG");
+
         // Zero init: units stay identical (exactly), and He's do not.
         let zeros = find(&outcome.runs, "mlp/zeros");
         let he = find(&outcome.runs, "mlp/he");
@@ -134,6 +147,10 @@ burn_init::per_device! {
         assert!(x2.record.diverged, "{:?}", x2.record.history.train_loss);
         let best = outcome.claims.iter().find(|c| c.id == "autoencoder_he_best").unwrap();
         assert!(best.evidence.contains("he_x2 diverged"), "{}", best.evidence);
+        // The CNN's blocks are scoped: every run has its diagnostics (no duplicate names).
+        for run in &outcome.runs {
+            assert!(run.record.diagnosis.is_some(), "{}: {:?}", run.record.label, run.record.diagnosis_error);
+        }
         // The CNN's plots exist as well.
         assert_eq!(&std::fs::read(out.join("loss-cnn.png")).unwrap()[..4], b"\x89PNG");
         device_idle(device);
