@@ -12,7 +12,7 @@ use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation;
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::{Expected, probe};
-use burn_init::policy::Policy;
+use burn_init::policy::{Manifest, Policy};
 use burn_init::{InitError, Key, Nonlinearity};
 
 /// Configuration of a [`DeepMlp`]: `depth` hidden layers of `width` units, each followed by
@@ -103,11 +103,12 @@ pub struct DeepMlp {
     pub output: Linear,
     #[module(skip)]
     activation: Activation,
-    /// Var(record)/Var(previous record) the theory predicts for `layers.0 … layers.{depth−1}`,
-    /// `output`: n_in·σ²·E[φ(z)²]/Var z from the manifest (σ = target std, true fan-in); `None`
-    /// where φ is not positively homogeneous (the factor then depends on Var z) or no target.
+    /// (ratio, offset) of Var(record) = ratio·Var(previous record) + offset the theory predicts
+    /// for `layers.0 … layers.{depth−1}`, `output`: ratio n_in·σ_w²·E[φ(z)²]/Var z, offset σ_b²
+    /// from the manifest (target stds, true fan-in); `None` where φ is not positively
+    /// homogeneous (the factor then depends on Var z) or a weight has no target.
     #[module(skip)]
-    predicted: Vec<Option<f64>>,
+    predicted: Vec<Option<(f64, f64)>>,
 }
 
 /// A zero-initialised Burn `Linear` (with bias): the blank a [`Policy`] fills. Burn's global
@@ -172,35 +173,50 @@ impl DeepMlpConfig {
             activation,
             predicted: Vec::new(),
         };
-        let (mut model, manifest) = self
+        let (model, manifest) = self
             .resolved_policy()
             .apply(model, key)
             .map_err(|refused| refused.error)?;
-        model.predicted = (0..=self.depth)
-            .map(|i| {
-                let path = if i < self.depth {
-                    format!("layers.{i}.weight")
-                } else {
-                    "output.weight".to_string()
-                };
-                let entry = manifest.get(&path)?;
-                let (std, fan) = (entry.target_std?, entry.fan?);
-                let phi = if i == 0 {
-                    1.0
-                } else {
-                    activation.homogeneous_second_moment()?
-                };
-                Some(fan.fan_in * std * std * phi)
-            })
-            .collect();
-        Ok(model)
+        Ok(model.with_predictions(&manifest, ""))
     }
 }
 
 impl DeepMlp {
+    /// Sets the variances the records declare from a manifest of this model's parameters —
+    /// Var z_l = n_in·σ_w²·E[φ(z)²]/Var z · Var z_{l−1} + σ_b² (the mean-field recursion of
+    /// Poole et al. 2016: σ_w, σ_b the target stds, n_in the fan-in) — where `prefix` precedes
+    /// `layers.i.weight` in the manifest (`net.` when the model is a field `net`).
+    /// [`DeepMlpConfig::init`] does this with its own manifest; call it after re-initialising
+    /// the model with another policy. A layer without a target (kept, or a structured scheme
+    /// without a std) declares nothing.
+    pub fn with_predictions(mut self, manifest: &Manifest, prefix: &str) -> Self {
+        let depth = self.layers.len();
+        self.predicted = (0..=depth)
+            .map(|i| {
+                let layer = if i < depth {
+                    format!("{prefix}layers.{i}")
+                } else {
+                    format!("{prefix}output")
+                };
+                let entry = manifest.get(&format!("{layer}.weight"))?;
+                let (std, fan) = (entry.target_std?, entry.fan?);
+                let phi = if i == 0 {
+                    1.0
+                } else {
+                    self.activation.homogeneous_second_moment()?
+                };
+                let bias = manifest
+                    .get(&format!("{layer}.bias"))
+                    .map_or(Some(0.0), |b| b.target_std)?;
+                Some((fan.fan_in * std * std * phi, bias * bias))
+            })
+            .collect();
+        self
+    }
+
     /// `[batch, d_input]` → `[batch, d_output]`. Records (see [`probe`]) `input`, every
-    /// pre-activation `layers.i` and `output`, each with the variance ratio the theory predicts
-    /// from the manifest (n_in·σ²·E[φ(z)²]/Var z).
+    /// pre-activation `layers.i` and `output`, each with the variance the theory predicts from
+    /// the manifest (see [`DeepMlp::with_predictions`]).
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let mut h = probe::record("input", x);
         for (i, layer) in self.layers.iter().enumerate() {
@@ -216,13 +232,14 @@ impl DeepMlp {
 
     fn record(&self, name: impl std::fmt::Display, i: usize, z: Tensor<2>) -> Tensor<2> {
         match self.predicted.get(i).copied().flatten() {
-            Some(ratio) => probe::record_expecting(name, z, || Expected::Ratio {
+            Some((ratio, offset)) => probe::record_expecting(name, z, || Expected::Affine {
                 of: if i == 0 {
                     "input".into()
                 } else {
                     format!("layers.{}", i - 1)
                 },
                 ratio,
+                offset,
             }),
             None => probe::record(name, z),
         }

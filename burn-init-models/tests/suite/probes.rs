@@ -73,6 +73,21 @@ per_device! {
             let ratio = l3.predicted_var.unwrap() / l2.values.var;
             assert!((ratio - if policy.is_none() { 1.0 } else { 0.5 }).abs() < 1e-9, "{ratio}");
         }
+        // PyTorch's default draws biases U(±1/√n) as well: the weights alone shrink the variance
+        // by ⅓ per layer, and the biases' σ_b² = 1/(3n) holds it at a floor. The prediction
+        // includes σ_b² (q = σ_w²·n·E[φ²] + σ_b²): measured within 5 SE at depth, where the
+        // weights-only part would be off by far more than 5 SE.
+        let n = 128;
+        let narrow = gaussian([256, n], 8, &ad);
+        let mlp = DeepMlpConfig::new(n, n, 12, 10).with_policy(Some(Policy::pytorch_default())).init(Key::new(9), &ad).unwrap();
+        let report = Diagnosis::new().run(&mlp, narrow, |m, x| m.forward(x).sum()).unwrap();
+        assert_eq!(mismatches(&report), Vec::<String>::new(), "{report}");
+        let (prev, deep) = (report.activation("layers.10").unwrap(), report.activation("layers.11").unwrap());
+        let offset = 1.0 / (3.0 * n as f64);
+        let weights_only = deep.predicted_var.unwrap() - offset;
+        assert!((weights_only / prev.values.var - 1.0 / 6.0).abs() < 1e-6, "ratio n·(1/(3n))·½ = 1/6");
+        assert!((deep.values.var - weights_only).abs() > 5.0 * deep.se, "{report}");
+
         // A residual stack declares α²·(1 + b) per block: 2 unscaled, 1 scaled; both measured.
         for scaling in [ResidualScaling::Unscaled, ResidualScaling::Scaled] {
             let stack = ResidualStackConfig::new(ResidualBlockConfig::new(256).with_scaling(scaling), 4).init(5, &ad).unwrap();

@@ -4,18 +4,12 @@
 
 use burn::tensor::Tensor;
 
+use super::stats::host_f32;
 use crate::error::{self, InitError};
 
 /// The values of a float tensor on the host, in f64.
 pub fn host_values<const D: usize>(tensor: Tensor<D>) -> error::Result<Vec<f64>> {
-    let data = tensor.into_data().convert::<f32>();
-    let values = data
-        .try_to_vec::<f32>()
-        .map_err(|_| InitError::InvalidArgument {
-            name: "tensor",
-            value: f64::NAN,
-            expected: "a float tensor",
-        })?;
+    let (values, _) = host_f32(tensor)?;
     Ok(values.into_iter().map(f64::from).collect())
 }
 

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use burn::tensor::{Gradients, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::stats::TensorStats;
+use super::stats::{TensorStats, host_f32};
 use crate::error::{self, InitError};
 
 /// Number of live captures, on any thread: zero means every `record` returns at once.
@@ -56,11 +56,48 @@ pub enum Expected {
     Variance(f64),
     /// Var(a) = `ratio` × the measured variance of the earlier record `of`.
     Ratio {
-        /// An earlier record's full name.
+        /// An earlier record's name, in the scope of the record that declares it (a module
+        /// names its own records; the scopes its parents opened are added to both).
         of: String,
         /// The factor.
         ratio: f64,
     },
+    /// Var(a) = `ratio` × Var(`of`) + `offset`: a layer that adds a bias of variance `offset`
+    /// after its weights (q = σ_w²·n·E[φ²] + σ_b², Poole et al. 2016).
+    Affine {
+        /// An earlier record's name (scoped as for [`Expected::Ratio`]).
+        of: String,
+        /// The factor.
+        ratio: f64,
+        /// The added variance.
+        offset: f64,
+    },
+}
+
+impl Expected {
+    /// The earlier record this prediction is relative to, with its factor and offset.
+    pub fn reference(&self) -> Option<(&str, f64, f64)> {
+        match self {
+            Self::Variance(_) => None,
+            Self::Ratio { of, ratio } => Some((of, *ratio, 0.0)),
+            Self::Affine { of, ratio, offset } => Some((of, *ratio, *offset)),
+        }
+    }
+
+    fn scoped(self, scope: impl Fn(&str) -> String) -> Self {
+        match self {
+            Self::Ratio { of, ratio } => Self::Ratio {
+                of: scope(&of),
+                ratio,
+            },
+            Self::Affine { of, ratio, offset } => Self::Affine {
+                of: scope(&of),
+                ratio,
+                offset,
+            },
+            other => other,
+        }
+    }
 }
 
 /// One recorded activation.
@@ -85,10 +122,7 @@ trait Leaf: Send {
 
 impl<const D: usize> Leaf for Tensor<D> {
     fn gradient(&self, grads: &Gradients) -> Option<(Vec<f32>, Vec<usize>)> {
-        let grad = self.grad(grads)?;
-        let shape = grad.dims().to_vec();
-        let values = grad.into_data().convert::<f32>().try_to_vec::<f32>().ok()?;
-        Some((values, shape))
+        host_f32(self.grad(grads)?).ok()
     }
 }
 
@@ -109,11 +143,7 @@ impl<const D: usize> Kept for Tensor<D> {
     }
 
     fn host(&self) -> Vec<f32> {
-        self.clone()
-            .into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .unwrap_or_default()
+        host_f32(self.clone()).map(|(v, _)| v).unwrap_or_default()
     }
 
     fn dot(&self, u: &[f32]) -> Tensor<1> {
@@ -245,8 +275,8 @@ impl Probe {
     ///
     /// Errors (nothing is returned but the error): a name recorded twice
     /// ([`InitError::DuplicateProbe`]), a NaN in a recorded activation
-    /// ([`InitError::NonFinite`], naming the first such record), an [`Expected::Ratio`]
-    /// naming no earlier record, a capture already running on this thread.
+    /// ([`InitError::NonFinite`], naming the first such record), an [`Expected`] relative to a
+    /// record not made before it, a capture already running on this thread.
     pub fn capture<R>(self, forward: impl FnOnce() -> R) -> error::Result<(R, Trace)> {
         let session = Session {
             names: HashSet::new(),
@@ -308,11 +338,11 @@ impl Drop for Live {
 
 fn check_references(records: &[Record]) -> error::Result<()> {
     for (i, record) in records.iter().enumerate() {
-        if let Some(Expected::Ratio { of, .. }) = &record.expected
-            && !records[..i].iter().any(|r| &r.name == of)
+        if let Some((of, _, _)) = record.expected.as_ref().and_then(Expected::reference)
+            && !records[..i].iter().any(|r| r.name == of)
         {
             return Err(InitError::UnknownProbe {
-                name: of.clone(),
+                name: of.to_string(),
                 by: record.name.clone(),
             });
         }
@@ -367,17 +397,8 @@ impl Session {
             None => x,
         };
         let shape = x.dims().to_vec();
-        let stats = x
-            .clone()
-            .into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .map_err(|_| InitError::InvalidArgument {
-                name: "activation",
-                value: f64::NAN,
-                expected: "a float tensor",
-            })
-            .and_then(|values| TensorStats::of(&values, &shape));
+        let stats =
+            host_f32(x.clone()).and_then(|(values, shape)| TensorStats::of(&values, &shape));
         let stats = match stats {
             Ok(stats) if stats.nan > 0 => {
                 self.error = Some(InitError::NonFinite {
@@ -452,6 +473,8 @@ fn record_with<const D: usize>(
     SESSION.with(|s| match s.borrow_mut().as_mut() {
         Some(session) => {
             let name = session.full_name(&name);
+            // A ratio's reference is named in the same scope as the record.
+            let expected = expected.map(|e| e.scoped(|of| session.full_name(&of)));
             session.record(name, x, expected)
         }
         None => x,

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::headroom::int8_scale;
 use super::probe::{Expected, Probe, Record};
-use super::stats::TensorStats;
+use super::stats::{TensorStats, host_f32};
 use super::symmetry::{identical_nonzero_units, identical_units, unit_axis};
 use crate::error::{self, InitError};
 use crate::fan::Fan;
@@ -269,15 +269,7 @@ impl<'a> Diagnosis<'a> {
         if loss.shape().num_elements() != 1 {
             return Err(InitError::NonScalarLoss { shape: loss_shape });
         }
-        let loss_value = f64::from(
-            loss.clone()
-                .into_data()
-                .convert::<f32>()
-                .try_to_vec::<f32>()
-                .map_err(|_| InitError::NonScalarLoss {
-                    shape: loss_shape.clone(),
-                })?[0],
-        );
+        let loss_value = f64::from(host_f32(loss.clone())?.0[0]);
         if loss_value.is_nan() {
             return Err(InitError::NonFinite {
                 layer: "loss".into(),
@@ -375,18 +367,19 @@ impl<'a> Diagnosis<'a> {
         let t = self.tolerance;
         let mut rows: Vec<ActivationRow> = Vec::with_capacity(records.len());
         for record in records {
-            let prediction = match &record.expected {
-                None => None,
-                Some(Expected::Variance(v)) => Some((*v, record.stats.se_var)),
-                Some(Expected::Ratio { of, ratio }) => {
-                    let base = rows.iter().find(|r| &r.name == of).ok_or_else(|| {
+            let reference = record.expected.as_ref().and_then(Expected::reference);
+            let prediction = match (&record.expected, reference) {
+                (Some(Expected::Variance(v)), _) => Some((*v, record.stats.se_var)),
+                (_, None) => None,
+                (_, Some((of, ratio, offset))) => {
+                    let base = rows.iter().find(|r| r.name == of).ok_or_else(|| {
                         InitError::UnknownProbe {
-                            name: of.clone(),
+                            name: of.to_string(),
                             by: record.name.clone(),
                         }
                     })?;
                     Some((
-                        ratio * base.values.var,
+                        ratio * base.values.var + offset,
                         record.stats.se_var.hypot(ratio * base.values.se_var),
                     ))
                 }
@@ -453,33 +446,19 @@ struct Reader<'g> {
     read: HashMap<ParamId, error::Result<Read>>,
 }
 
-fn host<const D: usize>(tensor: Tensor<D>) -> error::Result<(Vec<f32>, Vec<usize>)> {
-    let shape = tensor.dims().to_vec();
-    let values = tensor
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .map_err(|_| InitError::InvalidArgument {
-            name: "parameter",
-            value: f64::NAN,
-            expected: "a float tensor",
-        })?;
-    Ok((values, shape))
-}
-
 impl ModuleVisitor for Reader<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let axis = self.axes.get(&param.id).copied().flatten();
         let value = param.val();
         let read = (|| {
-            let (values, shape) = host(value.clone())?;
+            let (values, shape) = host_f32(value.clone())?;
             let stats = TensorStats::of(&values, &shape)?;
             let units = axis.map_or(0, |a| shape[a]);
             let identical = axis.map_or(0, |a| identical_units(&values, &shape, a));
             let (gradient, identical_gradient_units) = match self.grads.and_then(|g| value.grad(g))
             {
                 Some(grad) => {
-                    let (g, shape) = host(grad)?;
+                    let (g, shape) = host_f32(grad)?;
                     let same = axis.map(|a| identical_nonzero_units(&g, &shape, a));
                     (Some(TensorStats::of(&g, &shape)?), same)
                 }

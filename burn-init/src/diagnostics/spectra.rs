@@ -23,6 +23,7 @@ use burn::tensor::{Gradients, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::probe::Probe;
+use super::stats::host_f32;
 use crate::Scheme;
 use crate::error::{self, InitError};
 use crate::sampling::Key;
@@ -213,10 +214,8 @@ impl ModuleVisitor for Row<'_> {
         let len = value.shape().num_elements();
         match value.grad(self.grads) {
             Some(grad) => self.row.extend(
-                grad.into_data()
-                    .convert::<f32>()
-                    .try_to_vec::<f32>()
-                    .unwrap_or_else(|_| vec![0.0; len])
+                host_f32(grad)
+                    .map_or_else(|_| vec![0.0; len], |(v, _)| v)
                     .into_iter()
                     .map(f64::from),
             ),

@@ -13,6 +13,7 @@
 //! rank-3 tensor (`[batch, features]`, `[batch, tokens, features]`), axis 1 of rank ≥ 4
 //! (`[batch, channels, …]`). With fewer than two units the i.i.d. formula (m₄ − m₂²)/n is used.
 
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use super::headroom::Headroom;
@@ -39,6 +40,21 @@ pub struct TensorStats {
     pub nan: usize,
     /// FP16/BF16 overflow and subnormal fractions.
     pub headroom: Headroom,
+}
+
+/// A float tensor's values on the host as f32 (any float dtype is converted), with its shape.
+pub fn host_f32<const D: usize>(tensor: Tensor<D>) -> error::Result<(Vec<f32>, Vec<usize>)> {
+    let shape = tensor.dims().to_vec();
+    let values = tensor
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(|_| InitError::InvalidArgument {
+            name: "tensor",
+            value: f64::NAN,
+            expected: "a float tensor",
+        })?;
+    Ok((values, shape))
 }
 
 /// The axis whose entries are independent units (see the module documentation).

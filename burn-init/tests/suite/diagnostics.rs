@@ -299,11 +299,22 @@ fn scopes_prefix_names_and_recording_is_off_outside_a_capture() {
                 let _inner = probe::scope(format_args!("blocks.{}", 3));
                 probe::record("fc", x.clone());
             }
-            probe::record("out", x.clone())
+            probe::record_expecting("out", x.clone(), || Expected::Ratio {
+                of: "blocks.3.fc".into(),
+                ratio: 1.0,
+            })
         })
         .unwrap();
     let names: Vec<&str> = trace.records().iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["encoder.blocks.3.fc", "encoder.out"]);
+    // A ratio's reference is resolved in the declaring record's scope.
+    assert_eq!(
+        trace.get("encoder.out").unwrap().expected,
+        Some(Expected::Ratio {
+            of: "encoder.blocks.3.fc".into(),
+            ratio: 1.0
+        })
+    );
     // A capture on another thread does not see this thread's records.
     let (_, other) = std::thread::spawn(|| Probe::new().capture(|| 0).unwrap())
         .join()

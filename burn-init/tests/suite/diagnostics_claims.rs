@@ -105,6 +105,31 @@ per_device! {
         }
     }
 
+    fn the_int8_scale_from_the_predicted_variance_clips_delta(device) {
+        // Layer 0 of a He layer on x ~ N(0, I): given W, unit u is exactly N(0, σ_u²) with
+        // σ_u² = Σ_j w_uj², whose mean is the predicted 2 and whose relative variance is
+        // v = 2/n (χ²). The scale s = σ·z/127 from the prediction clips P(|a| > 127 s) = δ at
+        // σ_u² = 2; the spread over units adds ½·v·f''(0), f(ε) = erfc(z/√(2(1 + ε))) (second
+        // difference of libm's erfc, independent of the library's quantile). SE: binomial over
+        // the N = 512·512 values (units nearly independent: their tail correlation is O(1/n)).
+        let (n, batch, delta) = (512usize, 512usize, 1e-3);
+        let x = gaussian([batch, n], 70, device);
+        let he = Scheme::kaiming_normal(burn_init::FanMode::FanIn, Nonlinearity::Relu);
+        let w: Tensor<2> = he.sample([n, n], Some(&burn_init::Fan::linear(n, n)), Key::new(71), device).unwrap();
+        let a = host(x.matmul(w));
+        let s = burn_init::diagnostics::int8_scale(2.0, delta).unwrap();
+        let clipped = a.iter().filter(|v| f64::from(v.abs()) > 127.0 * s).count() as f64 / a.len() as f64;
+        let z = 127.0 * s / 2f64.sqrt();
+        let f = |e: f64| libm::erfc(z / (2.0 * (1.0 + e)).sqrt());
+        let h = 1e-3;
+        let curvature = (f(h) - 2.0 * f(0.0) + f(-h)) / (h * h);
+        let expected = f(0.0) + 0.5 * (2.0 / n as f64) * curvature;
+        let se = (expected / a.len() as f64).sqrt();
+        eprintln!("int8: δ = {delta}, clipped {clipped:.5}, expected {expected:.5} (SE {se:.5})");
+        assert!((f(0.0) - delta).abs() < 1e-9, "the scale's quantile: {}", f(0.0));
+        assert!((clipped - expected).abs() <= 5.0 * se, "clipped {clipped} vs {expected} ± {se}");
+    }
+
     fn lsuv_rediscovers_he_and_keeps_the_model_trainable(device) {
         let ad = device.clone().autodiff();
         let n = 256;

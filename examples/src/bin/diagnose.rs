@@ -45,16 +45,12 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let enabled = burn_init::devices::names();
-    let name = args
-        .device
-        .clone()
-        .unwrap_or_else(|| enabled[0].to_string());
-    let Some(device) = burn_init::devices::by_name(&name) else {
-        eprintln!(
-            "error: device `{name}` is not enabled in this build (enabled: {enabled:?}; add `--features wgpu` for wgpu)"
-        );
-        return ExitCode::FAILURE;
+    let (name, device) = match burn_init_examples::device_by_name(args.device.as_deref()) {
+        Ok(found) => found,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
     };
     if !MODELS.contains(&args.model.as_str()) {
         eprintln!(

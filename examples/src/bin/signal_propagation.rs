@@ -33,16 +33,12 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let enabled = burn_init::devices::names();
-    let name = args
-        .device
-        .clone()
-        .unwrap_or_else(|| enabled[0].to_string());
-    let Some(device) = burn_init::devices::by_name(&name) else {
-        eprintln!(
-            "error: device `{name}` is not enabled in this build (enabled: {enabled:?}; add `--features wgpu` for wgpu)"
-        );
-        return ExitCode::FAILURE;
+    let (name, device) = match burn_init_examples::device_by_name(args.device.as_deref()) {
+        Ok(found) => found,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
     };
     if args.depth == 0 || args.width == 0 || args.batch == 0 {
         eprintln!("error: --depth, --width and --batch must be positive");

@@ -145,7 +145,8 @@ macro_rules! body {
         let chart = &mut $chart;
         let mut colour = 0;
         for (i, (name, points)) in $series.iter().enumerate() {
-            let predicted = i > 0 && name.ends_with(PREDICTED);
+            // `contains`: the name may carry a "(n values … not drawn)" note after the suffix.
+            let predicted = i > 0 && name.contains(PREDICTED);
             if !predicted {
                 colour = i;
             }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::StudyError;
 use super::claims::Claim;
 use super::data::DataSummary;
-use super::plots::{Chart, Series};
+use super::plots::{Chart, PREDICTED, Series};
 use super::runs::{Family, StudyConfig};
 use super::study::RunRecord;
 use plotters::chart::SeriesLabelPosition;
@@ -202,6 +202,30 @@ fn family_plots(
             (r.init.clone(), points.collect())
         })
         .collect();
+    // Forward: every recorded activation's variance per run, and the run's prediction dashed in
+    // the same colour (where the model declares one).
+    let mut forward: Vec<Series> = Vec::new();
+    for r in runs {
+        let Some(d) = &r.diagnosis else { continue };
+        let index = |i: usize| (i + 1) as f64;
+        forward.push((
+            r.init.clone(),
+            d.activations
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (index(i), a.values.var))
+                .collect(),
+        ));
+        let predicted: Vec<(f64, f64)> = d
+            .activations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.predicted_var.map(|p| (index(i), p)))
+            .collect();
+        if !predicted.is_empty() {
+            forward.push((format!("{}{PREDICTED}", r.init), predicted));
+        }
+    }
     let gradient: Vec<Series> = runs
         .iter()
         .map(|r| {
@@ -247,6 +271,19 @@ fn family_plots(
                 y_label: "variance (log)",
                 log_y: true,
                 series: &variance,
+                legend: SeriesLabelPosition::LowerLeft,
+            },
+        ),
+        (
+            format!("init-forward-{name}"),
+            Chart {
+                title: &format!(
+                    "{name}: variance per recorded activation at initialisation, predicted dashed"
+                ),
+                x_label: "recorded activation (forward order)",
+                y_label: "variance (log)",
+                log_y: true,
+                series: &forward,
                 legend: SeriesLabelPosition::LowerLeft,
             },
         ),

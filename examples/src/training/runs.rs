@@ -5,8 +5,8 @@
 //! loader shuffles with the same seed), so two runs differ only by their initialisation.
 
 use burn::nn::Initializer;
-use burn::tensor::Device;
-use burn_init::policy::{Manifest, Policy, Rule};
+use burn::tensor::{Device, Tensor};
+use burn_init::policy::{Lsuv, Manifest, Policy, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
 use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig, blank_linear};
@@ -162,6 +162,9 @@ pub enum Init {
     /// Burn's own layer initializers (what a user gets without burn-init), Burn's RNG seeded
     /// with the study's seed.
     BurnDefault,
+    /// LSUV (Mishkin & Matas 2016): its orthonormal start, then every layer rescaled to unit
+    /// output variance on the first training batch (MLP family only).
+    Lsuv(Lsuv),
 }
 
 /// One run: a family under a named initialisation.
@@ -231,6 +234,7 @@ pub fn plan(config: &StudyConfig, custom: &[(String, Policy)]) -> Vec<RunSpec> {
                 add("xavier", Init::Policy(Policy::xavier(Nonlinearity::Linear)));
                 add("he", Init::Policy(Policy::he(relu.clone())));
                 add("orthogonal", Init::Policy(Policy::orthogonal(2f64.sqrt())));
+                add("lsuv", Init::Lsuv(Lsuv::new()));
             }
             Residual => {
                 for (name, scaling) in [
@@ -304,7 +308,7 @@ pub fn check(
 ) -> Result<(), StudyError> {
     use super::models::Network;
     let x = burn::tensor::Tensor::<2>::zeros([1, features], device);
-    let (built, _) = build(run, config, features, image, device)?;
+    let (built, _) = build(run, config, features, image, device, None)?;
     let out = match built {
         Built::Mlp(m) => m.net.forward(x),
         Built::Residual(m) => m.net.forward(x),
@@ -320,12 +324,16 @@ pub fn check(
 
 /// Builds `run`'s model on `device` (an autodiff device) and initialises it; returns the model
 /// and the manifest (none for Burn's default).
+///
+/// `lsuv_batch` is the batch LSUV normalises on; without one an LSUV run gets only its start
+/// (what [`check`] needs).
 pub fn build(
     run: &RunSpec,
     config: &StudyConfig,
     features: usize,
     image: [usize; 2],
     device: &Device,
+    lsuv_batch: Option<&Tensor<2>>,
 ) -> Result<(Built, Option<Manifest>), StudyError> {
     let key = Key::new(config.seed);
     let init_err = |e: burn_init::InitError| StudyError::Policy(e.to_string());
@@ -340,8 +348,37 @@ pub fn build(
             let net = Classifier { net: blank };
             match &run.init {
                 Init::Policy(policy) => {
-                    let (m, manifest) = apply(policy, net, key)?;
+                    let (mut m, manifest) = apply(policy, net, key)?;
+                    // The model's predicted variances follow the policy that drew it.
+                    if let Some(manifest) = &manifest {
+                        m.net = m.net.with_predictions(manifest, "net.");
+                    }
                     (Built::Mlp(m), manifest)
+                }
+                Init::Lsuv(lsuv) => {
+                    let (mut m, manifest) = match lsuv_batch {
+                        Some(batch) => {
+                            // Records under the parameters' paths (`net.layers.0`).
+                            let forward = |c: &Classifier<DeepMlp>| {
+                                let _net = burn_init::diagnostics::probe::scope("net");
+                                c.net.forward(batch.clone())
+                            };
+                            let (m, manifest, _) = lsuv
+                                .apply(net, key, forward)
+                                .map_err(|refused| StudyError::Policy(refused.error.to_string()))?;
+                            (m, manifest)
+                        }
+                        None => {
+                            let start = lsuv
+                                .start
+                                .clone()
+                                .unwrap_or_else(|| Policy::orthogonal(1.0));
+                            let (m, manifest) = apply(&start, net, key)?;
+                            (m, manifest.unwrap_or_default())
+                        }
+                    };
+                    m.net = m.net.with_predictions(&manifest, "net.");
+                    (Built::Mlp(m), Some(manifest))
                 }
                 Init::BurnDefault => {
                     let mut net = net;
@@ -371,7 +408,7 @@ pub fn build(
             };
             let Init::Policy(policy) = &run.init else {
                 return Err(StudyError::Policy(
-                    "the residual family has no Burn-default run".into(),
+                    "the residual family has only policy runs (no Burn default, no LSUV)".into(),
                 ));
             };
             let (m, manifest) = apply(policy, net, key)?;
@@ -389,6 +426,11 @@ pub fn build(
                     let net = SeparableCnn::new(image, c, b, None, device);
                     (Built::Cnn(Classifier { net }), None)
                 }
+                Init::Lsuv(_) => {
+                    return Err(StudyError::Policy(
+                        "LSUV runs on the MLP family only".into(),
+                    ));
+                }
             }
         }
         Family::Autoencoder => {
@@ -400,7 +442,7 @@ pub fn build(
             let net = Reconstructor { net: blank };
             let Init::Policy(policy) = &run.init else {
                 return Err(StudyError::Policy(
-                    "the autoencoder family has no Burn-default run".into(),
+                    "the autoencoder family has only policy runs (no Burn default, no LSUV)".into(),
                 ));
             };
             let (m, manifest) = apply(policy, net, key)?;

@@ -209,6 +209,7 @@ fn classifier<N: Network>(
     let ce = CrossEntropyLossConfig::new().init(&device);
     let labels = batch.labels.clone();
     let diagnosis = diagnose(&model, manifest, batch.images, |m, x| {
+        let _net = burn_init::diagnostics::probe::scope("net");
         ce.forward(m.net.forward(x), labels)
     });
     let trained = launch(model, data, config, dir, label, |t| {
@@ -250,6 +251,7 @@ fn autoencoder(
         batch.images.clone(),
     );
     let diagnosis = diagnose(&model, manifest, batch.images, |m, x| {
+        let _net = burn_init::diagnostics::probe::scope("net");
         MseLoss::new().forward(m.net.forward(x.clone()), x, Reduction::Mean)
     });
     let trained = launch(model, data, config, dir, label, |t| {
@@ -298,7 +300,10 @@ pub fn run_one(
     let ad = device.clone().autodiff();
     let image = [data.train.rows, data.train.cols];
     let features = data.train.width();
-    let (built, manifest) = build(spec, config, features, image, &ad)?;
+    // LSUV normalises on the first training batch (the images the first step will see).
+    let first: Vec<usize> = (0..config.batch_size.min(data.train.len())).collect();
+    let lsuv_batch = data.train.batch(&first, &ad).images;
+    let (built, manifest) = build(spec, config, features, image, &ad, Some(&lsuv_batch))?;
     let label = spec.label();
     let dir = dir.join(label.replace('/', "-"));
     let m = match built {
@@ -344,6 +349,7 @@ pub fn run_one(
         init: spec.init_name.clone(),
         policy: match &spec.init {
             Init::Policy(policy) => serde_json::to_value(policy).ok(),
+            Init::Lsuv(lsuv) => serde_json::to_value(lsuv).ok(),
             Init::BurnDefault => None,
         },
         key_seed: config.seed,

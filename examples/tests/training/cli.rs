@@ -195,3 +195,68 @@ fn an_interrupted_study_leaves_complete_results_of_the_finished_runs() {
     let png = std::fs::read(out.join("loss-mlp.png")).unwrap();
     assert_eq!(&png[..4], b"\x89PNG");
 }
+
+fn diagnose(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_diagnose"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn diagnose_reports_a_model_under_a_policy_file_and_refuses_bad_input() {
+    let out = temp_dir("cli-diagnose");
+    let policy = out.join("glorot.json");
+    let glorot = Policy::xavier(burn_init::Nonlinearity::Linear);
+    std::fs::write(&policy, serde_json::to_string(&glorot).unwrap()).unwrap();
+    let json = out.join("report.json");
+    let (p, j, o) = (
+        policy.to_str().unwrap(),
+        json.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    let run = diagnose(&[
+        "--model", "mlp", "--depth", "3", "--width", "64", "--batch", "64", "--policy", p,
+        "--json", j, "--plots", o,
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("layers.2.weight") && stdout.contains("predicted"),
+        "{stdout}"
+    );
+    // The policy file decides the weights and the predictions: Glorot (gain 1) on ReLU layers
+    // predicts half the variance per hidden layer (n·(2/(n + n))·½).
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let acts = report["activations"].as_array().unwrap();
+    let names: Vec<&str> = acts.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["input", "layers.0", "layers.1", "layers.2", "output"]
+    );
+    for i in 2..4 {
+        let ratio = acts[i]["predicted_var"].as_f64().unwrap()
+            / acts[i - 1]["values"]["var"].as_f64().unwrap();
+        assert!((ratio - 0.5).abs() < 1e-9, "{}: {ratio}", names[i]);
+    }
+    for stem in ["mlp-forward", "mlp-backward"] {
+        assert_eq!(
+            &std::fs::read(out.join(format!("{stem}.png"))).unwrap()[..4],
+            b"\x89PNG"
+        );
+    }
+    refused(&diagnose(&["--model", "vgg"]), &["--model", "vgg"]);
+    let bad = out.join("bad.json");
+    std::fs::write(&bad, "{ not json").unwrap();
+    refused(
+        &diagnose(&["--policy", bad.to_str().unwrap()]),
+        &["bad.json"],
+    );
+    refused(&diagnose(&["--depth", "0"]), &["--depth"]);
+}

@@ -29,14 +29,14 @@ burn_init::per_device! {
         let (split, summary) = training::data::load(&training::data::shipped_dir()).unwrap();
         let config = quick(&[Family::Mlp, Family::Residual]);
         let outcome = training::run(&config, &split, &summary, &[], "test", device, &out).unwrap();
-        assert_eq!(outcome.runs.len(), 8);
+        assert_eq!(outcome.runs.len(), 9);
 
         // The folder: JSON with every run and claim, the report, the plots.
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
         assert_eq!(json["complete"], true);
         assert_eq!(json["burn_version"], "0.22.1");
-        assert_eq!(json["runs"].as_array().unwrap().len(), 8);
+        assert_eq!(json["runs"].as_array().unwrap().len(), 9);
         assert_eq!(json["claims"].as_array().unwrap().len(), 5);
         let he = &json["runs"].as_array().unwrap().iter().find(|r| r["label"] == "mlp/he").unwrap();
         assert!(he["policy"]["rules"].is_array() && he["manifest"]["entries"].as_array().unwrap().len() == 42);
@@ -63,6 +63,18 @@ burn_init::per_device! {
                 .filter(|(_, f)| matches!(f, burn_init::diagnostics::Flag::Symmetric { .. })).count()
         };
         assert_eq!((symmetric("mlp/zeros"), symmetric("mlp/he")), (config.mlp_depth + 1, 0));
+        // He's MLP declares the variance its manifest predicts at every layer (n_in·σ²·E[φ²]),
+        // and the probe images (real, correlated pixels) meet it within the report's 5 SE.
+        let he_report = find(&outcome.runs, "mlp/he").record.diagnosis.clone().unwrap();
+        assert_eq!(he_report.activations.iter().filter(|a| a.predicted_var.is_some()).count(), config.mlp_depth + 1);
+        let mismatched: Vec<_> = he_report.flags().into_iter().filter(|(_, f)| matches!(f, burn_init::diagnostics::Flag::VarianceMismatch { .. })).collect();
+        assert!(mismatched.is_empty(), "{mismatched:?}");
+        // LSUV: every hidden layer and the read-out rescaled on the first training batch, the
+        // scale in the manifest; it trains past zeros by 5 SE like He.
+        let lsuv = find(&outcome.runs, "mlp/lsuv");
+        let notes = lsuv.record.manifest.as_ref().unwrap().entries.iter()
+            .filter(|e| e.path.ends_with("weight") && e.assumptions.iter().any(|a| a.starts_with("LSUV"))).count();
+        assert_eq!(notes, config.mlp_depth + 1);
         assert!(out.join("diagnostics-mlp-he.txt").exists());
         assert_eq!(&std::fs::read(out.join("init-gradient-mlp.png")).unwrap()[..4], b"\x89PNG");
 
@@ -75,6 +87,9 @@ burn_init::per_device! {
         let (z, h) = (&zeros.record.loss_after.loss, &he.record.loss_after.loss);
         let gap = MeanSe { mean: z.mean - h.mean, se: (z.se.powi(2) + h.se.powi(2)).sqrt(), n: z.n };
         assert!(clears(&gap), "zeros {z:?} he {h:?}");
+        let l = &lsuv.record.loss_after.loss;
+        let gap = MeanSe { mean: z.mean - l.mean, se: (z.se.powi(2) + l.se.powi(2)).sqrt(), n: z.n };
+        assert!(clears(&gap), "zeros {z:?} lsuv {l:?}");
 
         // Unscaled residual: 8 blocks double the variance 8 times; its loss at init is larger.
         let scaled = find(&outcome.runs, "residual/scaled");
