@@ -183,8 +183,9 @@ impl DeepMlpConfig {
 
 impl DeepMlp {
     /// Sets the variances the records declare from a manifest of this model's parameters —
-    /// Var z_l = n_in·σ_w²·E[φ(z)²]/Var z · Var z_{l−1} + σ_b² (the mean-field recursion of
-    /// Poole et al. 2016: σ_w, σ_b the target stds, n_in the fan-in) — where `prefix` precedes
+    /// Var z_l = n_in·σ_w²·(E[φ(z)²]/E[z²])·E[z_{l−1}²] + σ_b² (the mean-field recursion of
+    /// Poole et al. 2016, in second moments: σ_w, σ_b the target stds, n_in the fan-in, and
+    /// E[x²] itself for the first layer) — where `prefix` precedes
     /// `layers.i.weight` in the manifest (`net.` when the model is a field `net`).
     /// [`DeepMlpConfig::init`] does this with its own manifest; call it after re-initialising
     /// the model with another policy. A layer without a target (kept, or a structured scheme
@@ -232,7 +233,7 @@ impl DeepMlp {
 
     fn record(&self, name: impl std::fmt::Display, i: usize, z: Tensor<2>) -> Tensor<2> {
         match self.predicted.get(i).copied().flatten() {
-            Some((ratio, offset)) => probe::record_expecting(name, z, || Expected::Affine {
+            Some((ratio, offset)) => probe::record_expecting(name, z, || Expected::Moment {
                 of: if i == 0 {
                     "input".into()
                 } else {

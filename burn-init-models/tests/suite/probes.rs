@@ -70,7 +70,8 @@ per_device! {
             let report = Diagnosis::new().run(&mlp, x.clone(), |m, x| m.forward(x).powi_scalar(2).mean()).unwrap();
             assert_eq!(mismatches(&report), Vec::<String>::new(), "{report}");
             let (l2, l3) = (report.activation("layers.2").unwrap(), report.activation("layers.3").unwrap());
-            let ratio = l3.predicted_var.unwrap() / l2.values.var;
+            // The recursion runs in second moments: the factor applies to E[z²] of layer 2.
+            let ratio = l3.predicted_var.unwrap() / (l2.values.rms * l2.values.rms);
             assert!((ratio - if policy.is_none() { 1.0 } else { 0.5 }).abs() < 1e-9, "{ratio}");
         }
         // PyTorch's default draws biases U(±1/√n) as well: the weights alone shrink the variance
@@ -85,8 +86,18 @@ per_device! {
         let (prev, deep) = (report.activation("layers.10").unwrap(), report.activation("layers.11").unwrap());
         let offset = 1.0 / (3.0 * n as f64);
         let weights_only = deep.predicted_var.unwrap() - offset;
-        assert!((weights_only / prev.values.var - 1.0 / 6.0).abs() < 1e-6, "ratio n·(1/(3n))·½ = 1/6");
+        let prev_moment = prev.values.rms * prev.values.rms;
+        assert!((weights_only / prev_moment - 1.0 / 6.0).abs() < 1e-6, "ratio n·(1/(3n))·½ = 1/6");
         assert!((deep.values.var - weights_only).abs() > 5.0 * deep.se, "{report}");
+
+        // The first layer reads the input's second moment, not its variance: a non-centred
+        // input (x + 3, E[x²] = 10 against Var 1) is predicted right.
+        let shifted = gaussian([256, 256], 10, &ad) + 3.0;
+        let mlp = DeepMlpConfig::new(256, 256, 2, 10).init(Key::new(11), &ad).unwrap();
+        let report = Diagnosis::new().run(&mlp, shifted, |m, x| m.forward(x).sum()).unwrap();
+        assert_eq!(mismatches(&report), Vec::<String>::new(), "{report}");
+        let first = report.activation("layers.0").unwrap().predicted_var.unwrap();
+        assert!((first / 20.0 - 1.0).abs() < 0.02, "2·E[x²] = 20: {first}");
 
         // A residual stack declares α²·(1 + b) per block: 2 unscaled, 1 scaled; both measured.
         for scaling in [ResidualScaling::Unscaled, ResidualScaling::Scaled] {

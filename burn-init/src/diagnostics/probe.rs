@@ -62,9 +62,10 @@ pub enum Expected {
         /// The factor.
         ratio: f64,
     },
-    /// Var(a) = `ratio` × Var(`of`) + `offset`: a layer that adds a bias of variance `offset`
-    /// after its weights (q = σ_w²·n·E[φ²] + σ_b², Poole et al. 2016).
-    Affine {
+    /// Var(a) = `ratio` × E[`of`²] + `offset`: a layer of zero-mean weights reads its input's
+    /// second moment, not its variance, and adds a bias of variance `offset` (the mean-field
+    /// recursion q = σ_w²·n·E[φ(z)²] + σ_b², Poole et al. 2016).
+    Moment {
         /// An earlier record's name (scoped as for [`Expected::Ratio`]).
         of: String,
         /// The factor.
@@ -75,13 +76,27 @@ pub enum Expected {
 }
 
 impl Expected {
-    /// The earlier record this prediction is relative to, with its factor and offset.
-    pub fn reference(&self) -> Option<(&str, f64, f64)> {
+    /// The earlier record this prediction is relative to, its factor, its offset, and whether
+    /// the factor applies to the reference's second moment (else to its variance).
+    pub fn reference(&self) -> Option<(&str, f64, f64, bool)> {
         match self {
             Self::Variance(_) => None,
-            Self::Ratio { of, ratio } => Some((of, *ratio, 0.0)),
-            Self::Affine { of, ratio, offset } => Some((of, *ratio, *offset)),
+            Self::Ratio { of, ratio } => Some((of, *ratio, 0.0, false)),
+            Self::Moment { of, ratio, offset } => Some((of, *ratio, *offset, true)),
         }
+    }
+
+    /// The numbers must make a variance: finite, and a variance, factor and offset ≥ 0.
+    fn check(&self) -> error::Result<()> {
+        let (name, value) = match self {
+            Self::Variance(v) => ("Expected::Variance", *v),
+            Self::Ratio { ratio, .. } => ("Expected::Ratio::ratio", *ratio),
+            Self::Moment { ratio, offset, .. } => {
+                error::non_negative("Expected::Moment::offset", *offset)?;
+                ("Expected::Moment::ratio", *ratio)
+            }
+        };
+        error::non_negative(name, value).map(|_| ())
     }
 
     fn scoped(self, scope: impl Fn(&str) -> String) -> Self {
@@ -90,7 +105,7 @@ impl Expected {
                 of: scope(&of),
                 ratio,
             },
-            Self::Affine { of, ratio, offset } => Self::Affine {
+            Self::Moment { of, ratio, offset } => Self::Moment {
                 of: scope(&of),
                 ratio,
                 offset,
@@ -308,6 +323,12 @@ impl Probe {
         if let Some(error) = session.error {
             return Err(error);
         }
+        if let Some(name) = session.perturbations.keys().next() {
+            return Err(InitError::UnknownProbe {
+                name: name.clone(),
+                by: "a perturbation".to_string(),
+            });
+        }
         check_references(&session.trace.records)?;
         Ok((out, session.trace))
     }
@@ -338,7 +359,13 @@ impl Drop for Live {
 
 fn check_references(records: &[Record]) -> error::Result<()> {
     for (i, record) in records.iter().enumerate() {
-        if let Some((of, _, _)) = record.expected.as_ref().and_then(Expected::reference)
+        if let Some(expected) = &record.expected {
+            expected.check().map_err(|e| InitError::AtActivation {
+                name: record.name.clone(),
+                source: Box::new(e),
+            })?;
+        }
+        if let Some((of, ..)) = record.expected.as_ref().and_then(Expected::reference)
             && !records[..i].iter().any(|r| r.name == of)
         {
             return Err(InitError::UnknownProbe {
@@ -361,12 +388,12 @@ struct Session {
 }
 
 impl Session {
-    fn full_name(&self, name: &dyn Display) -> String {
+    fn full_name(&self, name: &str) -> String {
         let mut full = self.scopes.join(".");
         if !full.is_empty() {
             full.push('.');
         }
-        full.push_str(&name.to_string());
+        full.push_str(name);
         full
     }
 
@@ -383,9 +410,20 @@ impl Session {
             self.error = Some(InitError::DuplicateProbe { name });
             return x;
         }
-        let x = match self.perturbations.get(&name) {
+        let x = match self.perturbations.remove(&name) {
             Some(delta) => match delta.downcast_ref::<Tensor<D>>() {
-                Some(delta) => x + delta.clone(),
+                Some(delta) if delta.dims() == x.dims() => x + delta.clone(),
+                Some(delta) => {
+                    self.error = Some(InitError::InvalidShape {
+                        argument: "perturbation",
+                        reason: format!(
+                            "the perturbation of `{name}` has shape {:?}, the record {:?}",
+                            delta.dims(),
+                            x.dims()
+                        ),
+                    });
+                    return x;
+                }
                 None => {
                     self.error = Some(InitError::InvalidShape {
                         argument: "perturbation",
@@ -468,13 +506,14 @@ fn record_with<const D: usize>(
     if LIVE.load(Ordering::Relaxed) == 0 || !SESSION.with(|s| s.borrow().is_some()) {
         return x;
     }
-    // Computed before borrowing the session: the closure is the caller's code.
+    // Computed before borrowing the session: the closure and `Display` are the caller's code.
     let expected = expected();
+    let name = name.to_string();
     SESSION.with(|s| match s.borrow_mut().as_mut() {
         Some(session) => {
             let name = session.full_name(&name);
             // A ratio's reference is named in the same scope as the record.
-            let expected = expected.map(|e| e.scoped(|of| session.full_name(&of)));
+            let expected = expected.map(|e| e.scoped(|of| session.full_name(of)));
             session.record(name, x, expected)
         }
         None => x,
@@ -486,9 +525,10 @@ pub fn scope(name: impl Display) -> Scope {
     if LIVE.load(Ordering::Relaxed) == 0 {
         return Scope { active: false };
     }
+    let name = name.to_string();
     let active = SESSION.with(|s| match s.borrow_mut().as_mut() {
         Some(session) => {
-            session.scopes.push(name.to_string());
+            session.scopes.push(name);
             true
         }
         None => false,

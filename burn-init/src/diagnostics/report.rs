@@ -10,12 +10,15 @@
 //!   (+ a relative `slack`) from the variance its module declared ([`Expected`]). The standard
 //!   error is taken across units ([`stats`](super::stats)); for a ratio both records' errors
 //!   are added in quadrature (conservative: they are positively correlated);
-//! * **std mismatch** — a parameter's drawn std is more than `sigmas` standard errors from the
-//!   manifest's target (the weights are not what the policy says it drew);
+//! * **std mismatch** — a parameter's drawn std is more than `sigmas` standard errors (i.i.d.
+//!   entries) + `slack`·target + 10⁻⁶ relative (f32 rounding) from the manifest's target (the
+//!   weights are not what the policy says it drew);
 //! * **FP16 overflow / subnormal** — any value above FP16's maximum, or at least
 //!   [`Tolerance::subnormal`] of the values below its smallest normal;
 //! * **dead** — at least `dead` of an activation's values are exactly zero;
-//! * **symmetric** — units of a weight are exact copies ([`symmetry`](super::symmetry)).
+//! * **symmetric** — units of a weight are exact copies ([`symmetry`](super::symmetry)) and
+//!   the gradients do not separate them (equal non-zero gradients, all-zero gradients, or no
+//!   backward pass).
 
 use std::collections::HashMap;
 
@@ -270,7 +273,7 @@ impl<'a> Diagnosis<'a> {
             return Err(InitError::NonScalarLoss { shape: loss_shape });
         }
         let loss_value = f64::from(host_f32(loss.clone())?.0[0]);
-        if loss_value.is_nan() {
+        if !loss_value.is_finite() {
             return Err(InitError::NonFinite {
                 layer: "loss".into(),
                 count: 1,
@@ -310,12 +313,14 @@ impl<'a> Diagnosis<'a> {
         layout
             .iter()
             .map(|(info, fan)| {
+                // `get`, not `remove`: a tied parameter appears at several paths with one id.
                 let read = reader
                     .read
-                    .remove(&info.id)
+                    .get(&info.id)
                     .ok_or_else(|| InitError::ModelChanged {
                         path: info.path.clone(),
                     })?
+                    .clone()
                     .map_err(|e| policy::at_parameter(info, e))?;
                 let entry = self.manifest.and_then(|m| m.get(&info.path));
                 let target_std = entry.and_then(|e| e.target_std);
@@ -330,12 +335,19 @@ impl<'a> Diagnosis<'a> {
                         flags.push(Flag::StdMismatch {
                             target,
                             drawn,
-                            sigmas: if se > 0.0 { off / se } else { f64::INFINITY },
+                            sigmas: if se > 0.0 { off / se } else { f64::MAX },
                         });
                     }
                 }
                 headroom_flags(&read.values, self.tolerance.subnormal, &mut flags);
-                if read.units >= 2 && read.identical_units > 0 {
+                // Copies are a failure only if the gradients do not tell them apart: equal
+                // non-zero gradients, all-zero gradients, or none measured. A zero last layer
+                // (Fixup, zero-γ) has copies that its first step separates: not flagged.
+                let gradients_tie = match (&read.gradient, read.identical_gradient_units) {
+                    (Some(g), Some(twins)) => twins > 0 || g.rms == 0.0,
+                    _ => true,
+                };
+                if read.units >= 2 && read.identical_units > 0 && gradients_tie {
                     flags.push(Flag::Symmetric {
                         units: read.identical_units,
                     });
@@ -371,15 +383,20 @@ impl<'a> Diagnosis<'a> {
             let prediction = match (&record.expected, reference) {
                 (Some(Expected::Variance(v)), _) => Some((*v, record.stats.se_var)),
                 (_, None) => None,
-                (_, Some((of, ratio, offset))) => {
+                (_, Some((of, ratio, offset, second_moment))) => {
                     let base = rows.iter().find(|r| r.name == of).ok_or_else(|| {
                         InitError::UnknownProbe {
                             name: of.to_string(),
                             by: record.name.clone(),
                         }
                     })?;
+                    let reference = if second_moment {
+                        base.values.rms * base.values.rms
+                    } else {
+                        base.values.var
+                    };
                     Some((
-                        ratio * base.values.var + offset,
+                        ratio * reference + offset,
                         record.stats.se_var.hypot(ratio * base.values.se_var),
                     ))
                 }
@@ -391,7 +408,7 @@ impl<'a> Diagnosis<'a> {
                     flags.push(Flag::VarianceMismatch {
                         predicted,
                         measured: record.stats.var,
-                        sigmas: if se > 0.0 { off / se } else { f64::INFINITY },
+                        sigmas: if se > 0.0 { off / se } else { f64::MAX },
                     });
                 }
             }
@@ -423,7 +440,7 @@ fn headroom_flags(stats: &TensorStats, subnormal: f64, flags: &mut Vec<Flag>) {
             fraction: stats.headroom.fp16_overflow,
         });
     }
-    if stats.headroom.fp16_subnormal >= subnormal {
+    if stats.headroom.fp16_subnormal > 0.0 && stats.headroom.fp16_subnormal >= subnormal {
         flags.push(Flag::Fp16Subnormal {
             fraction: stats.headroom.fp16_subnormal,
         });
@@ -431,6 +448,7 @@ fn headroom_flags(stats: &TensorStats, subnormal: f64, flags: &mut Vec<Flag>) {
 }
 
 /// What the reader measured of one parameter.
+#[derive(Clone)]
 struct Read {
     values: TensorStats,
     gradient: Option<TensorStats>,
@@ -452,7 +470,7 @@ impl ModuleVisitor for Reader<'_> {
         let value = param.val();
         let read = (|| {
             let (values, shape) = host_f32(value.clone())?;
-            let stats = TensorStats::of(&values, &shape)?;
+            let stats = TensorStats::iid(&values)?;
             let units = axis.map_or(0, |a| shape[a]);
             let identical = axis.map_or(0, |a| identical_units(&values, &shape, a));
             let (gradient, identical_gradient_units) = match self.grads.and_then(|g| value.grad(g))
@@ -460,7 +478,7 @@ impl ModuleVisitor for Reader<'_> {
                 Some(grad) => {
                     let (g, shape) = host_f32(grad)?;
                     let same = axis.map(|a| identical_nonzero_units(&g, &shape, a));
-                    (Some(TensorStats::of(&g, &shape)?), same)
+                    (Some(TensorStats::iid(&g)?), same)
                 }
                 None => (None, None),
             };

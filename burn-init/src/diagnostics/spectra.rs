@@ -91,6 +91,13 @@ pub fn jacobian_norms<R>(
 ) -> error::Result<Vec<JacobianNorm>> {
     error::positive("tolerance", settings.tolerance)?;
     error::positive("step", settings.step)?;
+    if settings.max_iterations == 0 {
+        return Err(InitError::InvalidArgument {
+            name: "max_iterations",
+            value: 0.0,
+            expected: "at least 1",
+        });
+    }
     let (_, trace) = Probe::new().capture(&forward)?;
     let names: Vec<String> = trace.records().iter().map(|r| r.name.clone()).collect();
     names
@@ -117,7 +124,11 @@ fn layer_norm<R>(
     let (_, base) = Probe::new().keeping_tensors().capture(forward)?;
     let a = base.kept(from).ok_or_else(|| missing(from))?;
     let n = a.host().len();
-    let scale = norm(&a.host()).max(1e-30);
+    // The step is relative to ‖a‖; an all-zero a (a zero or dead layer) gets √n instead.
+    let scale = match norm(&a.host()) {
+        s if s > 0.0 => s,
+        _ => (n as f64).sqrt(),
+    };
     let start = Scheme::Normal {
         mean: 0.0,
         std: 1.0,
@@ -154,7 +165,10 @@ fn layer_norm<R>(
             return Err(not_tracked());
         }
         let grads: Gradients = loss.backward();
-        let jtjv = t.leaf_gradient(from, &grads).ok_or_else(not_tracked)?;
+        // No gradient reaches a's leaf when b does not depend on a (parallel branches): J = 0.
+        let jtjv = t
+            .leaf_gradient(from, &grads)
+            .unwrap_or_else(|| vec![0.0; n]);
         let size = norm(&jtjv);
         converged = iterations > 1 && (sigma - estimate).abs() <= settings.tolerance * sigma;
         estimate = sigma;

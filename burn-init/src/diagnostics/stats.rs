@@ -12,6 +12,10 @@
 //! over random weights must. The unit axis is the feature axis: the last axis of a rank-2 or
 //! rank-3 tensor (`[batch, features]`, `[batch, tokens, features]`), axis 1 of rank ≥ 4
 //! (`[batch, channels, …]`). With fewer than two units the i.i.d. formula (m₄ − m₂²)/n is used.
+//! A rank-3 convolution map `[batch, channels, length]` is read as `[batch, tokens, features]`:
+//! its positions share weights, so the SE comes out too small — record it as
+//! `x.swap_dims(1, 2)`. Parameters and gradients use the i.i.d. formula (their entries are
+//! drawn independently; see [`TensorStats::iid`]).
 
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
@@ -34,10 +38,13 @@ pub struct TensorStats {
     pub rms: f64,
     /// Largest |a|.
     pub max_abs: f64,
-    /// Fraction of values exactly zero (dead ReLU units, zero-initialised weights).
+    /// Fraction of the finite values exactly zero (dead ReLU units, zero-initialised weights).
     pub zero_fraction: f64,
-    /// Number of NaN values (excluded from every other statistic).
+    /// Number of NaN values (excluded from the moments and the zero fraction).
     pub nan: usize,
+    /// Number of ±∞ values (an overflow: excluded from the moments and the zero fraction,
+    /// counted by the headroom as above FP16's and BF16's maximum).
+    pub infinite: usize,
     /// FP16/BF16 overflow and subnormal fractions.
     pub headroom: Headroom,
 }
@@ -69,7 +76,8 @@ pub(crate) fn unit_axis(rank: usize) -> Option<usize> {
 impl TensorStats {
     /// Statistics of `values` laid out row-major in `shape`.
     pub fn of(values: &[f32], shape: &[usize]) -> error::Result<Self> {
-        if values.is_empty() || shape.iter().product::<usize>() != values.len() {
+        let len = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        if values.is_empty() || len != Some(values.len()) {
             return Err(InitError::InvalidShape {
                 argument: "values",
                 reason: format!(
@@ -78,9 +86,10 @@ impl TensorStats {
                 ),
             });
         }
-        let finite = |v: &&f32| !v.is_nan();
-        let nan = values.len() - values.iter().filter(finite).count();
-        let kept = (values.len() - nan).max(1) as f64;
+        let finite = |v: &&f32| v.is_finite();
+        let nan = values.iter().filter(|v| v.is_nan()).count();
+        let infinite = values.iter().filter(|v| v.is_infinite()).count();
+        let kept = (values.len() - nan - infinite).max(1) as f64;
         let mean = values
             .iter()
             .filter(finite)
@@ -109,10 +118,16 @@ impl TensorStats {
             se_var,
             rms: (sq / kept).sqrt(),
             max_abs,
-            zero_fraction: zeros as f64 / values.len() as f64,
+            zero_fraction: zeros as f64 / kept,
             nan,
+            infinite,
             headroom: Headroom::of(values),
         })
+    }
+
+    /// Statistics of `values` as independent draws (the i.i.d. standard error).
+    pub fn iid(values: &[f32]) -> error::Result<Self> {
+        Self::of(values, &[values.len()])
     }
 
     /// The standard deviation √var and its standard error SE(var)/(2·sd) (delta method).
@@ -176,9 +191,11 @@ mod tests {
 
     #[test]
     fn zeros_and_nans() {
-        let s = TensorStats::of(&[0.0, 2.0, f32::NAN, -2.0], &[4]).unwrap();
-        assert_eq!(s.nan, 1);
-        assert_eq!(s.zero_fraction, 0.25);
+        let s = TensorStats::of(&[0.0, 2.0, f32::NAN, -2.0, f32::INFINITY], &[5]).unwrap();
+        assert_eq!((s.nan, s.infinite), (1, 1));
+        // Both are left out of the moments and of the zero fraction.
+        assert_eq!(s.zero_fraction, 1.0 / 3.0);
+        assert_eq!(s.max_abs, 2.0);
         assert!((s.var - 8.0 / 3.0).abs() < 1e-12);
     }
 }

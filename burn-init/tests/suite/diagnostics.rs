@@ -181,7 +181,9 @@ per_device! {
         let (model, manifest) = constant.apply(Mlp::new(&WIDTHS, &ad), Key::new(8)).unwrap();
         let report = diagnose(&model, &manifest, x.clone());
         let symmetric: Vec<_> = report.flags().into_iter().filter(|(_, f)| matches!(f, Flag::Symmetric { .. })).collect();
-        assert_eq!(symmetric, [("layers.1.weight", &Flag::Symmetric { units: 128 }), ("layers.2.weight", &Flag::Symmetric { units: 512 })]);
+        // Only layer 1 is flagged: layer 2's copies are separated by their first step.
+        assert_eq!(symmetric, [("layers.1.weight", &Flag::Symmetric { units: 128 })]);
+        assert_eq!(report.parameter("layers.2.weight").unwrap().identical_units, 512);
         assert_eq!(report.parameter("layers.1.weight").unwrap().identical_gradient_units, Some(128));
         assert_eq!(report.parameter("layers.2.weight").unwrap().identical_gradient_units, Some(0));
         let (model, manifest) = weights_and_zero_biases(he).apply(Mlp::new(&WIDTHS, &ad), Key::new(8)).unwrap();
@@ -274,6 +276,33 @@ per_device! {
         assert!(matches!(strict.run(&model, x.clone(), |m, x| mse(m.forward(x))).unwrap_err(), InitError::InvalidArgument { name: "dead", .. }));
         let unknown = Probe::new().capture(|| probe::record_expecting("a", x.clone(), || Expected::Ratio { of: "nothing".into(), ratio: 1.0 }));
         assert_eq!(unknown.unwrap_err(), InitError::UnknownProbe { name: "nothing".into(), by: "a".into() });
+        // Declared predictions must be variances; perturbations must fit and be used.
+        let negative = Probe::new().capture(|| probe::record_expecting("a", x.clone(), || Expected::Variance(-1.0)));
+        assert!(matches!(negative.unwrap_err(), InitError::AtActivation { name, .. } if name == "a"));
+        let wrong = Probe::new().perturbing("a", Tensor::<2>::zeros([1, 4], &ad)).capture(|| probe::record("a", x.clone()));
+        assert!(matches!(wrong.unwrap_err(), InitError::InvalidShape { argument: "perturbation", .. }));
+        let unused = Probe::new().perturbing("z", x.clone()).capture(|| probe::record("a", x.clone()));
+        assert_eq!(unused.unwrap_err(), InitError::UnknownProbe { name: "z".into(), by: "a perturbation".into() });
+        // ±∞ is an overflow, counted and flagged, not an error; an infinite loss is.
+        let mut host = vec![0.5f32; 12];
+        host[3] = f32::INFINITY;
+        let overflowing = Tensor::<2>::from_data(TensorData::new(host, [3, 4]), &ad);
+        let clean = x.clone();
+        let report = diagnosis.run(&model, overflowing.clone(), |m, raw| { probe::record("raw", raw); mse(m.forward(clean)) }).unwrap();
+        let raw = report.activation("raw").unwrap();
+        assert_eq!((raw.values.infinite, raw.values.mean), (1, 0.5));
+        assert!(raw.flags.iter().any(|f| matches!(f, Flag::Fp16Overflow { .. })));
+        assert_eq!(
+            diagnosis.run(&model, overflowing, |_, x| x.sum().reshape([1])).unwrap_err(),
+            InitError::NonFinite { layer: "loss".into(), count: 1, total: 1 }
+        );
+        // A tied parameter (one id at two paths) is read once and reported at both.
+        #[derive(Module, Debug)]
+        struct Tied { a: Linear, b: Linear }
+        let shared = LinearConfig::new(4, 4).init(&ad);
+        let tied = Tied { a: shared.clone(), b: shared };
+        let report = diagnosis.run(&tied, x.clone(), |t, x| mse(t.b.forward(t.a.forward(x)))).unwrap();
+        assert_eq!(report.parameters.len(), 4);
         // A plain device: the report is made, without gradients, and says so.
         let plain = Mlp::new(&[4, 8, 2], device);
         let report = diagnosis.run(&plain, gaussian([3, 4], 15, device), |m, x| mse(m.forward(x))).unwrap();

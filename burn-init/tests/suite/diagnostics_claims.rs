@@ -5,6 +5,7 @@
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{DType, Device, Tensor};
 use burn_init::diagnostics::headroom::{FP16_MAX, FP16_MIN_NORMAL, Headroom};
+use burn_init::diagnostics::probe;
 use burn_init::diagnostics::spectra::{PowerIteration, empirical_ntk, jacobian_norms};
 use burn_init::policy::{Lsuv, Policy};
 use burn_init::{InitError, Key, Nonlinearity, Scheme};
@@ -270,6 +271,31 @@ per_device! {
         let predicted_ratio = predict(he, d0f) / predict(xavier, d0f);
         assert!((predicted_ratio - 16.6).abs() < 0.1, "{predicted_ratio}");
     }
+}
+
+#[test]
+fn jacobian_norms_of_parallel_branches_are_zero_and_bad_settings_are_refused() {
+    let device = Device::default().autodiff();
+    let x = gaussian([2, 8], 1, &device);
+    // `b` does not depend on `a`: ∂b/∂a = 0, not an error.
+    let forward = || {
+        probe::record("a", x.clone() * 2.0);
+        probe::record("b", x.clone() * 3.0)
+    };
+    let norms = jacobian_norms(forward, PowerIteration::default()).unwrap();
+    assert_eq!(norms.len(), 1);
+    assert_eq!(norms[0].norm, 0.0);
+    let zero = PowerIteration {
+        max_iterations: 0,
+        ..Default::default()
+    };
+    assert!(matches!(
+        jacobian_norms(forward, zero).unwrap_err(),
+        InitError::InvalidArgument {
+            name: "max_iterations",
+            ..
+        }
+    ));
 }
 
 #[test]

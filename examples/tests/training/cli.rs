@@ -231,7 +231,7 @@ fn diagnose_reports_a_model_under_a_policy_file_and_refuses_bad_input() {
         "{stdout}"
     );
     // The policy file decides the weights and the predictions: Glorot (gain 1) on ReLU layers
-    // predicts half the variance per hidden layer (n·(2/(n + n))·½).
+    // predicts half the second moment per hidden layer (n·(2/(n + n))·½).
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let acts = report["activations"].as_array().unwrap();
@@ -241,8 +241,8 @@ fn diagnose_reports_a_model_under_a_policy_file_and_refuses_bad_input() {
         ["input", "layers.0", "layers.1", "layers.2", "output"]
     );
     for i in 2..4 {
-        let ratio = acts[i]["predicted_var"].as_f64().unwrap()
-            / acts[i - 1]["values"]["var"].as_f64().unwrap();
+        let rms = acts[i - 1]["values"]["rms"].as_f64().unwrap();
+        let ratio = acts[i]["predicted_var"].as_f64().unwrap() / (rms * rms);
         assert!((ratio - 0.5).abs() < 1e-9, "{}: {ratio}", names[i]);
     }
     for stem in ["mlp-forward", "mlp-backward"] {
