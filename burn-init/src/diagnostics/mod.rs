@@ -43,6 +43,8 @@
 //!
 //! Every statistic is computed on the host in f64 ([`stats`]).
 
+mod expected;
+mod flags;
 pub mod headroom;
 mod measures;
 pub mod probe;
@@ -51,12 +53,14 @@ mod report;
 pub mod spectra;
 pub mod stats;
 pub mod symmetry;
+mod trace;
 
+pub use flags::{Flag, Tolerance};
 pub use headroom::{Headroom, int8_scale};
 pub use measures::{
     Moments, Sharpness, VarianceRatio, host_values, phase_spread, phase_variances, spectral_radius,
 };
 pub use probe::{Expected, Probe, Record, Trace};
-pub use report::{ActivationRow, Diagnosis, Flag, ParameterRow, Report, Tolerance};
+pub use report::{ActivationRow, Diagnosis, ParameterRow, Report};
 pub use stats::TensorStats;
 pub use symmetry::{identical_nonzero_units, identical_units};

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use super::report::{Flag, Report};
+use super::flags::Flag;
+use super::report::Report;
 
 fn sci(x: Option<f64>) -> String {
     x.map_or("—".to_string(), |x| format!("{x:.3e}"))

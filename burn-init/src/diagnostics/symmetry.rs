@@ -27,7 +27,8 @@ pub fn unit_axis(layer: &str, rank: usize) -> Option<usize> {
 }
 
 /// How many units along `axis` equal another unit exactly: 0 when all are distinct, U when all
-/// U units are copies (counted per group, every member of a group of size ≥ 2).
+/// U units are copies (counted per group, every member of a group of size ≥ 2); 0 when `axis`
+/// or `shape` does not fit the values.
 ///
 /// ```
 /// use burn_init::diagnostics::identical_units;
@@ -46,7 +47,8 @@ pub fn identical_nonzero_units(values: &[f32], shape: &[usize], axis: usize) -> 
 }
 
 fn twins(values: &[f32], shape: &[usize], axis: usize, skip_zero: bool) -> usize {
-    if axis >= shape.len() || shape.iter().product::<usize>() != values.len() {
+    let len = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    if axis >= shape.len() || len != Some(values.len()) {
         return 0;
     }
     let units = shape[axis];

@@ -1,0 +1,72 @@
+//! What a module's theory predicts for a recorded activation's variance.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error;
+
+/// What a module's theory says a recorded activation's variance should be, given its fans,
+/// gains and composition factors (see [`composition`](crate::composition)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Expected {
+    /// Var(a) = the value.
+    Variance(f64),
+    /// Var(a) = `ratio` × the measured variance of the earlier record `of`.
+    Ratio {
+        /// An earlier record's name, in the scope of the record that declares it (a module
+        /// names its own records; the scopes its parents opened are added to both).
+        of: String,
+        /// The factor.
+        ratio: f64,
+    },
+    /// Var(a) = `ratio` × E[`of`²] + `offset`: a layer of zero-mean weights reads its input's
+    /// second moment, not its variance, and adds a bias of variance `offset` (the mean-field
+    /// recursion q = σ_w²·n·E[φ(z)²] + σ_b², Poole et al. 2016).
+    Moment {
+        /// An earlier record's name (scoped as for [`Expected::Ratio`]).
+        of: String,
+        /// The factor.
+        ratio: f64,
+        /// The added variance.
+        offset: f64,
+    },
+}
+
+impl Expected {
+    /// The earlier record this prediction is relative to, its factor, its offset, and whether
+    /// the factor applies to the reference's second moment (else to its variance).
+    pub fn reference(&self) -> Option<(&str, f64, f64, bool)> {
+        match self {
+            Self::Variance(_) => None,
+            Self::Ratio { of, ratio } => Some((of, *ratio, 0.0, false)),
+            Self::Moment { of, ratio, offset } => Some((of, *ratio, *offset, true)),
+        }
+    }
+
+    /// The numbers must make a variance: finite, and a variance, factor and offset ≥ 0.
+    pub(crate) fn check(&self) -> error::Result<()> {
+        let (name, value) = match self {
+            Self::Variance(v) => ("Expected::Variance", *v),
+            Self::Ratio { ratio, .. } => ("Expected::Ratio::ratio", *ratio),
+            Self::Moment { ratio, offset, .. } => {
+                error::non_negative("Expected::Moment::offset", *offset)?;
+                ("Expected::Moment::ratio", *ratio)
+            }
+        };
+        error::non_negative(name, value).map(|_| ())
+    }
+
+    pub(crate) fn scoped(self, scope: impl Fn(&str) -> String) -> Self {
+        match self {
+            Self::Ratio { of, ratio } => Self::Ratio {
+                of: scope(&of),
+                ratio,
+            },
+            Self::Moment { of, ratio, offset } => Self::Moment {
+                of: scope(&of),
+                ratio,
+                offset,
+            },
+            other => other,
+        }
+    }
+}
