@@ -57,8 +57,9 @@ pub fn residual_scale(branches: usize) -> error::Result<f64> {
     Ok(1.0 / (1.0 + at_least_one("branches", branches)?).sqrt())
 }
 
-/// Var(Wx)/Var(x) of a layer drawn with `scheme`: **n_in·σ_w²**, with σ_w the scheme's std for
-/// this shape and these fans (pre-activation; inputs with zero mean and independent entries).
+/// E[(Wx)²]/E[x²] of a layer drawn with `scheme`: **n_in·E[w²]** (= n_in·σ_w² for a centred
+/// scheme; [`Scheme::second_moment`] for this shape and these fans, so that `Eye`, `Ones` and
+/// constants count their mean), for inputs with independent entries.
 ///
 /// Glorot after concatenating two c-channel maps (n_in = 2c·k², n_out = c·k²):
 /// 2c·k² · 2/(3c·k²) = **4/3**: neither the 1 the scheme promises nor the 2 of a plain sum.
@@ -72,8 +73,7 @@ pub fn residual_scale(branches: usize) -> error::Result<f64> {
 /// assert!((r - 4.0 / 3.0).abs() < 1e-12);
 /// ```
 pub fn forward_ratio(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error::Result<f64> {
-    let std = scheme.std(shape, Some(fan))?;
-    Ok(fan.fan_in * std * std)
+    Ok(fan.fan_in * scheme.second_moment(shape, Some(fan))?)
 }
 
 /// The multiplier that brings [`forward_ratio`] to 1: **1/√(n_in·σ_w²)**. For Glorot after a
@@ -254,6 +254,34 @@ pub fn shared_projection_logit_variance(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forward_ratio_counts_the_mean_of_non_centred_schemes() {
+        // The identity keeps the signal exactly: n·E[w²] = 8·(1/8) = 1 (the centred std alone
+        // gave 1 − 1/8). All-ones sums 4 inputs: 4; a constant 0.5: 4·0.25.
+        let fan = Fan::linear(8, 8);
+        let eye = Scheme::Eye { gain: 1.0.into() };
+        assert_eq!(forward_ratio(&eye, &[8, 8], &fan).unwrap(), 1.0);
+        let fan = Fan::linear(4, 6);
+        assert_eq!(forward_ratio(&Scheme::Ones, &[4, 6], &fan).unwrap(), 4.0);
+        let half = Scheme::Constant { value: 0.5 };
+        assert_eq!(forward_ratio(&half, &[4, 6], &fan).unwrap(), 1.0);
+        // Invalid schemes are errors, not a negative or meaningless std passed through.
+        let negative = Scheme::Normal {
+            mean: 0.0,
+            std: -1.0,
+        };
+        assert!(negative.std(&[4, 6], None).is_err());
+        assert!(forward_ratio(&negative, &[4, 6], &fan).is_err());
+        let reversed = Scheme::Uniform {
+            low: 1.0,
+            high: -1.0,
+        };
+        assert!(matches!(
+            reversed.std(&[4, 6], None),
+            Err(InitError::InvalidBounds { .. }) | Err(InitError::InvalidArgument { .. })
+        ));
+    }
 
     #[test]
     fn bad_arguments_are_typed_errors() {

@@ -8,6 +8,48 @@ use crate::sampling::normal::truncated_moments;
 use crate::structured::zeros_per_column;
 
 impl Scheme {
+    /// The mean of the entries of a tensor of `shape` drawn with this scheme (population
+    /// value): the value of a constant, the centre of `Uniform`, the mean of `Normal`, the
+    /// truncated normal's own mean, g·k/N for `Eye` and `Dirac` (k ones among N), 0 for every
+    /// centred scheme. Arguments are checked as by [`Scheme::std`].
+    pub fn mean(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
+        self.validate(shape, fan)?;
+        let numel: f64 = shape.iter().map(|&d| d as f64).product();
+        Ok(match self {
+            Self::Constant { value } => *value,
+            Self::Ones => 1.0,
+            Self::Uniform { low, high } => 0.5 * (low + high),
+            Self::Normal { mean, .. } => *mean,
+            Self::TruncatedNormal { mean, std, a, b } => {
+                mean + std * truncated_moments((a - mean) / std, (b - mean) / std).0
+            }
+            Self::Eye { gain } => gain.value()? * self.ones(shape) / numel,
+            Self::Dirac { .. } => self.ones(shape) / numel,
+            _ => 0.0,
+        })
+    }
+
+    /// How many entries `Eye` and `Dirac` set (min(rows, cols); groups × min(c_out/g, c_in)),
+    /// for shapes `validate` accepted; 0 for every other scheme.
+    fn ones(&self, shape: &[usize]) -> f64 {
+        match self {
+            Self::Eye { .. } => shape[0].min(shape[1]) as f64,
+            Self::Dirac { groups } => {
+                let groups = (*groups).max(1);
+                (groups * (shape[0] / groups).min(shape[1])) as f64
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// E[w²] = std² + mean²: what a layer's forward variance ratio n_in·E[w²] needs (for a
+    /// non-centred scheme the std alone misses the mean's share: `Eye` keeps the signal with
+    /// std² = (1/n)(1 − 1/n) but E[w²] = 1/n).
+    pub fn second_moment(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
+        let (mean, std) = (self.mean(shape, fan)?, self.std(shape, fan)?);
+        Ok(std * std + mean * mean)
+    }
+
     /// The standard deviation of the entries of a tensor of `shape` drawn with this scheme and
     /// these fans (population value: what a large draw converges to).
     ///
@@ -29,7 +71,11 @@ impl Scheme {
     /// let std = he.std(&[256, 512], Some(&Fan::linear(256, 512))).unwrap();
     /// assert!((std - (2.0f64 / 256.0).sqrt()).abs() < 1e-12);
     /// ```
+    ///
+    /// Every argument is checked as a draw would check it: `Normal { std: -1 }` or
+    /// `Uniform { low: 1, high: -1 }` is an error, not a negative or meaningless std.
     pub fn std(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
+        self.validate(shape, fan)?;
         let numel: f64 = shape.iter().map(|&d| d as f64).product();
         let ones = |k: f64, g: f64| g * (k / numel - (k / numel).powi(2)).max(0.0).sqrt();
         Ok(match self {
@@ -50,13 +96,11 @@ impl Scheme {
             }
             Self::Eye { gain } => {
                 self.min_rank(shape, 2, "2")?;
-                ones(shape[0].min(shape[1]) as f64, gain.value()?)
+                ones(self.ones(shape), gain.value()?)
             }
-            Self::Dirac { groups } => {
+            Self::Dirac { .. } => {
                 self.min_rank(shape, 3, "3 to 5")?;
-                let groups = (*groups).max(1);
-                let per_group = (shape[0] / groups).min(shape[1]);
-                ones((groups * per_group) as f64, 1.0)
+                ones(self.ones(shape), 1.0)
             }
             Self::Sparse { sparsity, std } => {
                 self.min_rank(shape, 2, "2")?;
