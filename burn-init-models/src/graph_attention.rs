@@ -146,6 +146,25 @@ impl GraphAttention {
                 expected: "each degree between 1 and the width of neighbours",
             });
         }
+        // Every listed neighbour (padding included: `select` reads it) must be a node: Burn's
+        // `select` would panic, or read out of bounds, on an index ≥ n.
+        let indices = neighbours
+            .clone()
+            .into_data()
+            .convert::<i64>()
+            .try_to_vec::<i64>()
+            .map_err(|_| InitError::InvalidArgument {
+                name: "neighbours",
+                value: f64::NAN,
+                expected: "an integer tensor",
+            })?;
+        if let Some(&bad) = indices.iter().find(|&&i| i < 0 || i as u64 >= n as u64) {
+            return Err(InitError::InvalidArgument {
+                name: "neighbours",
+                value: bad as f64,
+                expected: "node indices in 0..n (padding entries too)",
+            });
+        }
         let device = features.device();
         let z = probe::record("transform", self.transform.forward(features));
         let d = z.dims()[1];

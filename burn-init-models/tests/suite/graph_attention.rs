@@ -109,7 +109,13 @@ per_device! {
         let nb = Tensor::<2, Int>::from_data([[1, 2], [0, 2]], device);
         assert!(matches!(layer.forward(h.clone(), nb.clone(), &[2]), Err(InitError::InvalidArgument { name: "degrees", .. })));
         assert!(matches!(layer.forward(h.clone(), nb.clone(), &[2, 3]), Err(InitError::InvalidArgument { name: "degrees", .. })));
-        assert!(matches!(layer.forward(h, nb, &[0, 1]), Err(InitError::InvalidArgument { name: "degrees", .. })));
+        assert!(matches!(layer.forward(h.clone(), nb, &[0, 1]), Err(InitError::InvalidArgument { name: "degrees", .. })));
+        // A neighbour index beyond the 3 nodes (or negative) is refused before `select` sees it.
+        for bad in [3i64, -1] {
+            let out_of_range = Tensor::<2, Int>::from_data([[1, bad], [0, 2]], device);
+            let err = layer.forward(h.clone(), out_of_range, &[2, 2]).err();
+            assert!(matches!(err, Some(InitError::InvalidArgument { name: "neighbours", value, .. }) if value == bad as f64), "{err:?}");
+        }
         assert!(GraphAttentionConfig::new(4, 4).with_reference_degree(Some(1)).init(0, device).is_err());
     }
 }
