@@ -161,13 +161,9 @@ pub fn run(config: &DiagnoseConfig, device: &Device) -> Result<Report, String> {
                 key.fold_in_str("input"),
                 &device,
             )?;
-            let diagnosis = Diagnosis::new();
-            let diagnosis = if config.policy.is_some() {
-                diagnosis.with_manifest(&model.1)
-            } else {
-                diagnosis
-            };
-            diagnosis
+            // Without a policy the manifest is empty: nothing to compare with.
+            Diagnosis::new()
+                .with_manifest(&model.1)
                 .run(&model.0, x, |m, x| m.forward(x).powi_scalar(2).mean())
                 .map_err(|e| e.to_string())
         }

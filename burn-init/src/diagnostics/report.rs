@@ -148,9 +148,9 @@ impl<'a> Diagnosis<'a> {
         Self::default()
     }
 
-    /// Compare drawn weights with this manifest's targets.
-    pub fn with_manifest(mut self, manifest: &'a Manifest) -> Self {
-        self.manifest = Some(manifest);
+    /// Compare drawn weights with this manifest's targets (`None`: no comparison).
+    pub fn with_manifest(mut self, manifest: impl Into<Option<&'a Manifest>>) -> Self {
+        self.manifest = manifest.into();
         self
     }
 

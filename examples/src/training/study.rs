@@ -172,12 +172,8 @@ fn diagnose<M: Module>(
     images: burn::tensor::Tensor<2>,
     loss: impl FnOnce(&M, burn::tensor::Tensor<2>) -> burn::tensor::Tensor<1>,
 ) -> Result<Report, String> {
-    let diagnosis = Diagnosis::new();
-    let diagnosis = match manifest {
-        Some(manifest) => diagnosis.with_manifest(manifest),
-        None => diagnosis,
-    };
-    diagnosis
+    Diagnosis::new()
+        .with_manifest(manifest)
         .run(model, images, loss)
         .map_err(|e| e.to_string())
 }
