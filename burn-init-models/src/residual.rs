@@ -110,8 +110,9 @@ impl ResidualBlockConfig {
         }
     }
 
-    /// The initialisation of `blocks` such blocks (paths may be prefixed, e.g. `blocks.3.`).
-    pub fn policy(&self, blocks: usize) -> Policy {
+    /// The initialisation of `blocks` such blocks (paths may be prefixed, e.g. `blocks.3.`);
+    /// `blocks` must be at least 1.
+    pub fn policy(&self, blocks: usize) -> burn_init::Result<Policy> {
         let path = |p: &str| Some(format!("*{p}"));
         let balanced = Policy::new()
             .rule(
@@ -123,14 +124,15 @@ impl ResidualBlockConfig {
                     .with_path(path("fc2.weight")),
             )
             .then(Policy::he(Nonlinearity::Relu));
-        match self.scaling {
+        positive_size("blocks", blocks)?;
+        Ok(match self.scaling {
             ResidualScaling::Unscaled | ResidualScaling::Scaled => balanced,
             ResidualScaling::ZeroGamma => Policy::zero_init_residual(&["*norm"]).then(balanced),
             ResidualScaling::ReZero => Policy::rezero(&["*gate"]).then(balanced),
             ResidualScaling::Fixup => {
-                Policy::fixup(blocks, 2, "*fc1.weight", "*fc2.weight", "classifier.weight")
+                Policy::fixup(blocks, 2, "*fc1.weight", "*fc2.weight", "classifier.weight")?
             }
-        }
+        })
     }
 
     fn blank(&self, device: &Device) -> burn_init::Result<ResidualBlock> {
@@ -174,7 +176,7 @@ impl ResidualBlockConfig {
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualBlock> {
         let key: Key = key.into();
-        self.policy(1)
+        self.policy(1)?
             .apply(self.blank(device)?, key)
             .map(|(block, _)| block)
             .map_err(|refused| refused.error)
@@ -193,7 +195,7 @@ impl ResidualStackConfig {
     ///
     /// let device = burn::tensor::Device::default();
     /// let config = ResidualStackConfig::new(ResidualBlockConfig::new(8), 3);
-    /// let (stack, manifest) = config.block.policy(3).apply(config.blank(&device).unwrap(), Key::new(0)).unwrap();
+    /// let (stack, manifest) = config.block.policy(3).unwrap().apply(config.blank(&device).unwrap(), Key::new(0)).unwrap();
     /// assert_eq!(stack.blocks.len(), 3);
     /// assert!(manifest.get("blocks.2.fc1.weight").unwrap().target_std.unwrap() > 0.0);
     /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
@@ -210,7 +212,7 @@ impl ResidualStackConfig {
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualStack> {
         let key: Key = key.into();
         self.block
-            .policy(self.n_blocks)
+            .policy(self.n_blocks)?
             .apply(self.blank(device)?, key)
             .map(|(stack, _)| stack)
             .map_err(|refused| refused.error)

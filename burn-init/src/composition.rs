@@ -73,7 +73,9 @@ pub fn residual_scale(branches: usize) -> error::Result<f64> {
 /// assert!((r - 4.0 / 3.0).abs() < 1e-12);
 /// ```
 pub fn forward_ratio(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error::Result<f64> {
-    Ok(fan.fan_in * scheme.second_moment(shape, Some(fan))?)
+    let fan_in = error::non_negative("fan_in", fan.fan_in)?;
+    let ratio = fan_in * scheme.second_moment(shape, Some(fan))?;
+    error::finite("forward ratio n_in·E[w²]", ratio)
 }
 
 /// The multiplier that brings [`forward_ratio`] to 1: **1/√(n_in·σ_w²)**. For Glorot after a
@@ -163,9 +165,9 @@ pub fn weight_norm_gain(nonlinearity: &Nonlinearity) -> error::Result<f64> {
 pub fn phase_taps(kernel: usize, stride: usize) -> error::Result<Vec<usize>> {
     at_least_one("kernel", kernel)?;
     at_least_one("stride", stride)?;
-    Ok((0..stride)
-        .map(|r| (kernel.saturating_sub(r)).div_ceil(stride))
-        .collect())
+    let mut taps = crate::sampling::with_capacity(stride)?;
+    taps.extend((0..stride).map(|r| (kernel.saturating_sub(r)).div_ceil(stride)));
+    Ok(taps)
 }
 
 /// Per-tap multipliers, row-major over the kernel window, that give every output phase of a
@@ -186,7 +188,19 @@ pub fn phase_equalisation(kernel: &[usize], stride: &[usize]) -> error::Result<V
             expected: "one stride per kernel axis",
         });
     }
-    let mut multipliers = vec![1.0];
+    for (&k, &s) in kernel.iter().zip(stride) {
+        at_least_one("kernel", k)?;
+        at_least_one("stride", s)?;
+    }
+    // Every axis is ≥ 1, so the window bounds each axis: once it is allocated, they all fit.
+    let window = kernel
+        .iter()
+        .try_fold(1usize, |n, &k| n.checked_mul(k))
+        .ok_or_else(|| InitError::TooLarge {
+            shape: kernel.to_vec(),
+        })?;
+    let mut multipliers = crate::sampling::with_capacity(window)?;
+    multipliers.push(1.0);
     for (&k, &s) in kernel.iter().zip(stride) {
         let taps = phase_taps(k, s)?;
         let axis: Vec<f64> = (0..k)

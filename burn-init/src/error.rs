@@ -118,11 +118,20 @@ pub enum InitError {
         /// The scheme, as printed by `Debug`.
         scheme: String,
     },
-    /// The shape's element count does not fit in memory addressing.
-    #[error("shape {shape:?} has more elements than usize can count")]
+    /// The shape's size in bytes (4 per f32 element) does not fit in `isize`, the most one
+    /// allocation can address.
+    #[error("shape {shape:?} is too large: its f32 elements need more bytes than isize::MAX")]
     TooLarge {
         /// The shape.
         shape: Vec<usize>,
+    },
+    /// The allocator refused a host buffer (the machine lacks the memory).
+    #[error("out of memory: the allocator refused a buffer of {elements} f32 ({bytes} bytes)")]
+    OutOfMemory {
+        /// Elements requested.
+        elements: usize,
+        /// Bytes requested.
+        bytes: usize,
     },
     /// A shard (a range of elements, or of rows) reaches past the end of the tensor.
     #[error("{what} {start}..{end} is outside the tensor's {total} {what}s (shape {shape:?})")]

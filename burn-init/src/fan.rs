@@ -89,8 +89,9 @@ impl Fan {
         match mode {
             FanMode::FanIn => self.fan_in,
             FanMode::FanOut => self.fan_out,
-            FanMode::FanAvg => 0.5 * (self.fan_in + self.fan_out),
-            FanMode::FanGeoAvg => (self.fan_in * self.fan_out).sqrt(),
+            // Written so that fans near f64::MAX do not overflow.
+            FanMode::FanAvg => 0.5 * self.fan_in + 0.5 * self.fan_out,
+            FanMode::FanGeoAvg => self.fan_in.sqrt() * self.fan_out.sqrt(),
         }
     }
 
@@ -139,7 +140,12 @@ impl Fan {
                 shape: shape.to_vec(),
             });
         }
-        Self::conv(shape[1] * groups, shape[0], &shape[2..], groups, mode)
+        let c_in = shape[1]
+            .checked_mul(groups)
+            .ok_or_else(|| InitError::TooLarge {
+                shape: shape.to_vec(),
+            })?;
+        Self::conv(c_in, shape[0], &shape[2..], groups, mode)
     }
 
     /// A depthwise convolution (one k-filter per channel, groups = channels): fan_in = ∏k — not

@@ -31,6 +31,7 @@ mod moments;
 /// | `LecunUniform` | U(±√(3/n_in)) | LeCun et al. 1998 |
 /// | `LecunNormal` | N(0, 1/n_in) (JAX's is truncated: use `VarianceScaling`) | LeCun et al. 1998 |
 /// | `PytorchDefault` | U(±1/√n_in) = kaiming_uniform(a = √5) | PyTorch `Linear`/`Conv` |
+/// | `PytorchFanOut` | U(±1/√n_out) | PyTorch `LSTM`/`GRU` (1/√hidden), `ConvTranspose` |
 /// | `Orthogonal` | g·Q, Q Haar-orthogonal | Saxe et al. 2014 |
 /// | `DeltaOrthogonal` | g·Q at the kernel centre, 0 elsewhere | Xiao et al. 2018 |
 /// | `Eye` | g·I | PyTorch `eye_` |
@@ -104,6 +105,11 @@ pub enum Scheme {
     LecunNormal,
     /// PyTorch's default for `Linear`/`Conv` weights and biases: U(±1/√fan_in).
     PytorchDefault,
+    /// U(±1/√fan_out): PyTorch's default where its bound is the output side. `RNNBase` draws
+    /// every weight and bias from U(±1/√hidden), and hidden is the fan-out of each of Burn's gate
+    /// `Linear`s; `_ConvTransposeNd` applies kaiming_uniform(a = √5) to its `[c_in, c_out/g, k…]`
+    /// weight, whose PyTorch "fan-in" (c_out/g)·∏k is the true fan-out.
+    PytorchFanOut,
     /// Haar-orthogonal, flattened to `[shape[0], rest]`.
     Orthogonal {
         /// Gain g.
@@ -182,6 +188,7 @@ impl Scheme {
             Self::LecunUniform => "lecun_uniform",
             Self::LecunNormal => "lecun_normal",
             Self::PytorchDefault => "pytorch_default",
+            Self::PytorchFanOut => "pytorch_fan_out",
             Self::Orthogonal { .. } => "orthogonal",
             Self::DeltaOrthogonal { .. } => "delta_orthogonal",
             Self::Eye { .. } => "eye",
@@ -194,7 +201,9 @@ impl Scheme {
     /// variance scaling. Each named scheme is one line here: σ² = scale / n(mode).
     pub fn variance_scaling(&self) -> error::Result<Option<VarianceScaling>> {
         use Distribution::{Normal as N, Uniform as U};
-        use FanMode::{FanAvg, FanIn};
+        use FanMode::{FanAvg, FanIn, FanOut};
+        // kaiming_uniform(a = √5): gain² = 2/(1 + 5) = 1/3, bound √3·√(1/3)/√n = 1/√n.
+        const KAIMING_A_SQRT5: f64 = 1.0 / 3.0;
         let core = |scale: f64, mode, distribution| {
             Some(VarianceScaling {
                 scale,
@@ -210,8 +219,8 @@ impl Scheme {
             Self::KaimingNormal { mode, gain } => core(gain.value()?.powi(2), *mode, N),
             Self::LecunUniform => core(1.0, FanIn, U),
             Self::LecunNormal => core(1.0, FanIn, N),
-            // kaiming_uniform(a = √5): gain² = 2/(1 + 5) = 1/3, bound √3·√(1/3)/√n = 1/√n.
-            Self::PytorchDefault => core(1.0 / 3.0, FanIn, U),
+            Self::PytorchDefault => core(KAIMING_A_SQRT5, FanIn, U),
+            Self::PytorchFanOut => core(KAIMING_A_SQRT5, FanOut, U),
             _ => None,
         })
     }

@@ -56,7 +56,8 @@ impl VarianceScaling {
                 fan_out: fan.fan_out,
             });
         }
-        Ok((scale / n).sqrt())
+        // A subnormal fan (1e−310) overflows the variance.
+        error::finite("variance scale / fan", scale / n).map(f64::sqrt)
     }
 
     /// The distribution to draw from for `fan`, or `None` when σ = 0 (every weight is 0).

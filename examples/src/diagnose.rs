@@ -134,7 +134,7 @@ pub fn run(config: &DiagnoseConfig, device: &Device) -> Result<Report, String> {
             let (model, manifest) = initialise(
                 model,
                 config.policy.as_ref(),
-                block.policy(config.depth),
+                block.policy(config.depth).map_err(|e| e.to_string())?,
                 key,
             )?;
             let x = gaussian(

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{self, InitError};
-use crate::sampling::normal::normal_quantile;
+use crate::sampling::normal::quantile;
 
 /// Largest finite FP16 (binary16) value: (2 − 2⁻¹⁰)·2¹⁵.
 pub const FP16_MAX: f64 = 65_504.0;
@@ -90,7 +90,7 @@ pub fn two_sided_quantile(delta: f64) -> error::Result<f64> {
             expected: "a probability in (0, 1)",
         });
     }
-    Ok(-normal_quantile(0.5 * delta))
+    Ok(-quantile(0.5 * delta))
 }
 
 /// The symmetric INT8 scale s (a ≈ s·q, q ∈ [−127, 127]) that keeps P(|a| > 127·s) = `delta`

@@ -46,11 +46,20 @@ impl Moments {
             m4 += d * d;
         }
         let (m2, m4) = (m2 / n, m4 / n);
+        let se_var = ((m4 - m2 * m2).max(0.0) / n).sqrt();
+        if !(mean.is_finite() && m2.is_finite() && se_var.is_finite()) {
+            // A NaN or infinite value, or values whose fourth moment overflows f64.
+            return Err(InitError::InvalidArgument {
+                name: "values",
+                value: mean + m2 + se_var,
+                expected: "finite values whose fourth moment fits in f64",
+            });
+        }
         Ok(Self {
             n: values.len(),
             mean,
             var: m2,
-            se_var: ((m4 - m2 * m2).max(0.0) / n).sqrt(),
+            se_var,
         })
     }
 

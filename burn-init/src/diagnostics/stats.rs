@@ -148,7 +148,7 @@ fn se_across_units(values: &[f32], shape: &[usize], axis: usize, mean: f64) -> f
     let inner: usize = shape[axis + 1..].iter().product();
     let mut sums = vec![(0.0_f64, 0usize); units];
     for (i, &v) in values.iter().enumerate() {
-        if v.is_nan() {
+        if !v.is_finite() {
             continue;
         }
         let unit = (i / inner) % units;

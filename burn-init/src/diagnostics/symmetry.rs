@@ -28,7 +28,7 @@ pub fn unit_axis(layer: &str, rank: usize) -> Option<usize> {
 
 /// How many units along `axis` equal another unit exactly: 0 when all are distinct, U when all
 /// U units are copies (counted per group, every member of a group of size ≥ 2); 0 when `axis`
-/// or `shape` does not fit the values.
+/// or `shape` does not fit the values, or the tensor is empty.
 ///
 /// ```
 /// use burn_init::diagnostics::identical_units;
@@ -48,7 +48,8 @@ pub fn identical_nonzero_units(values: &[f32], shape: &[usize], axis: usize) -> 
 
 fn twins(values: &[f32], shape: &[usize], axis: usize, skip_zero: bool) -> usize {
     let len = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
-    if axis >= shape.len() || len != Some(values.len()) {
+    if values.is_empty() || axis >= shape.len() || len != Some(values.len()) {
+        // Not empty, so every dimension is ≥ 1 and below the value count: `units` fits.
         return 0;
     }
     let units = shape[axis];

@@ -140,9 +140,11 @@ impl Nonlinearity {
         }
     }
 
-    /// PyTorch's `calculate_gain`, where PyTorch has an entry; `None` otherwise.
-    pub fn pytorch_gain(&self) -> Option<f64> {
-        match self {
+    /// PyTorch's `calculate_gain`, where PyTorch has an entry; `None` otherwise (an error for
+    /// invalid parameters, such as a NaN slope).
+    pub fn pytorch_gain(&self) -> error::Result<Option<f64>> {
+        self.check_parameters()?;
+        Ok(match self {
             _ if self.is_identity() => Some(1.0),
             Self::Sigmoid => Some(1.0),
             Self::Tanh => Some(5.0 / 3.0),
@@ -152,13 +154,22 @@ impl Nonlinearity {
             }
             Self::Selu => Some(0.75),
             _ => None,
-        }
+        })
     }
 
-    /// E[φ(z)²], z ~ N(0, 1), by adaptive quadrature (absolute error ~1e−13).
+    /// E[φ(z)²], z ~ N(0, 1), by adaptive quadrature (absolute error ~1e−13); an error when it
+    /// overflows (Softplus with β → 0 has E ≈ (ln 2/β)²).
     pub fn second_moment(&self) -> error::Result<f64> {
         self.check_parameters()?;
-        Ok(quadrature::gaussian_expectation(&|z| self.apply(z).powi(2)))
+        let moment = quadrature::gaussian_expectation(&|z| self.apply(z).powi(2));
+        if moment.is_finite() {
+            Ok(moment)
+        } else {
+            Err(InitError::DegenerateGain {
+                nonlinearity: format!("{self:?}"),
+                second_moment: moment,
+            })
+        }
     }
 
     /// The second-moment-preserving gain 1/√E[φ(z)²].
@@ -168,8 +179,7 @@ impl Nonlinearity {
 
     /// PyTorch's table where it has an entry, the second-moment gain otherwise.
     pub fn gain(&self) -> error::Result<f64> {
-        self.check_parameters()?;
-        match self.pytorch_gain() {
+        match self.pytorch_gain()? {
             Some(gain) => Ok(gain),
             None => self.second_moment_gain(),
         }

@@ -50,7 +50,7 @@ pub use construct::InitWith;
 pub use hint::LayerHint;
 pub use lsuv::{Lsuv, LsuvLayer};
 pub use manifest::{Entry, Manifest};
-pub use presets::Mup;
+pub use presets::{DeepNorm, Mup};
 pub use rule::{Role, Rule};
 
 use std::sync::Arc;
@@ -288,7 +288,7 @@ fn draw(
         return Ok((values, moments));
     }
     let len = shape.iter().product::<usize>();
-    let mut values = sampling::buffer(len);
+    let mut values = sampling::buffer(len)?;
     let partials = values
         .par_chunks_mut(BLOCK)
         .enumerate()

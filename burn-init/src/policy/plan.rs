@@ -138,7 +138,15 @@ fn assign(
         rule.rule.scheme.clone()
     };
     scheme.validate(&info.shape, fan)?;
-    let target_std = scheme.std(&info.shape, fan)? * rule.rule.multiplier.abs();
+    let multiplier = error::representable("multiplier", rule.rule.multiplier)?;
+    if multiplier.abs() * scheme.reach(&info.shape, fan)? > f64::from(f32::MAX) {
+        return Err(InitError::InvalidArgument {
+            name: "multiplier",
+            value: multiplier,
+            expected: "a multiplier that keeps every drawn value inside f32's range",
+        });
+    }
+    let target_std = scheme.std(&info.shape, fan)? * multiplier.abs();
     Ok(Assignment {
         rule: index,
         rule_text: rule.describe(),

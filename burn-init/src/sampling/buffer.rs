@@ -7,15 +7,59 @@
 //! the faults by 512 (740 Melem/s fresh). Nothing else changes: the buffer is an ordinary
 //! `Vec<f32>` that Burn takes over without a copy (`TensorData::new`).
 
+use std::alloc::{self, Layout};
+
+use crate::error::{InitError, Result};
+
 /// Bytes of a huge page.
 const HUGE_PAGE: usize = 2 << 20;
 
-/// A zeroed buffer of `len` f32, not yet touched.
-pub fn buffer(len: usize) -> Vec<f32> {
-    // `vec![0.0; n]` allocates zeroed memory (calloc): large buffers arrive as untouched pages.
-    let mut values = vec![0.0f32; len];
+/// A zeroed buffer of `len` f32, not yet touched: [`InitError::TooLarge`] when its byte size
+/// does not fit in `isize`, [`InitError::OutOfMemory`] when the allocator refuses it (where
+/// `vec!` would panic or abort).
+pub fn buffer(len: usize) -> Result<Vec<f32>> {
+    let layout = Layout::array::<f32>(len).map_err(|_| InitError::TooLarge { shape: vec![len] })?;
+    if layout.size() == 0 {
+        return Ok(Vec::new());
+    }
+    // Written by hand because the standard library has no fallible zeroed allocation:
+    // `vec![0.0; n]` (calloc, lazily mapped pages) aborts when the allocator refuses, and
+    // `try_reserve` + `resize` writes every page twice.
+    // SAFETY: `layout` has a non-zero size. The pointer, when not null, comes from the global
+    // allocator with exactly `Vec<f32>`'s layout for capacity `len`, and all its bytes are zero,
+    // which is the f32 value 0.0, so the `len` elements are initialised.
+    let mut values = unsafe {
+        let pointer = alloc::alloc_zeroed(layout).cast::<f32>();
+        if pointer.is_null() {
+            return Err(InitError::OutOfMemory {
+                elements: len,
+                bytes: layout.size(),
+            });
+        }
+        Vec::from_raw_parts(pointer, len, len)
+    };
     advise_huge_pages(&mut values);
+    Ok(values)
+}
+
+/// Whether the host could allocate `len` f32 at all: an allocation that is released at once
+/// (large ones are mapped lazily, so this costs a system call, not the memory). The device
+/// engine asks before Burn allocates on the device, where a refusal would abort.
+pub(crate) fn check_allocatable(len: usize) -> Result<()> {
+    buffer(len).map(drop)
+}
+
+/// An empty `Vec` with room for `len` elements, or a typed error where `Vec::with_capacity`
+/// would panic (capacity overflow) or abort (allocation refused).
+pub(crate) fn with_capacity<T>(len: usize) -> Result<Vec<T>> {
+    let mut values = Vec::new();
     values
+        .try_reserve_exact(len)
+        .map_err(|_| InitError::OutOfMemory {
+            elements: len,
+            bytes: len.saturating_mul(std::mem::size_of::<T>()),
+        })?;
+    Ok(values)
 }
 
 #[cfg(target_os = "linux")]

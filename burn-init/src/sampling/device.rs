@@ -13,9 +13,13 @@ use burn::tensor::{Device, Distribution, Tensor};
 
 use super::normal::normal_cdf;
 
-/// U(low, high) on the device, kept inside [low, high].
+/// U(low, high) on the device, kept inside [low, high]: x = low·(1 − u) + high·u from
+/// u ~ U(0, 1), the host's convex combination. (Burn's `Distribution::Uniform(low, high)`
+/// panics when the bounds are equal in f32 or high − low overflows it.)
 pub(crate) fn uniform(len: usize, low: f64, high: f64, device: &Device) -> Tensor<1> {
-    Tensor::<1>::random([len], Distribution::Uniform(low, high), device).clamp(low, high)
+    let u = Tensor::<1>::random([len], Distribution::Default, device);
+    let complement = u.clone().neg().add_scalar(1.0);
+    (complement.mul_scalar(low) + u.mul_scalar(high)).clamp(low, high)
 }
 
 /// N(mean, std²) on the device.

@@ -24,12 +24,13 @@ pub(crate) mod stream;
 mod ziggurat;
 
 pub use buffer::buffer;
+pub(crate) use buffer::{check_allocatable, with_capacity};
 pub use key::Key;
 
 use burn::tensor::{Device, Tensor};
 
 use crate::error::{self, InitError, Result};
-use normal::{normal_cdf, normal_quantile};
+use normal::{normal_cdf, quantile};
 
 const TWO_POW_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
 const TWO_POW_MINUS_24: f32 = 1.0 / 16_777_216.0;
@@ -43,13 +44,14 @@ pub trait KeyedDistribution: Sync {
     /// engine: fast on GPUs, statistically the same, but not keyed and not bit-identical across
     /// devices (it follows Burn's per-backend seed). `key` is used only where the device engine
     /// falls back to the host (truncations deeper than f32's inverse CDF resolves).
-    fn sample_on_device(&self, key: &Key, len: usize, device: &Device) -> Tensor<1>;
+    fn sample_on_device(&self, key: &Key, len: usize, device: &Device) -> Result<Tensor<1>>;
 
-    /// A whole tensor of `len` elements.
-    fn sample(&self, key: &Key, len: usize) -> Vec<f32> {
-        let mut out = buffer(len);
+    /// A whole tensor of `len` elements ([`InitError::TooLarge`] or [`InitError::OutOfMemory`]
+    /// when its buffer cannot be allocated).
+    fn sample(&self, key: &Key, len: usize) -> Result<Vec<f32>> {
+        let mut out = buffer(len)?;
         self.fill(key, 0, &mut out);
-        out
+        Ok(out)
     }
 }
 
@@ -86,8 +88,8 @@ impl KeyedDistribution for Uniform {
         });
     }
 
-    fn sample_on_device(&self, _key: &Key, len: usize, device: &Device) -> Tensor<1> {
-        device::uniform(len, self.low, self.high, device)
+    fn sample_on_device(&self, _key: &Key, len: usize, device: &Device) -> Result<Tensor<1>> {
+        Ok(device::uniform(len, self.low, self.high, device))
     }
 }
 
@@ -118,8 +120,8 @@ impl KeyedDistribution for Normal {
         });
     }
 
-    fn sample_on_device(&self, _key: &Key, len: usize, device: &Device) -> Tensor<1> {
-        device::normal(len, self.mean, self.std, device)
+    fn sample_on_device(&self, _key: &Key, len: usize, device: &Device) -> Result<Tensor<1>> {
+        Ok(device::normal(len, self.mean, self.std, device))
     }
 }
 
@@ -215,7 +217,7 @@ impl TruncatedNormal {
     /// own standard deviations and scaled up by 1/0.8796… so that the variance is std².
     pub fn with_exact_std(std: f64) -> Result<Self> {
         error::positive("std", std)?;
-        let (_, truncated_std) = normal::truncated_moments(-2.0, 2.0);
+        let (_, truncated_std) = normal::truncated(-2.0, 2.0);
         let parent = std / truncated_std;
         Self::new(0.0, parent, -2.0 * parent, 2.0 * parent)
     }
@@ -257,19 +259,28 @@ impl KeyedDistribution for TruncatedNormal {
         stream::fill(key, start, out, |values, _| {
             for value in values.iter_mut() {
                 let u = (f64::from(value.to_bits()) + 0.5) * TWO_POW_MINUS_32;
-                let z = normal_quantile(p_lo + u * p_mass).clamp(lo, hi);
+                let z = quantile(p_lo + u * p_mass).clamp(lo, hi);
                 *value = ((mean + std * sign * z) as f32).clamp(a32, b32);
             }
         });
     }
 
-    fn sample_on_device(&self, key: &Key, len: usize, device: &Device) -> Tensor<1> {
+    fn sample_on_device(&self, key: &Key, len: usize, device: &Device) -> Result<Tensor<1>> {
         let window = self.lower_tail_window();
         if normal_cdf(window.1) < DEVICE_MIN_TAIL_MASS {
             // Measured: at [−8σ, −6σ] the f32 erfinv on CPU backends is 4 % off in variance.
-            let values = self.sample(key, len);
-            return Tensor::from_data(burn::tensor::TensorData::new(values, [len]), device);
+            let values = self.sample(key, len)?;
+            return Ok(Tensor::from_data(
+                burn::tensor::TensorData::new(values, [len]),
+                device,
+            ));
         }
-        device::truncated_normal(len, (self.mean, self.std), window, (self.a, self.b), device)
+        Ok(device::truncated_normal(
+            len,
+            (self.mean, self.std),
+            window,
+            (self.a, self.b),
+            device,
+        ))
     }
 }

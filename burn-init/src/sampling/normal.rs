@@ -10,6 +10,8 @@
 
 use core::f64::consts::SQRT_2;
 
+use crate::error::{InitError, Result};
+
 pub(crate) use crate::gain::normal_pdf;
 
 /// Φ(x), the standard normal CDF, accurate in both tails.
@@ -82,8 +84,28 @@ const F: [f64; 8] = [
     2.044_263_103_389_939_785_64e-15,
 ];
 
-/// Φ⁻¹(p) for p in (0, 1) (AS 241). Returns ∓∞ at 0 and 1.
-pub fn normal_quantile(p: f64) -> f64 {
+/// Φ⁻¹(p) for p in (0, 1) (Wichura's AS 241, 1988; relative error about 10⁻¹⁶): a typed error
+/// for p outside (0, 1), where the quantile is infinite or undefined.
+///
+/// ```
+/// let z = burn_init::sampling::normal::normal_quantile(0.975).unwrap();
+/// assert!((z - 1.959_963_984_540_054).abs() < 1e-12);
+/// assert!(burn_init::sampling::normal::normal_quantile(1.0).is_err());
+/// ```
+pub fn normal_quantile(p: f64) -> Result<f64> {
+    if p > 0.0 && p < 1.0 {
+        Ok(quantile(p))
+    } else {
+        Err(InitError::InvalidArgument {
+            name: "p",
+            value: p,
+            expected: "a probability in (0, 1)",
+        })
+    }
+}
+
+/// Φ⁻¹(p) unchecked, for the sampling loops: ∓∞ at 0 and 1.
+pub(crate) fn quantile(p: f64) -> f64 {
     let q = p - 0.5;
     if q.abs() <= 0.425 {
         let r = 0.180_625 - q * q;
@@ -108,11 +130,30 @@ pub fn normal_quantile(p: f64) -> f64 {
     if q < 0.0 { -x } else { x }
 }
 
-/// Mean and standard deviation of a standard normal truncated to [α, β].
-pub fn truncated_moments(alpha: f64, beta: f64) -> (f64, f64) {
+/// Mean and standard deviation of a standard normal truncated to [α, β], α < β (either may be
+/// infinite); a typed error for an empty or NaN window, or one too narrow or too far out for f64
+/// to hold its mass.
+pub fn truncated_moments(alpha: f64, beta: f64) -> Result<(f64, f64)> {
+    if alpha.is_nan() || beta.is_nan() || alpha >= beta {
+        return Err(InitError::InvalidBounds { a: alpha, b: beta });
+    }
+    let (mean, std) = truncated(alpha, beta);
+    if mean.is_finite() && std.is_finite() {
+        Ok((mean, std))
+    } else {
+        Err(InitError::EmptyTruncation {
+            a: alpha,
+            b: beta,
+            sigmas: alpha.abs().min(beta.abs()),
+        })
+    }
+}
+
+/// [`truncated_moments`] unchecked, for windows already validated.
+pub(crate) fn truncated(alpha: f64, beta: f64) -> (f64, f64) {
     // Work in the lower tail so that the CDF differences keep their precision.
     if alpha > 0.0 {
-        let (mean, std) = truncated_moments(-beta, -alpha);
+        let (mean, std) = truncated(-beta, -alpha);
         return (-mean, std);
     }
     let mass = normal_cdf(beta) - normal_cdf(alpha);
@@ -143,7 +184,7 @@ mod tests {
             0.999,
             1.0 - 1e-12,
         ] {
-            let x = normal_quantile(p);
+            let x = normal_quantile(p).unwrap();
             let back = if p < 0.5 {
                 normal_cdf(x)
             } else {
@@ -156,15 +197,19 @@ mod tests {
             };
             assert!(relative < 1e-9, "p = {p}: Φ(Φ⁻¹(p)) = {back}");
         }
-        assert_eq!(normal_quantile(0.5), 0.0);
-        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-14);
+        assert_eq!(normal_quantile(0.5).unwrap(), 0.0);
+        assert!((normal_quantile(0.975).unwrap() - 1.959_963_984_540_054).abs() < 1e-14);
+        for p in [0.0, 1.0, -0.1, 1.5, f64::NAN] {
+            assert!(normal_quantile(p).is_err(), "{p}");
+        }
     }
 
     #[test]
     fn jax_truncation_constant() {
         // JAX divides by this constant: the std of N(0,1) truncated to [−2, 2].
-        let (mean, std) = truncated_moments(-2.0, 2.0);
+        let (mean, std) = truncated_moments(-2.0, 2.0).unwrap();
         assert!(mean.abs() < 1e-15);
+        assert!(truncated_moments(2.0, 2.0).is_err() && truncated_moments(f64::NAN, 1.0).is_err());
         assert!((std - 0.879_625_661_034_239_8).abs() < 1e-14, "{std}");
     }
 }

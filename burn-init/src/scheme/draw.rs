@@ -113,8 +113,14 @@ impl Scheme {
     ) -> error::Result<Vec<f32>> {
         let len = element_count(shape)?;
         Ok(match self.source(shape, fan, key)? {
-            Source::Constant(value) => vec![value; len],
-            Source::Keyed(distribution) => distribution.sample(key, len),
+            Source::Constant(value) => {
+                let mut values = sampling::buffer(len)?;
+                if value != 0.0 {
+                    values.fill(value);
+                }
+                values
+            }
+            Source::Keyed(distribution) => distribution.sample(key, len)?,
             Source::Whole(values) => values,
         })
     }
@@ -180,9 +186,7 @@ impl Scheme {
     ) -> error::Result<Tensor<D>> {
         let shape: Shape = shape.into();
         let dims = check_rank::<D>(self.name(), &shape)?;
-        if let Some(value) = self.constant()? {
-            return Ok(Tensor::full(shape, value, device));
-        }
+        // Constants go through the host buffer too: its allocation is the fallible one.
         let values = self.sample_host(&dims, fan, &key.into())?;
         Ok(Tensor::from_data(TensorData::new(values, shape), device))
     }
@@ -193,6 +197,10 @@ impl Scheme {
     /// statistical tests pass) but depend on Burn's per-backend seed, not on a key, and differ
     /// between devices. Structured schemes (orthogonal, sparse, …) are computed on the host and
     /// uploaded, as in [`Scheme::sample`].
+    ///
+    /// The tensor is allocated by Burn on the device, and Burn aborts when an allocation is
+    /// refused: a tensor that no host could hold is refused here first
+    /// ([`InitError::OutOfMemory`]), but one that fits the host and not a smaller GPU is not.
     ///
     /// ```
     /// use burn::tensor::{Device, Tensor};
@@ -212,10 +220,21 @@ impl Scheme {
         let dims = check_rank::<D>(self.name(), &shape)?;
         let len = element_count(&dims)?;
         let key = key.into();
-        Ok(match self.source(&dims, fan, &key)? {
+        let source = self.source(&dims, fan, &key)?;
+        // Burn cannot report a refused allocation (it aborts): refuse what no host could hold.
+        // A device with less memory than the host is still Burn's to report.
+        sampling::check_allocatable(len)?;
+        if len == 0 {
+            // Burn's `reshape` reads a 0 as "keep this axis": build empty tensors directly.
+            return Ok(Tensor::from_data(
+                TensorData::new(Vec::<f32>::new(), shape),
+                device,
+            ));
+        }
+        Ok(match source {
             Source::Constant(value) => Tensor::full(shape, value, device),
             Source::Keyed(distribution) => distribution
-                .sample_on_device(&key, len, device)
+                .sample_on_device(&key, len, device)?
                 .reshape(shape),
             Source::Whole(values) => Tensor::from_data(TensorData::new(values, shape), device),
         })
@@ -255,8 +274,10 @@ impl Scheme {
                 shape: dims,
             });
         }
+        // The whole shape fits (checked first), so the shard's element count does too.
         let row_len = element_count(dims.get(1..).unwrap_or(&[]))?;
-        let mut values = sampling::buffer(rows.len() * row_len);
+        element_count(&dims)?;
+        let mut values = sampling::buffer(rows.len() * row_len)?;
         let start = (rows.start * row_len) as u64;
         self.fill_host(&dims, fan, &key.into(), start, &mut values)?;
         let mut shard = dims;
@@ -311,14 +332,19 @@ impl Scheme {
     }
 }
 
-/// ∏ shape, refused when it overflows.
-fn element_count(shape: &[usize]) -> error::Result<usize> {
+/// ∏ shape, refused when its f32 bytes do not fit in `isize` (the most one allocation can
+/// address). The product of the non-zero dimensions must fit too, even when another dimension
+/// is 0: row-major strides are such products (`[0, 2, usize::MAX]` overflowed Burn's strides).
+pub(crate) fn element_count(shape: &[usize]) -> error::Result<usize> {
+    let max = isize::MAX as usize / std::mem::size_of::<f32>();
     shape
         .iter()
-        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .try_fold(1usize, |n, &d| n.checked_mul(d.max(1)))
+        .filter(|&n| n <= max)
         .ok_or_else(|| InitError::TooLarge {
             shape: shape.to_vec(),
-        })
+        })?;
+    Ok(shape.iter().product())
 }
 
 fn check_rank<const D: usize>(scheme: &'static str, shape: &Shape) -> error::Result<Vec<usize>> {

@@ -4,7 +4,7 @@
 use super::Scheme;
 use crate::error::{self, InitError};
 use crate::fan::Fan;
-use crate::sampling::normal::truncated_moments;
+use crate::sampling::normal::truncated;
 use crate::structured::zeros_per_column;
 
 impl Scheme {
@@ -14,17 +14,17 @@ impl Scheme {
     /// centred scheme. Arguments are checked as by [`Scheme::std`].
     pub fn mean(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
         self.validate(shape, fan)?;
-        let numel: f64 = shape.iter().map(|&d| d as f64).product();
+        let share = share_of(shape);
         Ok(match self {
             Self::Constant { value } => *value,
             Self::Ones => 1.0,
             Self::Uniform { low, high } => 0.5 * (low + high),
             Self::Normal { mean, .. } => *mean,
             Self::TruncatedNormal { mean, std, a, b } => {
-                mean + std * truncated_moments((a - mean) / std, (b - mean) / std).0
+                mean + std * truncated((a - mean) / std, (b - mean) / std).0
             }
-            Self::Eye { gain } => gain.value()? * self.ones(shape) / numel,
-            Self::Dirac { .. } => self.ones(shape) / numel,
+            Self::Eye { gain } => gain.value()? * share(self.ones(shape)),
+            Self::Dirac { .. } => share(self.ones(shape)),
             _ => 0.0,
         })
     }
@@ -76,23 +76,24 @@ impl Scheme {
     /// `Uniform { low: 1, high: -1 }` is an error, not a negative or meaningless std.
     pub fn std(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
         self.validate(shape, fan)?;
-        let numel: f64 = shape.iter().map(|&d| d as f64).product();
-        let ones = |k: f64, g: f64| g * (k / numel - (k / numel).powi(2)).max(0.0).sqrt();
+        let share = share_of(shape);
+        let ones = |k: f64, g: f64| g * (share(k) - share(k).powi(2)).max(0.0).sqrt();
         Ok(match self {
             Self::Constant { .. } | Self::Zeros | Self::Ones => 0.0,
             Self::Uniform { low, high } => (high - low) / 12f64.sqrt(),
             Self::Normal { std, .. } => *std,
             Self::TruncatedNormal { mean, std, a, b } => {
-                std * truncated_moments((a - mean) / std, (b - mean) / std).1
+                std * truncated((a - mean) / std, (b - mean) / std).1
             }
             Self::Orthogonal { gain } => {
                 self.min_rank(shape, 2, "≥ 2")?;
-                let (rows, cols) = (shape[0] as f64, numel / shape[0] as f64);
-                gain.value()? * (rows.min(cols) / numel).sqrt()
+                let rows = shape[0] as f64;
+                let cols = shape[1..].iter().map(|&d| d as f64).product::<f64>();
+                gain.value()? * share(rows.min(cols)).sqrt()
             }
             Self::DeltaOrthogonal { gain } => {
                 self.min_rank(shape, 3, "3 to 5")?;
-                gain.value()? * (shape[1] as f64 / numel).sqrt()
+                gain.value()? * share(shape[1] as f64).sqrt()
             }
             Self::Eye { gain } => {
                 self.min_rank(shape, 2, "2")?;
@@ -120,6 +121,28 @@ impl Scheme {
         })
     }
 
+    /// A bound on |value| over every entry a draw can give (for arguments `validate` accepted):
+    /// the ziggurat's normal tails stay below 11σ, the inverse-CDF truncated normal within
+    /// 40σ of its mean and inside [a, b], orthonormal and identity entries within |gain|.
+    /// A policy multiplier is refused when it would carry this past f32's range.
+    pub(crate) fn reach(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
+        Ok(match self {
+            Self::Constant { value } => value.abs(),
+            Self::Zeros => 0.0,
+            Self::Ones | Self::Dirac { .. } => 1.0,
+            Self::Uniform { low, high } => low.abs().max(high.abs()),
+            Self::Normal { mean, std } => mean.abs() + 11.0 * std,
+            Self::TruncatedNormal { mean, std, a, b } => {
+                (mean.abs() + 40.0 * std).min(a.abs().max(b.abs()))
+            }
+            Self::Orthogonal { gain } | Self::DeltaOrthogonal { gain } | Self::Eye { gain } => {
+                gain.value()?.abs()
+            }
+            Self::Sparse { std, .. } => 11.0 * std,
+            _ => 11.0 * self.std(shape, fan)?,
+        })
+    }
+
     fn min_rank(&self, shape: &[usize], min: usize, expected: &'static str) -> error::Result<()> {
         if shape.len() < min {
             return Err(InitError::Rank {
@@ -130,4 +153,10 @@ impl Scheme {
         }
         Ok(())
     }
+}
+
+/// k/N for a tensor of N = ∏ shape entries; 0 for an empty tensor (nothing to spread).
+fn share_of(shape: &[usize]) -> impl Fn(f64) -> f64 {
+    let numel: f64 = shape.iter().map(|&d| d as f64).product();
+    move |k| if numel > 0.0 { k / numel } else { 0.0 }
 }

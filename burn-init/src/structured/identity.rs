@@ -2,13 +2,14 @@
 
 use super::{centre_offset, conv_rank};
 use crate::error::{InitError, Result};
+use crate::sampling::buffer;
 
 /// `gain`·I for a 2-D tensor (PyTorch's `eye_`, Keras' `Identity(gain)`); non-square matrices get
 /// ones on the leading diagonal. For Burn's `Linear` (`[d_in, d_out]`) this maps input i to output i.
 pub(crate) fn eye(shape: &[usize], gain: f64) -> Result<Vec<f32>> {
     check_eye(shape)?;
     let (rows, cols) = (shape[0], shape[1]);
-    let mut out = vec![0.0; rows * cols];
+    let mut out = buffer(rows * cols)?;
     for i in 0..rows.min(cols) {
         out[i * cols + i] = gain as f32;
     }
@@ -24,7 +25,7 @@ pub(crate) fn dirac(shape: &[usize], groups: usize) -> Result<Vec<f32>> {
     let taps: usize = kernel.iter().product();
     let centre = centre_offset(kernel);
     let out_per_group = shape[0] / groups;
-    let mut out = vec![0.0; shape[0] * c_in * taps];
+    let mut out = buffer(shape[0] * c_in * taps)?;
     if out.is_empty() {
         return Ok(out);
     }

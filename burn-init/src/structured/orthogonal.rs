@@ -24,7 +24,7 @@ use rayon::prelude::*;
 
 use super::{centre_offset, conv_rank};
 use crate::error::{InitError, Result};
-use crate::sampling::{Key, KeyedDistribution, Normal};
+use crate::sampling::{Key, KeyedDistribution, Normal, buffer};
 
 /// `gain`·Q for a tensor flattened to `[shape[0], ∏ shape[1..]]` like PyTorch: orthonormal rows
 /// when there are fewer rows than columns, orthonormal columns otherwise.
@@ -32,7 +32,7 @@ pub(crate) fn orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<Vec<f3
     check_orthogonal(shape)?;
     let rows = shape[0];
     let cols: usize = shape[1..].iter().product();
-    Ok(semi_orthogonal(rows, cols, gain, key))
+    semi_orthogonal(rows, cols, gain, key)
 }
 
 /// Delta-orthogonal (Xiao et al. 2018): a conv kernel `[c_out, c_in, k…]` that is zero except at
@@ -43,8 +43,8 @@ pub(crate) fn delta_orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<
     let (c_out, c_in, kernel) = (shape[0], shape[1], &shape[2..]);
     let taps: usize = kernel.iter().product();
     let centre = centre_offset(kernel);
-    let q = semi_orthogonal(c_out, c_in, gain, key);
-    let mut out = vec![0.0; c_out * c_in * taps];
+    let mut out = buffer(c_out * c_in * taps)?;
+    let q = semi_orthogonal(c_out, c_in, gain, key)?;
     for (pair, value) in q.into_iter().enumerate() {
         out[pair * taps + centre] = value;
     }
@@ -94,9 +94,9 @@ const CHUNK: usize = 256;
 /// than it saves (measured: 256² took 8 ms with faer's own 8-part parallelism, 1.9 ms without).
 const PARALLEL_ELEMENTS: usize = 512 * 512;
 
-fn semi_orthogonal(rows: usize, cols: usize, gain: f64, key: &Key) -> Vec<f32> {
+fn semi_orthogonal(rows: usize, cols: usize, gain: f64, key: &Key) -> Result<Vec<f32>> {
     if rows == 0 || cols == 0 {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     // Factor the tall orientation (PyTorch transposes wide matrices): m ≥ n. A square Q is
     // written transposed too — Qᵀ is Haar-distributed like Q, and its rows are Q's contiguous
@@ -105,14 +105,14 @@ fn semi_orthogonal(rows: usize, cols: usize, gain: f64, key: &Key) -> Vec<f32> {
     let (m, n) = if wide { (cols, rows) } else { (rows, cols) };
     let mut gaussian = Normal::new(0.0, 1.0)
         .expect("N(0, 1) is valid")
-        .sample(key, m * n);
+        .sample(key, m * n)?;
     let mut a = MatMut::from_column_major_slice_mut(&mut gaussian, m, n);
     let q = haar_q(a.rb_mut());
     let gain = gain as f32;
     let sign: Vec<f32> = (0..n)
         .map(|j| if a[(j, j)] < 0.0 { -gain } else { gain })
         .collect();
-    let mut out = super::super::sampling::buffer(rows * cols);
+    let mut out = buffer(rows * cols)?;
     let column = |j: usize| {
         q.col(j)
             .try_as_col_major()
@@ -149,7 +149,7 @@ fn semi_orthogonal(rows: usize, cols: usize, gain: f64, key: &Key) -> Vec<f32> {
     } else {
         out.chunks_mut(BAND * cols).enumerate().for_each(copy_band);
     }
-    out
+    Ok(out)
 }
 
 /// The thin Q (m × n, m ≥ n) of the Gaussian matrix `a`, Stewart's way (module docs). On return

@@ -14,7 +14,7 @@ pub(crate) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Res
     check_sparse(shape, sparsity, std)?;
     let (rows, cols) = (shape[0], shape[1]);
     let zeros = zeros_per_column(sparsity, rows);
-    let mut out = Normal::new(0.0, std)?.sample(&key.fold_in(0), rows * cols);
+    let mut out = Normal::new(0.0, std)?.sample(&key.fold_in(0), rows * cols)?;
     let positions = key.fold_in(1);
     let mut order: Vec<usize> = Vec::with_capacity(rows);
     for col in 0..cols {

@@ -38,6 +38,7 @@ fn every_scheme() -> Vec<Scheme> {
         Scheme::LecunUniform,
         Scheme::LecunNormal,
         Scheme::PytorchDefault,
+        Scheme::PytorchFanOut,
         Scheme::orthogonal(Nonlinearity::Relu),
         Scheme::DeltaOrthogonal { gain: 1.0.into() },
         Scheme::Eye {

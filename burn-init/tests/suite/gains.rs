@@ -74,7 +74,7 @@ fn numeric_gains_match_closed_forms() {
         assert!(
             relative(
                 leaky.second_moment_gain().unwrap(),
-                leaky.pytorch_gain().unwrap()
+                leaky.pytorch_gain().unwrap().unwrap()
             ) < 1e-9
         );
     }
@@ -135,6 +135,6 @@ fn documented_differences_from_the_table() {
     // SELU: table 3/4, rule ≈ 1.
     assert!((Selu.second_moment_gain().unwrap() - 1.0).abs() < 1e-3);
     // Activations PyTorch has no entry for use the rule.
-    assert_eq!(Gelu.pytorch_gain(), None);
+    assert_eq!(Gelu.pytorch_gain().unwrap(), None);
     assert_eq!(Gelu.gain().unwrap(), Gelu.second_moment_gain().unwrap());
 }

@@ -56,6 +56,14 @@ fn named_schemes_map_through_the_core() {
         panic!()
     };
     assert!((gain - (1.0f64 / 3.0).sqrt()).abs() < 1e-15);
+    let Initializer::KaimingUniform {
+        gain,
+        fan_out_only: true,
+    } = to_burn(Scheme::PytorchFanOut)
+    else {
+        panic!()
+    };
+    assert!((gain - (1.0f64 / 3.0).sqrt()).abs() < 1e-15);
     let Initializer::KaimingNormal {
         gain,
         fan_out_only: true,
@@ -64,21 +72,21 @@ fn named_schemes_map_through_the_core() {
         panic!()
     };
     assert!((gain - 2f64.sqrt()).abs() < 1e-15);
+    // Schemes Burn's `Initializer` cannot express are refused, not approximated.
     for scheme in [
         Scheme::Sparse {
             sparsity: 0.5,
             std: 1.0,
         },
-        Scheme::LecunNormal.clone(),
         Scheme::Dirac { groups: 1 },
+        Scheme::Eye { gain: 1.0.into() },
+        Scheme::trunc_normal(0.0, 1.0, -2.0, 2.0),
     ] {
         let result = Initializer::try_from(&scheme);
-        if !matches!(scheme, Scheme::LecunNormal) {
-            assert!(
-                matches!(result, Err(InitError::NoBurnEquivalent { .. })),
-                "{scheme:?}"
-            );
-        }
+        assert!(
+            matches!(result, Err(InitError::NoBurnEquivalent { .. })),
+            "{scheme:?}: {result:?}"
+        );
     }
     let geo = Scheme::kaiming_normal(FanMode::FanGeoAvg, 1.0);
     assert!(matches!(

@@ -17,6 +17,7 @@ mod gains;
 mod interop;
 mod policy;
 mod presets;
+mod pytorch_parity;
 mod reproducibility;
 mod robustness;
 mod structure;

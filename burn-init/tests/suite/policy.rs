@@ -20,7 +20,7 @@ use crate::common::{SIGMAS, values};
 
 /// A model holding every Burn layer type a policy must handle, plus a user module.
 #[derive(Module, Debug)]
-struct Everything {
+pub(crate) struct Everything {
     linear: burn::nn::Linear,
     conv1d: burn::nn::conv::Conv1d,
     conv2d: burn::nn::conv::Conv2d,
@@ -44,11 +44,11 @@ struct Everything {
 
 /// A user module with a parameter of its own.
 #[derive(Module, Debug)]
-struct Custom {
+pub(crate) struct Custom {
     mixing: Param<Tensor<2>>,
 }
 
-fn everything(device: &Device) -> Everything {
+pub(crate) fn everything(device: &Device) -> Everything {
     Everything {
         linear: LinearConfig::new(96, 80).init(device),
         conv1d: Conv1dConfig::new(16, 24, 5).init(device),
@@ -105,7 +105,7 @@ impl ModuleVisitor for Ids {
     }
 }
 
-fn ids<M: Module>(model: &M) -> Vec<ParamId> {
+pub(crate) fn ids<M: Module>(model: &M) -> Vec<ParamId> {
     let mut ids = Ids::default();
     model.visit(&mut ids);
     ids.ids
@@ -123,7 +123,7 @@ impl ModuleVisitor for AllValues {
     }
 }
 
-fn all_values<M: Module>(model: &M) -> Vec<Vec<f32>> {
+pub(crate) fn all_values<M: Module>(model: &M) -> Vec<Vec<f32>> {
     let mut all = AllValues::default();
     model.visit(&mut all);
     all.values

@@ -139,7 +139,7 @@ pub fn run(
             split.valid.len()
         )));
     }
-    let plan = runs::plan(config, custom);
+    let plan = runs::plan(config, custom)?;
     let mut labels = std::collections::HashSet::new();
     for spec in &plan {
         if !labels.insert(spec.label()) {

@@ -219,8 +219,9 @@ pub fn cnn_he() -> Policy {
         .then(Policy::he(Nonlinearity::Relu))
 }
 
-/// The runs of the default study, plus every `custom` policy (name, policy) on every family.
-pub fn plan(config: &StudyConfig, custom: &[(String, Policy)]) -> Vec<RunSpec> {
+/// The runs of the default study, plus every `custom` policy (name, policy) on every family;
+/// an error when the configuration gives a preset an impossible argument (0 residual blocks).
+pub fn plan(config: &StudyConfig, custom: &[(String, Policy)]) -> Result<Vec<RunSpec>, StudyError> {
     use Family::*;
     let relu = Nonlinearity::Relu;
     let mut runs = Vec::new();
@@ -245,6 +246,7 @@ pub fn plan(config: &StudyConfig, custom: &[(String, Policy)]) -> Vec<RunSpec> {
                         ResidualBlockConfig::new(config.residual_width).with_scaling(scaling);
                     let policy = block
                         .policy(config.residual_blocks)
+                        .map_err(|e| StudyError::Argument(format!("residual blocks: {e}")))?
                         .then(Policy::he(relu.clone()));
                     runs.push(RunSpec {
                         scaling,
@@ -270,7 +272,7 @@ pub fn plan(config: &StudyConfig, custom: &[(String, Policy)]) -> Vec<RunSpec> {
             runs.push(spec(family, name, Init::Policy(policy.clone())));
         }
     }
-    runs
+    Ok(runs)
 }
 
 /// A model of the study, built and initialised.

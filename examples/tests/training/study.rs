@@ -113,6 +113,7 @@ burn_init::per_device! {
         let dir = temp_dir(&format!("repro-{tag}"));
         let losses = |config: &StudyConfig| {
             let spec = training::runs::plan(config, &[])
+                .unwrap()
                 .into_iter()
                 .find(|s| s.init_name == "he")
                 .unwrap();
