@@ -178,6 +178,52 @@ fn diagnose<M: Module>(
         .map_err(|e| e.to_string())
 }
 
+/// A classifier's probe at initialisation, its per-image losses and the probe batch.
+fn classifier_probe<N: Network>(
+    model: &Classifier<N>,
+    data: &Split,
+    config: &StudyConfig,
+) -> (InitProbe, Vec<f64>, ImageBatch) {
+    let (device, probe_set, batch) = probe_batch(model, data, config);
+    let logits = model.net.forward(batch.images.clone());
+    let (rows, cols, values) = measure::host(logits.clone());
+    let init_losses = cross_entropy(rows, cols, &values, &probe_set.labels);
+    let loss = CrossEntropyLossConfig::new()
+        .init(&device)
+        .forward(logits, batch.labels.clone());
+    let probe = init_probe(
+        model,
+        &model.net,
+        &init_losses,
+        loss,
+        &values,
+        batch.images.clone(),
+    );
+    (probe, init_losses, batch)
+}
+
+/// The autoencoder's probe at initialisation, its per-image errors and the probe batch.
+fn autoencoder_probe(
+    model: &Reconstructor<DeepAutoencoder>,
+    data: &Split,
+    config: &StudyConfig,
+) -> (InitProbe, Vec<f64>, ImageBatch) {
+    let (_, probe_set, batch) = probe_batch(model, data, config);
+    let output = model.net.forward(batch.images.clone());
+    let (_, cols, values) = measure::host(output.clone());
+    let init_losses = squared_error(cols, &values, &probe_set.features);
+    let loss = MseLoss::new().forward(output, batch.images.clone(), Reduction::Mean);
+    let probe = init_probe(
+        model,
+        &model.net,
+        &init_losses,
+        loss,
+        &values,
+        batch.images.clone(),
+    );
+    (probe, init_losses, batch)
+}
+
 fn classifier<N: Network>(
     model: Classifier<N>,
     manifest: Option<&Manifest>,
@@ -187,21 +233,8 @@ fn classifier<N: Network>(
     label: &str,
     spread: impl Fn(&N) -> Option<UnitSpread>,
 ) -> Result<Measured, StudyError> {
-    let (device, probe_set, batch) = probe_batch(&model, data, config);
-    let logits = model.net.forward(batch.images.clone());
-    let (rows, cols, values) = measure::host(logits.clone());
-    let init_losses = cross_entropy(rows, cols, &values, &probe_set.labels);
-    let loss = CrossEntropyLossConfig::new()
-        .init(&device)
-        .forward(logits, batch.labels.clone());
-    let probe = init_probe(
-        &model,
-        &model.net,
-        &init_losses,
-        loss,
-        &values,
-        batch.images.clone(),
-    );
+    let (probe, init_losses, batch) = classifier_probe(&model, data, config);
+    let device = batch.images.device();
     let ce = CrossEntropyLossConfig::new().init(&device);
     let labels = batch.labels.clone();
     let diagnosis = diagnose(&model, manifest, batch.images, |m, x| {
@@ -233,19 +266,7 @@ fn autoencoder(
     dir: &Path,
     label: &str,
 ) -> Result<Measured, StudyError> {
-    let (_, probe_set, batch) = probe_batch(&model, data, config);
-    let output = model.net.forward(batch.images.clone());
-    let (_, cols, values) = measure::host(output.clone());
-    let init_losses = squared_error(cols, &values, &probe_set.features);
-    let loss = MseLoss::new().forward(output, batch.images.clone(), Reduction::Mean);
-    let probe = init_probe(
-        &model,
-        &model.net,
-        &init_losses,
-        loss,
-        &values,
-        batch.images.clone(),
-    );
+    let (probe, init_losses, batch) = autoencoder_probe(&model, data, config);
     let diagnosis = diagnose(&model, manifest, batch.images, |m, x| {
         let _net = burn_init::diagnostics::probe::scope("net");
         MseLoss::new().forward(m.net.forward(x.clone()), x, Reduction::Mean)
@@ -284,6 +305,46 @@ pub fn threshold(family: Family, baseline_mse: f64) -> f64 {
     }
 }
 
+/// `spec`'s model built and initialised on `device`'s autodiff form, as the run trains it.
+fn build_for(
+    spec: &RunSpec,
+    config: &StudyConfig,
+    data: &Split,
+    device: &Device,
+) -> Result<(Built, Option<Manifest>), StudyError> {
+    let ad = device.clone().autodiff();
+    let image = [data.train.rows, data.train.cols];
+    // LSUV normalises on the first training batch (the images the first step will see).
+    let first: Vec<usize> = (0..config.batch_size.min(data.train.len())).collect();
+    let lsuv_batch = data.train.batch(&first, &ad).images;
+    build(
+        spec,
+        config,
+        data.train.width(),
+        image,
+        &ad,
+        Some(&lsuv_batch),
+    )
+}
+
+/// The run's measurements at initialisation alone (loss and gradient norm on the probe batch,
+/// per-layer variance): what [`run_one`] records before training, without the training. The
+/// init columns of a committed report can be checked against it in seconds.
+pub fn measure_init(
+    spec: &RunSpec,
+    config: &StudyConfig,
+    data: &Split,
+    device: &Device,
+) -> Result<InitProbe, StudyError> {
+    let (built, _) = build_for(spec, config, data, device)?;
+    Ok(match built {
+        Built::Mlp(model) => classifier_probe(&model, data, config).0,
+        Built::Residual(model) => classifier_probe(&model, data, config).0,
+        Built::Cnn(model) => classifier_probe(&model, data, config).0,
+        Built::Autoencoder(model) => autoencoder_probe(&model, data, config).0,
+    })
+}
+
 /// Builds, measures and trains one run on `device` (plain; training runs on its autodiff form).
 pub fn run_one(
     spec: &RunSpec,
@@ -293,13 +354,7 @@ pub fn run_one(
     device: &Device,
     dir: &Path,
 ) -> Result<RunOutcome, StudyError> {
-    let ad = device.clone().autodiff();
-    let image = [data.train.rows, data.train.cols];
-    let features = data.train.width();
-    // LSUV normalises on the first training batch (the images the first step will see).
-    let first: Vec<usize> = (0..config.batch_size.min(data.train.len())).collect();
-    let lsuv_batch = data.train.batch(&first, &ad).images;
-    let (built, manifest) = build(spec, config, features, image, &ad, Some(&lsuv_batch))?;
+    let (built, manifest) = build_for(spec, config, data, device)?;
     let label = spec.label();
     let dir = dir.join(label.replace('/', "-"));
     let m = match built {
