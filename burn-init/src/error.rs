@@ -94,6 +94,17 @@ pub enum InitError {
         /// The number of groups.
         groups: usize,
     },
+    /// A grouped scheme (Dirac, delta-orthogonal) names other groups than its convolution has:
+    /// its tensor would not be the per-group identity or isometry it promises.
+    #[error("{scheme} with groups = {scheme_groups} on a convolution with groups = {layer_groups}")]
+    GroupsMismatch {
+        /// The scheme.
+        scheme: &'static str,
+        /// The scheme's groups.
+        scheme_groups: usize,
+        /// The layer's groups (from Burn's layer or a hint).
+        layer_groups: usize,
+    },
     /// A shape or axis argument is inconsistent.
     #[error("invalid `{argument}`: {reason}")]
     InvalidShape {

@@ -33,7 +33,7 @@ mod moments;
 /// | `PytorchDefault` | U(±1/√n_in) = kaiming_uniform(a = √5) | PyTorch `Linear`/`Conv` |
 /// | `PytorchFanOut` | U(±1/√n_out) | PyTorch `LSTM`/`GRU` (1/√hidden), `ConvTranspose` |
 /// | `Orthogonal` | g·Q, Q Haar-orthogonal | Saxe et al. 2014 |
-/// | `DeltaOrthogonal` | g·Q at the kernel centre, 0 elsewhere | Xiao et al. 2018 |
+/// | `DeltaOrthogonal` | g·Q_j at the kernel centre per group j, 0 elsewhere | Xiao et al. 2018 |
 /// | `Eye` | g·I | PyTorch `eye_` |
 /// | `Dirac` | identity convolution per group | PyTorch `dirac_` |
 /// | `Sparse` | N(0, std²) with ⌈sparsity·rows⌉ zeros per column | Martens 2010 |
@@ -115,10 +115,13 @@ pub enum Scheme {
         /// Gain g.
         gain: Gain,
     },
-    /// Orthogonal centre tap of a conv kernel `[c_out, c_in, k…]` (odd k, c_out ≥ c_in).
+    /// Orthogonal centre tap of a conv kernel `[c_out, c_in/groups, k…]`, one orthogonal block
+    /// per group (odd k, c_out/groups ≥ c_in/groups).
     DeltaOrthogonal {
         /// Gain g.
         gain: Gain,
+        /// Number of groups (the convolution's; 1 for an ordinary one).
+        groups: usize,
     },
     /// g·I for a 2-D tensor.
     Eye {
@@ -130,7 +133,13 @@ pub enum Scheme {
         /// Number of groups.
         groups: usize,
     },
-    /// N(0, std²) with ⌈sparsity·rows⌉ zeros in each column of a 2-D tensor.
+    /// N(0, std²) with ⌈sparsity·rows⌉ zeros in each column of a 2-D tensor, as PyTorch's
+    /// `sparse_`. The axis follows the layout: on Burn's `Linear` weight `[d_in, d_out]` a column
+    /// is an output unit, so each unit has ⌈sparsity·d_in⌉ of its d_in incoming weights set to 0
+    /// (Martens 2010's sparse init counts incoming connections); PyTorch's `sparse_` on its
+    /// `[out, in]` weight zeros within each input's column, i.e. outgoing weights. For
+    /// PyTorch's exact pattern draw `[d_out, d_in]` and transpose. The zero count is also
+    /// computed without PyTorch's float slip (`ceil(0.3·10)` is 4 there, 3 here).
     Sparse {
         /// Fraction of zeros per column, in [0, 1).
         sparsity: f64,

@@ -68,9 +68,11 @@ pub(crate) fn plan<M: Module>(policy: &Policy, model: &M) -> error::Result<Vec<P
             let matched = (!info.is_running_statistic())
                 .then(|| rules.iter().position(|r| r.matches(info)))
                 .flatten();
+            // The groups a convolution states (a hint, else Burn's layer), for grouped schemes.
+            let groups = hint.and_then(|h| h.groups).or(found.map(|f| f.groups));
             let assignment = match matched {
                 Some(index) => Some(
-                    assign(index, &rules[index], info, fan.as_ref(), hint)
+                    assign(index, &rules[index], info, fan.as_ref(), hint, groups)
                         .map_err(|e| at_parameter(info, e))?,
                 ),
                 None if policy.require_all && !info.is_running_statistic() => {
@@ -125,6 +127,7 @@ fn assign(
     info: &ParamInfo,
     fan: Option<&Fan>,
     hint: Option<&LayerHint>,
+    layer_groups: Option<usize>,
 ) -> error::Result<Assignment> {
     let scheme = if rule.rule.activation_gain {
         let activation = hint
@@ -138,6 +141,16 @@ fn assign(
         rule.rule.scheme.clone()
     };
     scheme.validate(&info.shape, fan)?;
+    if let (Scheme::Dirac { groups } | Scheme::DeltaOrthogonal { groups, .. }, Some(layer)) =
+        (&scheme, layer_groups)
+        && *groups != layer
+    {
+        return Err(InitError::GroupsMismatch {
+            scheme: scheme.name(),
+            scheme_groups: *groups,
+            layer_groups: layer,
+        });
+    }
     let multiplier = error::representable("multiplier", rule.rule.multiplier)?;
     if multiplier.abs() * scheme.reach(&info.shape, fan)? > f64::from(f32::MAX) {
         return Err(InitError::InvalidArgument {
@@ -164,7 +177,10 @@ fn with_gain(scheme: &Scheme, gain: Gain) -> error::Result<Scheme> {
         Scheme::KaimingUniform { mode, .. } => Scheme::KaimingUniform { mode: *mode, gain },
         Scheme::KaimingNormal { mode, .. } => Scheme::KaimingNormal { mode: *mode, gain },
         Scheme::Orthogonal { .. } => Scheme::Orthogonal { gain },
-        Scheme::DeltaOrthogonal { .. } => Scheme::DeltaOrthogonal { gain },
+        Scheme::DeltaOrthogonal { groups, .. } => Scheme::DeltaOrthogonal {
+            gain,
+            groups: *groups,
+        },
         Scheme::Eye { .. } => Scheme::Eye { gain },
         other => {
             return Err(InitError::NoGain {

@@ -41,11 +41,9 @@ impl Scheme {
                 gain.value()?,
                 key,
             )?)),
-            Self::DeltaOrthogonal { gain } => Ok(Source::Whole(structured::delta_orthogonal(
-                shape,
-                gain.value()?,
-                key,
-            )?)),
+            Self::DeltaOrthogonal { gain, groups } => Ok(Source::Whole(
+                structured::delta_orthogonal(shape, *groups, gain.value()?, key)?,
+            )),
             Self::Eye { gain } => Ok(Source::Whole(structured::eye(shape, gain.value()?)?)),
             Self::Dirac { groups } => Ok(Source::Whole(structured::dirac(shape, *groups)?)),
             Self::Sparse { sparsity, std } => Ok(Source::Whole(structured::sparse(
@@ -89,9 +87,9 @@ impl Scheme {
                 gain.value()?;
                 structured::check_orthogonal(shape)
             }
-            Self::DeltaOrthogonal { gain } => {
+            Self::DeltaOrthogonal { gain, groups } => {
                 gain.value()?;
-                structured::check_delta_orthogonal(shape)
+                structured::check_delta_orthogonal(shape, *groups)
             }
             Self::Eye { gain } => {
                 gain.value()?;

@@ -61,7 +61,7 @@ impl Scheme {
     /// | `TruncatedNormal` | std·σ_t(α, β), the truncated normal's own std |
     /// | variance scaling | √(scale / n) |
     /// | `Orthogonal` (`[r, c]` flattened) | g·√(min(r, c)/(r·c)) (‖Q‖²_F = min(r, c)) |
-    /// | `DeltaOrthogonal` `[c_out, c_in, k…]` | g·√(c_in / numel) |
+    /// | `DeltaOrthogonal` `[c_out, c_in/G, k…]`, G groups | g·√(c_in / numel) (G blocks of c_in/G unit columns) |
     /// | `Eye`, `Dirac` (k ones among N) | g·√(k/N − (k/N)²) |
     /// | `Sparse` | std·√(1 − zeros/rows) |
     ///
@@ -91,9 +91,10 @@ impl Scheme {
                 let cols = shape[1..].iter().map(|&d| d as f64).product::<f64>();
                 gain.value()? * share(rows.min(cols)).sqrt()
             }
-            Self::DeltaOrthogonal { gain } => {
+            Self::DeltaOrthogonal { gain, groups } => {
                 self.min_rank(shape, 3, "3 to 5")?;
-                gain.value()? * share(shape[1] as f64).sqrt()
+                // ‖W‖²_F = g²·(groups · c_in/groups): every block has c_in/groups unit columns.
+                gain.value()? * share(shape[1] as f64 * *groups as f64).sqrt()
             }
             Self::Eye { gain } => {
                 self.min_rank(shape, 2, "2")?;
@@ -135,7 +136,7 @@ impl Scheme {
             Self::TruncatedNormal { mean, std, a, b } => {
                 (mean.abs() + 40.0 * std).min(a.abs().max(b.abs()))
             }
-            Self::Orthogonal { gain } | Self::DeltaOrthogonal { gain } | Self::Eye { gain } => {
+            Self::Orthogonal { gain } | Self::DeltaOrthogonal { gain, .. } | Self::Eye { gain } => {
                 gain.value()?.abs()
             }
             Self::Sparse { std, .. } => 11.0 * std,

@@ -35,18 +35,37 @@ pub(crate) fn orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<Vec<f3
     semi_orthogonal(rows, cols, gain, key)
 }
 
-/// Delta-orthogonal (Xiao et al. 2018): a conv kernel `[c_out, c_in, k…]` that is zero except at
-/// the centre tap, which holds `gain`·Q, Q a `c_out × c_in` matrix with orthonormal columns. The
-/// convolution is then an isometry at init (dynamical isometry for very deep CNNs).
-pub(crate) fn delta_orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<Vec<f32>> {
-    check_delta_orthogonal(shape)?;
+/// Delta-orthogonal (Xiao et al. 2018): a conv kernel `[c_out, c_in/g, k…]` that is zero except
+/// at the centre tap, which holds `gain`·Q_j for each group j, Q_j a `(c_out/g) × (c_in/g)`
+/// matrix with orthonormal columns (drawn with `key` when g = 1, `key.fold_in(j)` otherwise).
+/// Each group's convolution is then an isometry at init (dynamical isometry for very deep CNNs).
+pub(crate) fn delta_orthogonal(
+    shape: &[usize],
+    groups: usize,
+    gain: f64,
+    key: &Key,
+) -> Result<Vec<f32>> {
+    check_delta_orthogonal(shape, groups)?;
     let (c_out, c_in, kernel) = (shape[0], shape[1], &shape[2..]);
     let taps: usize = kernel.iter().product();
     let centre = centre_offset(kernel);
     let mut out = buffer(c_out * c_in * taps)?;
-    let q = semi_orthogonal(c_out, c_in, gain, key)?;
-    for (pair, value) in q.into_iter().enumerate() {
-        out[pair * taps + centre] = value;
+    if out.is_empty() {
+        // Nothing to draw (and c_out = 0 accepts any number of groups).
+        return Ok(out);
+    }
+    let per_group = c_out / groups;
+    for group in 0..groups {
+        let key = if groups == 1 {
+            *key
+        } else {
+            key.fold_in(group as u64)
+        };
+        let q = semi_orthogonal(per_group, c_in, gain, &key)?;
+        let offset = group * per_group * c_in;
+        for (pair, value) in q.into_iter().enumerate() {
+            out[(offset + pair) * taps + centre] = value;
+        }
     }
     Ok(out)
 }
@@ -64,7 +83,7 @@ pub(crate) fn check_orthogonal(shape: &[usize]) -> Result<()> {
 }
 
 /// What [`delta_orthogonal`] refuses, checked without drawing.
-pub(crate) fn check_delta_orthogonal(shape: &[usize]) -> Result<()> {
+pub(crate) fn check_delta_orthogonal(shape: &[usize], groups: usize) -> Result<()> {
     conv_rank("delta_orthogonal", shape)?;
     let (c_out, c_in, kernel) = (shape[0], shape[1], &shape[2..]);
     if kernel.iter().any(|k| k % 2 == 0) {
@@ -72,8 +91,19 @@ pub(crate) fn check_delta_orthogonal(shape: &[usize]) -> Result<()> {
             kernel: kernel.to_vec(),
         });
     }
-    if c_out < c_in {
-        return Err(InitError::TooFewOutputChannels { c_out, c_in });
+    if groups == 0 || !c_out.is_multiple_of(groups) {
+        return Err(InitError::InvalidGroups {
+            argument: "shape[0]",
+            channels: c_out,
+            groups,
+        });
+    }
+    // Per group: c_out/g outputs from c_in/g inputs (`shape[1]` is already per group).
+    if c_out / groups < c_in {
+        return Err(InitError::TooFewOutputChannels {
+            c_out: c_out / groups,
+            c_in,
+        });
     }
     Ok(())
 }

@@ -40,7 +40,10 @@ fn every_scheme() -> Vec<Scheme> {
         Scheme::PytorchDefault,
         Scheme::PytorchFanOut,
         Scheme::orthogonal(Nonlinearity::Relu),
-        Scheme::DeltaOrthogonal { gain: 1.0.into() },
+        Scheme::DeltaOrthogonal {
+            gain: 1.0.into(),
+            groups: 1,
+        },
         Scheme::Eye {
             gain: Gain::Value(1.0),
         },

@@ -95,7 +95,14 @@ fn rank() {
         &["dirac"],
     );
     assert_err(
-        host(&Scheme::DeltaOrthogonal { gain: 1.0.into() }, &[4, 4], None),
+        host(
+            &Scheme::DeltaOrthogonal {
+                gain: 1.0.into(),
+                groups: 1,
+            },
+            &[4, 4],
+            None,
+        ),
         rank,
         &["delta_orthogonal"],
     );
@@ -256,7 +263,10 @@ fn sparsity_outside_unit_interval() {
 
 #[test]
 fn delta_orthogonal_kernel_and_channels() {
-    let delta = Scheme::DeltaOrthogonal { gain: 1.0.into() };
+    let delta = Scheme::DeltaOrthogonal {
+        gain: 1.0.into(),
+        groups: 1,
+    };
     assert_err(
         host(&delta, &[8, 8, 4, 4], None),
         |e| matches!(e, InitError::EvenKernel { .. }),

@@ -290,10 +290,18 @@ per_device! {
         // refused by the plan, before the earlier parameters are drawn.
         let policy = Policy::new()
             .rule(Rule::new(Scheme::Ones).with_layer(Some("Linear".into())))
-            .rule(Rule::new(Scheme::DeltaOrthogonal { gain: 1.0.into() }).with_layer(Some("Custom".into())));
+            .rule(Rule::new(Scheme::DeltaOrthogonal { gain: 1.0.into(), groups: 1 }).with_layer(Some("Custom".into())));
         let (error, model) = refuse(policy, model);
         let InitError::AtParameter { path, .. } = &error else { panic!("{error}") };
         assert_eq!(path, "custom.mixing");
+        // A grouped scheme with other groups than its convolution (conv2d has 4): the identity
+        // it promises would be wrong, so it is refused (it was drawn silently before).
+        let dirac = |groups| Policy::new().rule(Rule::new(Scheme::Dirac { groups }).with_path(Some("conv2d.weight".into())));
+        let (error, model) = refuse(dirac(1), model);
+        let InitError::AtParameter { path, source, .. } = &error else { panic!("{error}") };
+        assert_eq!(path, "conv2d.weight");
+        assert!(matches!(**source, InitError::GroupsMismatch { scheme_groups: 1, layer_groups: 4, .. }), "{source}");
+        assert!(dirac(4).apply(everything(device), Key::new(0)).is_ok());
         // Unmatched parameters under require_all, and a malformed glob.
         let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_layer(Some("Linear".into()))).with_require_all(true), model);
         assert!(matches!(error, InitError::UnmatchedParameter { .. }), "{error}");

@@ -60,6 +60,7 @@ fn catalogue() -> Vec<(Scheme, Vec<usize>)> {
         (
             Scheme::DeltaOrthogonal {
                 gain: Gain::Value(1.0),
+                groups: 1,
             },
             conv.clone(),
         ),

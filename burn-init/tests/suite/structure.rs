@@ -51,7 +51,7 @@ per_device! {
 
     fn delta_orthogonal_is_an_isometry_in_a_conv(device) {
         let (c_in, c_out) = (8, 12);
-        let w: Tensor<4> = Scheme::DeltaOrthogonal { gain: 1.0.into() }.sample([c_out, c_in, 3, 3], None, Key::new(3), device).unwrap();
+        let w: Tensor<4> = Scheme::DeltaOrthogonal { gain: 1.0.into(), groups: 1 }.sample([c_out, c_in, 3, 3], None, Key::new(3), device).unwrap();
         let kernel = values(w.clone());
         for (i, &value) in kernel.iter().enumerate() {
             if i % 9 != 4 {
@@ -66,6 +66,31 @@ per_device! {
         let norm = |t: Tensor<4>| values(t).iter().map(|&v| f64::from(v).powi(2)).sum::<f64>();
         let (nx, ny) = (norm(x), norm(y));
         assert!((ny / nx - 1.0).abs() < 1e-4, "‖y‖² / ‖x‖² = {}", ny / nx);
+    }
+
+    /// Grouped: a conv with 3 groups of 4 → 6 channels keeps ‖x‖ exactly only when each group's
+    /// centre tap is orthonormal on its own; one orthogonal matrix over all 18 outputs (the
+    /// scheme ignoring the groups) would not be.
+    fn grouped_delta_orthogonal_is_an_isometry_per_group(device) {
+        let (groups, c_in, c_out) = (3, 12, 18);
+        let w: Tensor<4> = Scheme::DeltaOrthogonal { gain: 1.0.into(), groups }.sample([c_out, c_in / groups, 3, 3], None, Key::new(3), device).unwrap();
+        let kernel = values(w.clone());
+        let centre: Vec<f32> = kernel.iter().skip(4).step_by(9).copied().collect();
+        let per = c_out / groups * (c_in / groups);
+        for g in 0..groups {
+            let block = &centre[g * per..(g + 1) * per];
+            assert!(orthogonality_error(block, c_out / groups, c_in / groups, 1.0) <= 1e-4, "group {g}");
+        }
+        let x: Tensor<4> = Scheme::Normal { mean: 0.0, std: 1.0 }.sample([2, c_in, 6, 6], None, Key::new(4), device).unwrap();
+        let y = conv2d(x.clone(), w, None, ConvOptions::new([1, 1], [1, 1], [1, 1], groups));
+        let norm = |t: Tensor<4>| values(t).iter().map(|&v| f64::from(v).powi(2)).sum::<f64>();
+        let (nx, ny) = (norm(x), norm(y));
+        assert!((ny / nx - 1.0).abs() < 1e-4, "‖y‖² / ‖x‖² = {}", ny / nx);
+        // Its std is g·√(c_in/numel) = √(12/(18·4·9)); too few outputs per group is refused.
+        let std = Scheme::DeltaOrthogonal { gain: 1.0.into(), groups }.std(&[c_out, c_in / groups, 3, 3], None).unwrap();
+        assert!((std - (12.0f64 / 648.0).sqrt()).abs() < 1e-12);
+        let error = Scheme::DeltaOrthogonal { gain: 1.0.into(), groups: 4 }.sample::<4>([8, 4, 3, 3], None, Key::new(0), device).unwrap_err();
+        assert!(matches!(error, burn_init::InitError::TooFewOutputChannels { c_out: 2, c_in: 4 }), "{error}");
     }
 
     fn dirac_is_the_identity_in_a_conv(device) {

@@ -143,7 +143,8 @@ pub fn any_scheme() -> impl Strategy<Value = Scheme> {
         Just(Scheme::PytorchDefault),
         Just(Scheme::PytorchFanOut),
         any_gain().prop_map(|gain| Scheme::Orthogonal { gain }),
-        any_gain().prop_map(|gain| Scheme::DeltaOrthogonal { gain }),
+        (any_gain(), any_size())
+            .prop_map(|(gain, groups)| Scheme::DeltaOrthogonal { gain, groups }),
         any_gain().prop_map(|gain| Scheme::Eye { gain }),
         any_size().prop_map(|groups| Scheme::Dirac { groups }),
         (n(), n()).prop_map(|(sparsity, std)| Scheme::Sparse { sparsity, std }),
