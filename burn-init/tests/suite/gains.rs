@@ -69,14 +69,12 @@ fn numeric_gains_match_closed_forms() {
     // ReLU: E = 1/2 → √2, equal to PyTorch's table and to the pass-fraction rule at π = 1/2.
     assert!(relative(Relu.second_moment_gain().unwrap(), SQRT_2) < 1e-9);
     assert!(relative(pass_fraction_gain(0.5).unwrap(), SQRT_2) < 1e-15);
-    for s in [0.01, 0.2, -0.5] {
+    // Leaky ReLU: E = (1 + s²)/2, so the gain is √(2/(1 + s²)) (PyTorch's table too).
+    for s in [0.01, 0.2, -0.5f64] {
         let leaky = LeakyRelu { negative_slope: s };
-        assert!(
-            relative(
-                leaky.second_moment_gain().unwrap(),
-                leaky.pytorch_gain().unwrap().unwrap()
-            ) < 1e-9
-        );
+        let expected = (2.0 / (1.0 + s * s)).sqrt();
+        assert!(relative(leaky.second_moment_gain().unwrap(), expected) < 1e-9);
+        assert!(relative(leaky.pytorch_gain().unwrap().unwrap(), expected) < 1e-15);
     }
     assert!(relative(Linear.second_moment_gain().unwrap(), 1.0) < 1e-9);
     // ELU(α): 1/2 + α²(e²Φ(−2) − 2e^{1/2}Φ(−1) + 1/2); SELU = λ·ELU(α) (≈ 1: its fixed point).
@@ -90,7 +88,8 @@ fn numeric_gains_match_closed_forms() {
             SELU_LAMBDA.powi(2) * elu(SELU_ALPHA)
         ) < 1e-9
     );
-    assert!(relative(Selu.second_moment().unwrap(), 1.0) < 2e-3);
+    // Klambauer et al.'s λ and α make (mean 0, variance 1) a fixed point exactly.
+    assert!(relative(Selu.second_moment().unwrap(), 1.0) < 1e-9);
     // GELU: E[z²Φ(z)²] = 1/3 + 1/(2π√3) (Stein's lemma).
     let gelu = 1.0 / 3.0 + 1.0 / (2.0 * PI * 3f64.sqrt());
     assert!(relative(Gelu.second_moment().unwrap(), gelu) < 1e-9);
@@ -103,37 +102,82 @@ fn numeric_gains_match_closed_forms() {
     // A kink away from 0: ReLU6-like clamp(x, 0, 0.37) (exact value in the quadrature unit test).
 }
 
+/// E[φ(z)²] of activations without a closed form, against constants computed outside the
+/// library (mpmath quadrature to 30 digits, and a 400 001-point trapezoid on [−16, 16] in
+/// Python: they agree to 10⁻¹³), and the library's φ against the published definitions written
+/// here — so that a wrong formula (SiLU as x·σ(2x), Mish with tanh(x), softplus without 1/β,
+/// ELU's branch as α·x) fails even though the quadrature would integrate it faithfully.
 #[test]
-fn numeric_gains_without_closed_form_agree_with_trapezoid() {
+fn numeric_gains_without_closed_form_match_published_constants() {
     use Nonlinearity::*;
-    for phi in [
-        Tanh,
-        Sigmoid,
-        Silu,
-        Mish,
-        Softplus { beta: 1.0 },
-        Softplus { beta: 3.0 },
-        Elu { alpha: 0.5 },
-    ] {
-        let quadrature = phi.second_moment().unwrap();
-        let reference = trapezoid_second_moment(|z| phi.apply(z));
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let softplus = |x: f64, beta: f64| {
+        if beta * x > 30.0 {
+            x
+        } else {
+            (beta * x).exp().ln_1p() / beta
+        }
+    };
+    type Definition = Box<dyn Fn(f64) -> f64>;
+    let cases: [(Nonlinearity, Definition, f64); 7] = [
+        (Tanh, Box::new(f64::tanh), 0.394_294_490_397_841),
+        (Sigmoid, Box::new(sigmoid), 0.293_379_035_858_093),
+        (
+            Silu,
+            Box::new(move |x| x * sigmoid(x)),
+            0.355_775_519_817_352,
+        ),
+        (
+            Mish,
+            Box::new(move |x| x * softplus(x, 1.0).tanh()),
+            0.452_342_192_375_883,
+        ),
+        (
+            Softplus { beta: 1.0 },
+            Box::new(move |x| softplus(x, 1.0)),
+            0.921_245_908_859_300,
+        ),
+        (
+            Softplus { beta: 3.0 },
+            Box::new(move |x| softplus(x, 3.0)),
+            0.528_850_613_974_539,
+        ),
+        (
+            Elu { alpha: 0.5 },
+            Box::new(|x: f64| if x > 0.0 { x } else { 0.5 * x.exp_m1() }),
+            0.536_236_354_373_231,
+        ),
+    ];
+    for (phi, definition, moment) in &cases {
+        for x in [-7.5, -2.0, -0.3, 0.0, 0.4, 1.7, 6.0] {
+            assert!(
+                (phi.apply(x) - definition(x)).abs() <= 1e-12 * (1.0 + x.abs()),
+                "{phi:?}({x})"
+            );
+        }
         assert!(
-            relative(quadrature, reference) < 1e-9,
-            "{phi:?}: {quadrature} vs {reference}"
+            relative(phi.second_moment().unwrap(), *moment) < 1e-9,
+            "{phi:?}"
         );
+        assert!(relative(phi.second_moment_gain().unwrap(), 1.0 / moment.sqrt()) < 1e-9);
+    }
+    // The trapezoid on the test's own definitions agrees with the constants too.
+    for (_, definition, moment) in &cases {
+        assert!(relative(trapezoid_second_moment(definition), *moment) < 1e-9);
     }
 }
 
 #[test]
 fn documented_differences_from_the_table() {
     use Nonlinearity::*;
-    // tanh: table 5/3 ≈ 1.667, second-moment rule ≈ 1.593.
-    let tanh = Tanh.second_moment_gain().unwrap();
-    assert!((tanh - 1.5927).abs() < 1e-3, "{tanh}");
-    // sigmoid: table 1, rule ≈ 1.85 (E[σ(z)²] includes the mean 1/2).
-    assert!((Sigmoid.second_moment_gain().unwrap() - 1.8467).abs() < 1e-3);
-    // SELU: table 3/4, rule ≈ 1.
-    assert!((Selu.second_moment_gain().unwrap() - 1.0).abs() < 1e-3);
+    // tanh: table 5/3, second-moment rule 1/√0.394294490397841 = 1.59253741972.
+    assert_eq!(Tanh.pytorch_gain().unwrap(), Some(5.0 / 3.0));
+    assert!(relative(Tanh.second_moment_gain().unwrap(), 1.592_537_419_72) < 1e-9);
+    // sigmoid: table 1, rule 1.84622854534 (E[σ(z)²] includes the mean 1/2).
+    assert!(relative(Sigmoid.second_moment_gain().unwrap(), 1.846_228_545_34) < 1e-9);
+    // SELU: table 3/4, rule exactly 1 (its fixed point).
+    assert_eq!(Selu.pytorch_gain().unwrap(), Some(0.75));
+    assert!(relative(Selu.second_moment_gain().unwrap(), 1.0) < 1e-9);
     // Activations PyTorch has no entry for use the rule.
     assert_eq!(Gelu.pytorch_gain().unwrap(), None);
     assert_eq!(Gelu.gain().unwrap(), Gelu.second_moment_gain().unwrap());
