@@ -105,6 +105,27 @@ pub enum InitError {
         /// The layer's groups (from Burn's layer or a hint).
         layer_groups: usize,
     },
+    /// µP: a weight whose fan-in grows with the width and fan-out does not (a readout) is not
+    /// named in `Mup::readout`; drawn as a hidden weight, its output would grow with the width.
+    #[error(
+        "µP: `{path}` is shaped like a readout (fan-in grows, fan-out fixed) but is not named in `readout`"
+    )]
+    MupUnnamedReadout {
+        /// The parameter.
+        path: String,
+    },
+    /// µP: a weight named in `Mup::readout` is not shaped like a readout.
+    #[error(
+        "µP: `{path}` is named as a readout but its fans change by ×{fan_in_ratio} (in) and ×{fan_out_ratio} (out); a readout's fan-in grows and its fan-out does not"
+    )]
+    MupNotReadout {
+        /// The parameter.
+        path: String,
+        /// fan_in / base fan_in.
+        fan_in_ratio: f64,
+        /// fan_out / base fan_out.
+        fan_out_ratio: f64,
+    },
     /// A shape or axis argument is inconsistent.
     #[error("invalid `{argument}`: {reason}")]
     InvalidShape {

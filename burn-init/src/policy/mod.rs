@@ -43,14 +43,14 @@ mod lsuv;
 mod manifest;
 mod plan;
 mod presets;
-mod rule;
-mod walk;
+pub(crate) mod rule;
+pub(crate) mod walk;
 
 pub use construct::InitWith;
 pub use hint::LayerHint;
 pub use lsuv::{Lsuv, LsuvLayer};
 pub use manifest::{Entry, Manifest};
-pub use presets::{DeepNorm, Mup};
+pub use presets::{DeepNorm, Mup, MupClass, MupOptimizer, MupParameter, MupReadout};
 pub use rule::{Role, Rule};
 
 use std::sync::Arc;

@@ -15,6 +15,7 @@ mod errors;
 mod fans;
 mod gains;
 mod interop;
+mod mup;
 mod policy;
 mod presets;
 mod pytorch_parity;

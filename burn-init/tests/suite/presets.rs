@@ -1,11 +1,9 @@
-//! Presets on Burn models, and µP's coordinate check.
+//! Presets on Burn models: the drawn weights against the papers' numbers, and typed errors.
 
-use burn::module::Module;
 use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig};
-use burn::nn::{Linear, LinearConfig, Relu};
-use burn::tensor::{Device, Distribution, Tensor};
-use burn_init::policy::{DeepNorm, Mup, Policy, Role, Rule};
-use burn_init::{Key, Nonlinearity, Scheme};
+use burn::tensor::{Device, Tensor};
+use burn_init::policy::{DeepNorm, Policy};
+use burn_init::{Key, Nonlinearity};
 
 use crate::common::{SIGMAS, values};
 
@@ -124,8 +122,6 @@ per_device! {
         assert_eq!(named(Policy::t_fixup(6, 0)), "d_model");
         assert_eq!(named(Policy::fixup(8, 1, "a", "b", "c")), "depth");
         assert_eq!(named(Policy::fixup(0, 2, "a", "b", "c")), "branches");
-        assert_eq!(named(Mup::new(0, 64, "a".into(), "b".into()).policy()), "base_width");
-        assert_eq!(named(Mup::new(64, 0, "a".into(), "b".into()).policy()), "width");
         assert_eq!(named(Policy::lstm_forget_bias(f64::NAN)), "value");
         assert_eq!(named(DeepNorm::new(0, 0).policy()), "encoder_layers");
         assert_eq!(named(DeepNorm::new(6, 6).policy()), "decoder_prefix");
@@ -157,71 +153,5 @@ per_device! {
         // A prefix that names nothing is an error, not a silent no-op.
         let wrong = DeepNorm::new(6, 0).with_encoder_prefix("decoder.".into()).policy().unwrap();
         assert!(wrong.apply(encoder(device, 6), Key::new(0)).is_err());
-    }
-
-    fn mup_keeps_hidden_activations_across_widths(device) {
-        // Mean |activation| after each hidden layer of a 4-layer ReLU MLP, widths 64…1024.
-        let widths = [64, 128, 256, 512, 1024];
-        let input = Tensor::<2>::random([256, 32], Distribution::Normal(0.0, 1.0), device);
-        let base = Scheme::Normal { mean: 0.0, std: 0.125 };
-        let run = |policy: &dyn Fn(usize) -> Policy| -> Vec<Vec<f64>> {
-            widths.iter().map(|&width| {
-                let (mlp, _) = policy(width).apply(Mlp::new(width, device), Key::new(9)).unwrap();
-                mlp.activations(input.clone())
-            }).collect()
-        };
-        let mup = run(&|width| Mup::new(64, width, "layers.0.weight".into(), "layers.3.weight".into())
-            .with_scheme(Some(base.clone()))
-            .policy()
-            .unwrap());
-        let standard = run(&|_| Policy::new()
-            .rule(Rule::new(base.clone()).with_role(Some(Role::Weight)))
-            .rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias))));
-        let spread = |runs: &[Vec<f64>], layer: usize| {
-            let column: Vec<f64> = runs.iter().map(|r| r[layer]).collect();
-            column.iter().cloned().fold(0.0, f64::max) / column.iter().cloned().fold(f64::INFINITY, f64::min)
-        };
-        for layer in 0..3 {
-            assert!(spread(&mup, layer) <= 2.0, "µP layer {layer}: spread {}", spread(&mup, layer));
-        }
-        // Standard parametrisation with the base std at every width: the hidden layers grow as
-        // √(width/64) per layer (measured ≈ 4× and ≈ 16× at 1024 for layers 1 and 2).
-        assert!(spread(&standard, 1) > 3.0, "SP layer 1 spread {}", spread(&standard, 1));
-        assert!(spread(&standard, 2) > 10.0, "SP layer 2 spread {}", spread(&standard, 2));
-    }
-}
-
-/// 32 → width → width → width → 10, ReLU.
-#[derive(Module, Debug)]
-struct Mlp {
-    layers: Vec<Linear>,
-    relu: Relu,
-}
-
-impl Mlp {
-    fn new(width: usize, device: &Device) -> Self {
-        let dims = [32, width, width, width, 10];
-        Self {
-            layers: dims
-                .windows(2)
-                .map(|d| LinearConfig::new(d[0], d[1]).init(device))
-                .collect(),
-            relu: Relu::new(),
-        }
-    }
-
-    /// Mean |h| after each hidden layer's ReLU, then the readout's mean |output|.
-    fn activations(&self, mut x: Tensor<2>) -> Vec<f64> {
-        let mut out = Vec::new();
-        for (i, layer) in self.layers.iter().enumerate() {
-            x = layer.forward(x);
-            if i + 1 < self.layers.len() {
-                x = self.relu.forward(x);
-            }
-            // Averaged on the host: long reductions on llvmpipe are not trusted.
-            let host = values(x.clone());
-            out.push(host.iter().map(|v| f64::from(v.abs())).sum::<f64>() / host.len() as f64);
-        }
-        out
     }
 }

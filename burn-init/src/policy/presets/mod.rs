@@ -14,7 +14,7 @@ mod recurrent;
 mod residual;
 
 pub use deepnorm::DeepNorm;
-pub use mup::Mup;
+pub use mup::{Mup, MupClass, MupOptimizer, MupParameter, MupReadout};
 
 use super::{Policy, Role, Rule};
 use crate::error::{InitError, Result};
@@ -77,7 +77,7 @@ impl Policy {
     }
 
     /// γ = 1, β = 0 for every norm layer, PReLU's α = 0.25 (PyTorch's default).
-    fn norms() -> Self {
+    pub(super) fn norms() -> Self {
         let mut policy = Policy::new();
         for norm in NORMS {
             policy = policy.rule(on(norm, Role::Gamma, Scheme::Ones)).rule(on(
@@ -87,18 +87,6 @@ impl Policy {
             ));
         }
         policy.rule(on("PRelu", Role::Alpha, Scheme::Constant { value: 0.25 }))
-    }
-}
-
-impl Policy {
-    /// Multiplies every weight rule's multiplier by `factor`.
-    pub(super) fn scaled_weights(mut self, factor: f64) -> Self {
-        for rule in &mut self.rules {
-            if rule.role == Some(Role::Weight) {
-                rule.multiplier *= factor;
-            }
-        }
-        self
     }
 }
 

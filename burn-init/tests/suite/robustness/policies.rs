@@ -127,7 +127,6 @@ fn any_preset() -> impl Strategy<Value = burn_init::Result<Policy>> {
                 Just(Ok(
                     Policy::zero_init_residual(&[a.as_str()]).then(Policy::rezero(&[b.as_str()]))
                 )),
-                Just(Mup::new(n, m, a.clone(), b.clone()).policy()),
             ]
         })
 }
@@ -202,9 +201,19 @@ per_device! {
     fn policies_give_finite_models_or_refuse_and_change_nothing(device) {
         let model = everything(device);
         let before = (ids(&model), all_values(&model));
-        let strategy = (any_policy(), prop::collection::vec(any_mutation(), 0..3), any_key(), any::<bool>());
+        // µP needs the models: its arguments are drawn here and its policy made in the body.
+        let mup = (prop::collection::vec(any_glob(), 0..3), any_scheme(), any_scheme(), any_scheme(), any::<bool>())
+            .prop_map(|(readout, scheme, bias, embedding, zero)| {
+                let init = if zero { burn_init::policy::MupReadout::Zero } else { burn_init::policy::MupReadout::Scaled };
+                Mup::new(readout).with_scheme(scheme).with_bias(bias).with_embedding(embedding).with_readout_init(init)
+            });
+        let strategy = (any_policy(), prop::option::of(mup), prop::collection::vec(any_mutation(), 0..3), any_key(), any::<bool>());
         runner()
-            .run(&strategy, |(policy, mutations, key, lazy)| {
+            .run(&strategy, |(policy, mup, mutations, key, lazy)| {
+                let policy = match mup {
+                    Some(mup) => mup.policy(&model, &model),
+                    None => policy,
+                };
                 let Ok(policy) = policy else { return Ok(()) };
                 let mut json = serde_json::to_value(&policy).unwrap();
                 for (path, new, remove) in mutations {
