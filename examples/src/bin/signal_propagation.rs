@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use burn_init_examples::signal_propagation::{StudyConfig, check_claims, run, table};
+use burn_init_examples::signal_propagation::{StudyConfig, check_claims, report, run};
 use clap::Parser;
 
 #[derive(Parser)]
@@ -50,10 +50,6 @@ fn main() -> ExitCode {
         batch: args.batch,
         seed: args.seed,
     };
-    println!(
-        "Deep MLP at init: depth {}, width {}, batch {}, no bias, x ~ N(0, 1), device {name}",
-        config.depth, config.width, config.batch
-    );
     let traces = match run(&config, &device) {
         Ok(traces) => traces,
         Err(error) => {
@@ -61,17 +57,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    print!("{}", table(&traces));
-    let checks = check_claims(&traces, config.width);
-    println!("\nClaims");
-    for check in &checks {
-        println!(
-            "  [{}] {} — {}",
-            if check.holds { "holds" } else { "FAILS" },
-            check.claim,
-            check.measured
-        );
-    }
+    print!("{}", report(&config, &name, &traces));
+    let checks = check_claims(&traces, &config);
     if let Some(path) = &args.json {
         let report = serde_json::json!({ "config": config, "device": name, "traces": traces, "claims": checks });
         if let Err(error) = std::fs::write(
