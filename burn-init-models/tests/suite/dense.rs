@@ -35,6 +35,7 @@ per_device! {
             // BN: unit variance; ReLU: ×E[ReLU(z)²] = ½; He: ×n_in·σ² = 2 → 1.
             let he = composition::forward_ratio(&DenseBlockConfig::scheme(), &[GROWTH, c_in, k, k], &fan).unwrap();
             let predicted = relu * he;
+            assert!((predicted - 1.0).abs() < 1e-9, "layer {l}: {predicted} (literal 2·½ = 1)");
             let a = layer.activation(features.clone());
             let map = layer.conv.forward(a.clone());
             features = Tensor::cat(vec![features, map.clone()], 1);

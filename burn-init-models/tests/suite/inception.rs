@@ -28,6 +28,10 @@ per_device! {
                     rel_var += finite_width(C * C * k * k).powi(2);
                 }
                 predicted *= s * s;
+                // The library's factors against the literals: He-linear and Glorot both have
+                // n_in·σ² = 1 on C → C, so Σ = 3 branches, and s = 1/√3 brings it to 1.
+                let literal = if unscaled { 3.0 } else { 1.0 };
+                assert!((predicted - literal).abs() < 1e-12, "{init:?} {unscaled}: {predicted}");
                 // Realised prediction with these weights: s²·Σᵢ Σw²ᵢ / c_out (interior pixels).
                 let realised: f64 = s * s * block.branches.iter().map(|b| sum_sq(&b.weight, C)).sum::<f64>();
                 let border = config.kernels.iter().max().unwrap() / 2;

@@ -52,6 +52,7 @@ per_device! {
     fn unscaled_block_doubles_the_variance(device) {
         // Var(x + f(x)) = (1 + branches)·Var x = 1/residual_scale(1)².
         let expected = composition::residual_scale(1).unwrap().powi(-2);
+        assert!((expected - 2.0).abs() < 1e-12, "1 + 1 branch = {expected}");
         let r = block_ratio(ResidualScaling::Unscaled, device);
         println!("unscaled block: ratio {} ± {} (expected {expected})", r.ratio, r.se);
         assert!(r.agrees_with(expected, SIGMAS, width_slack(WIDTH)), "{r:?} vs {expected}");
@@ -60,6 +61,8 @@ per_device! {
     fn scaled_block_keeps_the_variance(device) {
         let alpha = composition::residual_scale(1).unwrap();
         let expected = alpha * alpha * (1.0 + 1.0);
+        // α = 1/√2 brings the doubled variance back to the literal 1 (α = 1/√3 would give 2/3).
+        assert!((expected - 1.0).abs() < 1e-12, "α²·2 = {expected}");
         let r = block_ratio(ResidualScaling::Scaled, device);
         println!("scaled block: ratio {} ± {} (expected {expected})", r.ratio, r.se);
         assert!(r.agrees_with(expected, SIGMAS, width_slack(WIDTH)), "{r:?} vs {expected}");
@@ -78,6 +81,7 @@ per_device! {
         let unscaled = stack_ratio(ResidualScaling::Unscaled, 50, device);
         let log2 = unscaled.ratio.log2();
         let expected = 50.0 * composition::residual_scale(1).unwrap().powi(-2).log2();
+        assert!((expected - 50.0).abs() < 1e-9, "2^50: {expected}");
         println!("50 unscaled blocks: ratio {} = 2^{log2} (expected 2^{expected})", unscaled.ratio);
         assert!((log2 - expected).abs() < 3.0, "2^{log2}");
     }

@@ -58,6 +58,7 @@ per_device! {
         let lstm = lstm_with_policy(&LstmConfig::new(d_in, n, true), 4, device).unwrap();
         let gates = [Some(&lstm.input_gate), lstm.forget_gate.as_ref(), Some(&lstm.output_gate), Some(&lstm.cell_gate)];
         let xavier = Scheme::xavier_normal(1.0).std(&[d_in, n], Some(&Fan::linear(d_in, n))).unwrap();
+        assert!((xavier - 0.150_755_672_288_881_8).abs() < 1e-12, "√(2/(24 + 64)) = {xavier}");
         for gate in gates.into_iter().flatten() {
             let w = host_values(gate.hidden_transform.weight.val()).unwrap();
             let deviation = gram_deviation(&w, n);

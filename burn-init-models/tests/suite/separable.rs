@@ -17,6 +17,8 @@ per_device! {
         for wrong in [false, true] {
             let config = DepthwiseSeparableConfig::new(C, C).with_kernel(k).with_wrong_depthwise_fan(wrong);
             let predicted = config.predicted_ratio().unwrap(); // 1, or 1/C
+            let literal = if wrong { 1.0 / C as f64 } else { 1.0 };
+            assert!((predicted - literal).abs() < 1e-12, "wrong={wrong}: {predicted}");
             let block = config.init(6, device).unwrap();
             // Realised with these weights (interior pixels, i.i.d. unit inputs):
             // (1/C_out)·Σ_o Σ_c pw[o,c]²·‖dw[c]‖².

@@ -24,6 +24,8 @@ per_device! {
             let config = UnetUpConfig::new(C).with_corrected(corrected);
             let m = config.multiplier().unwrap();
             let predicted = ratio * m * m; // 4/3, or 1 with m = √3/2
+            let literal = if corrected { 1.0 } else { 4.0 / 3.0 };
+            assert!((predicted - literal).abs() < 1e-12, "corrected={corrected}: {predicted}");
             let up = config.init(3, device).unwrap();
             let y = up.forward(x.clone(), skip.clone());
             let r = VarianceRatio::measure(input.clone(), interior(y, k / 2)).unwrap();

@@ -37,6 +37,9 @@ per_device! {
                 // Level: every phase (stride-aware) or their mean (naive) at predicted_level,
                 // 1 or 1/s². Input variance is 1 by construction (unit Gaussian).
                 let level = config.predicted_level().unwrap();
+                // Literals: 1 with the stride-aware fan, 1/s² = 1/4 for the naive one (s = 2).
+                let literal = if matches!(init, UpsampleInit::Naive) { 0.25 } else { 1.0 };
+                assert!((level - literal).abs() < 1e-12, "k={k} {init:?}: {level}");
                 let mean = vars.iter().sum::<f64>() / vars.len() as f64;
                 let se = p.iter().map(|m| m.se_var * m.se_var).sum::<f64>().sqrt() / vars.len() as f64;
                 // Finite width: Σw² of the c_in·c_out·k² weights strays by √(2/numel).

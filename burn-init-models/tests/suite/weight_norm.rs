@@ -13,6 +13,8 @@ per_device! {
     fn relu_gain_keeps_the_variance_at_any_fan_in(device) {
         let g = composition::weight_norm_gain(&Nonlinearity::Relu).unwrap();
         let expected = g * g * Nonlinearity::Relu.second_moment().unwrap();
+        // g = √2 (1/√E[ReLU²] with E = ½): the prediction is the literal 1.
+        assert!((g - 2f64.sqrt()).abs() < 1e-9 && (expected - 1.0).abs() < 1e-9, "g {g}");
         for (n, batch) in [(64, 512), (1024, 128)] {
             let layer = WeightNormLinearConfig::new(n, D_OUTPUT).init(Key::new(31), device).unwrap();
             let z = gaussian([batch, n], 10, device);
