@@ -5,7 +5,7 @@ use burn_init::policy::{Policy, Role, Rule};
 use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 use burn_init_models::autoencoder::DeepAutoencoderConfig;
 
-use crate::common::gaussian;
+use crate::common::{gaussian, readme_row};
 
 /// Mean over `keys` independent draws of ln(Var z_l / (Var x · n₀σ₀²)) per layer: the prediction
 /// n·σ²·E[φ²] = 1 per layer makes every entry's population value 1 (the first layer sees the raw
@@ -53,6 +53,7 @@ per_device! {
         };
         let he = mean_log_ratios(&config, keys, device);
         println!("autoencoder mean ln(variance ratio): {he:.3?}");
+        readme_row(device, "`DeepAutoencoder`, 20 ReLU layers (256 → 64 → 256)", &[he[he.len() - 1]]);
         for (l, r) in he.iter().enumerate() {
             let (low, high) = band(l);
             assert!((low..=high).contains(r), "layer {l}: {r:.3} outside [{low:.3}, {high:.3}]");

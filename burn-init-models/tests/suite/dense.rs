@@ -5,7 +5,7 @@ use burn_init::diagnostics::{Moments, VarianceRatio, host_values};
 use burn_init::{ConvFan, Fan, InitError, Nonlinearity, composition};
 use burn_init_models::dense::DenseBlockConfig;
 
-use crate::common::{SIGMAS, gaussian};
+use crate::common::{SIGMAS, gaussian, readme_row};
 use crate::conv_measure::{finite_width, interior};
 
 const C0: usize = 32;
@@ -29,6 +29,7 @@ per_device! {
         let border = k / 2 * LAYERS;
         let relu = Nonlinearity::Relu.second_moment().unwrap();
         let mut features = x;
+        let mut ratios = Vec::new();
         for (l, layer) in block.layers.iter().enumerate() {
             let c_in = C0 + l * GROWTH;
             let fan = Fan::conv(c_in, GROWTH, &[k, k], 1, ConvFan::GroupCorrect).unwrap();
@@ -68,6 +69,7 @@ per_device! {
                 })
                 .sum::<f64>()
                 / GROWTH as f64;
+            ratios.push(r.ratio);
             println!(
                 "dense layer {l} (fan_in {}): var {:.4} ± {:.4} (ratio {:.4}), realised {realised:.4}, predicted {predicted:.4}",
                 fan.fan_in, out.var, out.se_var, r.ratio
@@ -80,6 +82,7 @@ per_device! {
             let width = (finite_width(GROWTH) * mean_part).hypot(finite_width(GROWTH * c_in * k * k) * (1.0 - mean_part));
             assert!(r.agrees_with(predicted, SIGMAS, SIGMAS * width), "layer {l}: {r:?} vs {predicted}");
         }
+        readme_row(device, "`DenseBlock` (BN → ReLU → He conv), 4 layers", &ratios);
     }
 
     fn dense_bad_config_is_a_typed_error(device) {

@@ -6,7 +6,7 @@ use burn_init::InitError;
 use burn_init::diagnostics::{Moments, Sharpness, host_values};
 use burn_init_models::graph_attention::GraphAttentionConfig;
 
-use crate::common::{SIGMAS, gaussian};
+use crate::common::{SIGMAS, gaussian, readme_row};
 
 const D: usize = 32;
 const REFERENCE: usize = 64;
@@ -121,6 +121,7 @@ per_device! {
         let over = Moments::of(&vars).unwrap();
         let se = (over.var / KEYS as f64).sqrt();
         println!("logit variance over {KEYS} keys: {:.4} ± {se:.4} (65/32 = 2.03125)", over.mean);
+        readme_row(device, "`GraphAttention`, shared projection, d = 32 (16 keys)", &[over.mean, se]);
         assert!((over.mean - 2.031_25).abs() <= SIGMAS * se, "{} ± {se}", over.mean);
         assert!(SIGMAS * se < 0.2 * 2.031_25, "SE {se}");
         let layer = GraphAttentionConfig::new(D, D).with_reference_degree(Some(REFERENCE)).init(0, device).unwrap();

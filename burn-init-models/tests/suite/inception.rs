@@ -5,7 +5,7 @@ use burn_init::diagnostics::VarianceRatio;
 use burn_init::{ConvFan, Fan, InitError, composition};
 use burn_init_models::inception::{BranchInit, InceptionSumConfig};
 
-use crate::common::{SIGMAS, gaussian};
+use crate::common::{SIGMAS, gaussian, readme_row};
 use crate::conv_measure::{finite_width, interior, sum_sq};
 
 const C: usize = 32;
@@ -13,6 +13,7 @@ const C: usize = 32;
 per_device! {
     fn inception_sum_scales_three_branches_back_to_one(device) {
         let x = gaussian([8, C, 32, 32], 11, device);
+        let mut measured = Vec::new();
         for init in [BranchInit::He, BranchInit::Glorot] {
             for unscaled in [true, false] {
                 let config = InceptionSumConfig::new(C).with_init(init).with_unscaled(unscaled);
@@ -37,6 +38,7 @@ per_device! {
                 let border = config.kernels.iter().max().unwrap() / 2;
                 let r = VarianceRatio::measure(x.clone(), interior(block.forward(x.clone()), border)).unwrap();
                 println!("inception {init:?} unscaled={unscaled}: ratio {:.4} ± {:.4}, realised {realised:.4}, predicted {predicted:.4}", r.ratio, r.se);
+                measured.extend([r.ratio, r.se]);
                 assert!(r.agrees_with(realised, SIGMAS, 0.0), "{init:?} {unscaled}: {r:?} vs realised {realised}");
                 // Finite width: the realised Σw² of each branch strays by √(2/numel) (relative
                 // SD; the branches contribute a third each), so SIGMAS of those on top.
@@ -44,6 +46,7 @@ per_device! {
                 assert!(r.agrees_with(predicted, SIGMAS, slack), "{init:?} {unscaled}: {r:?} vs {predicted}");
             }
         }
+        readme_row(device, "`InceptionSum`, N = 3", &measured);
     }
 
     fn inception_bad_config_is_a_typed_error(device) {

@@ -7,7 +7,7 @@ use burn_init::policy::Policy;
 use burn_init::{InitError, Key, Nonlinearity, Scheme, composition};
 use burn_init_models::mlp::DeepMlpConfig;
 
-use crate::common::{SIGMAS, gaussian, paired_log_ratio, row_errors};
+use crate::common::{SIGMAS, gaussian, paired_log_ratio, readme_row, row_errors};
 
 const WIDTH: usize = 256;
 const DEPTH: usize = 20;
@@ -47,6 +47,7 @@ per_device! {
         let (low, high) = band(4);
         let he = mean_log_depth_ratio(Policy::he(Nonlinearity::Relu), 4, device);
         println!("He + ReLU, depth {DEPTH}: mean ln ratio {he:.3} (band [{low:.2}, {high:.2}])");
+        readme_row(device, "`DeepMlp` depth 20, width 256, ReLU, He", &[he]);
         assert!((low..=high).contains(&he), "{he}");
         let scaled = Policy::new()
             .rule(burn_init::policy::Rule::new(Scheme::kaiming_normal(burn_init::FanMode::FanIn, Nonlinearity::Relu)).with_role(Some(burn_init::policy::Role::Weight)).with_multiplier(1.1))
@@ -62,6 +63,7 @@ per_device! {
         let predicted = -19.0 * std::f64::consts::LN_2;
         let glorot = mean_log_depth_ratio(Policy::xavier(Nonlinearity::Linear), 4, device);
         println!("Glorot(1) + ReLU, depth {DEPTH}: mean ln ratio {glorot:.3} (predicted {predicted:.3})");
+        readme_row(device, "`DeepMlp` depth 20, width 256, ReLU, Glorot (gain 1)", &[glorot]);
         assert!((predicted + low..=predicted + high).contains(&glorot), "{glorot}");
     }
 

@@ -6,7 +6,7 @@ use burn_init::diagnostics::{VarianceRatio, host_values};
 use burn_init::{Key, composition};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
 
-use crate::common::{SIGMAS, gaussian, paired_log_ratio, row_errors};
+use crate::common::{SIGMAS, gaussian, paired_log_ratio, readme_row, row_errors};
 
 const WIDTH: usize = 256;
 const BATCH: usize = 512;
@@ -55,6 +55,7 @@ per_device! {
         assert!((expected - 2.0).abs() < 1e-12, "1 + 1 branch = {expected}");
         let r = block_ratio(ResidualScaling::Unscaled, device);
         println!("unscaled block: ratio {} ± {} (expected {expected})", r.ratio, r.se);
+        readme_row(device, "residual block, width 256, unscaled", &[r.ratio, r.se]);
         assert!(r.agrees_with(expected, SIGMAS, width_slack(WIDTH)), "{r:?} vs {expected}");
     }
 
@@ -65,6 +66,7 @@ per_device! {
         assert!((expected - 1.0).abs() < 1e-12, "α²·2 = {expected}");
         let r = block_ratio(ResidualScaling::Scaled, device);
         println!("scaled block: ratio {} ± {} (expected {expected})", r.ratio, r.se);
+        readme_row(device, "residual block, width 256, scaled (α = 1/√2)", &[r.ratio, r.se]);
         assert!(r.agrees_with(expected, SIGMAS, width_slack(WIDTH)), "{r:?} vs {expected}");
     }
 
@@ -83,6 +85,7 @@ per_device! {
         let expected = 50.0 * composition::residual_scale(1).unwrap().powi(-2).log2();
         assert!((expected - 50.0).abs() < 1e-9, "2^50: {expected}");
         println!("50 unscaled blocks: ratio {} = 2^{log2} (expected 2^{expected})", unscaled.ratio);
+        readme_row(device, "50 residual blocks", &[scaled.ratio, log2]);
         assert!((log2 - expected).abs() < 3.0, "2^{log2}");
     }
 

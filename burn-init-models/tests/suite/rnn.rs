@@ -6,7 +6,7 @@ use burn_init::diagnostics::{Moments, host_values, spectral_radius};
 use burn_init::{Fan, InitError, Scheme};
 use burn_init_models::rnn::{RecurrentInit, SimpleRnnConfig, lstm_with_policy};
 
-use crate::common::{SIGMAS, gaussian};
+use crate::common::{SIGMAS, gaussian, readme_row};
 
 /// max |(WᵀW − I)_ij| of a square row-major matrix.
 fn gram_deviation(w: &[f64], n: usize) -> f64 {
@@ -33,12 +33,14 @@ per_device! {
         assert!((var - std * std).abs() < SIGMAS * std * std * (2.0 / (n * n) as f64).sqrt());
         let radius = spectral_radius(&w, n).unwrap();
         println!("xavier n={n}: spectral radius {radius:.4}");
+        readme_row(device, "`SimpleRnnCell`, n = 512, Xavier W_hh", &[radius]);
         assert!((radius - 1.0).abs() < 0.05, "Xavier radius {radius}");
         // Orthogonal: every |λ| = 1.
         let cell = SimpleRnnConfig::new(8, n).init(1, device).unwrap();
         let w = host_values(cell.recurrent.val()).unwrap();
         let radius = spectral_radius(&w, n).unwrap();
         println!("orthogonal n={n}: spectral radius {radius:.6}");
+        readme_row(device, "`SimpleRnnCell`, n = 512, orthogonal W_hh", &[radius]);
         assert!((radius - 1.0).abs() < 1e-3, "orthogonal radius {radius}");
         assert!(gram_deviation(&w, n) < 1e-4);
     }

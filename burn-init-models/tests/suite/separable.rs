@@ -5,7 +5,7 @@ use burn_init::InitError;
 use burn_init::diagnostics::{VarianceRatio, host_values};
 use burn_init_models::separable::DepthwiseSeparableConfig;
 
-use crate::common::{SIGMAS, gaussian};
+use crate::common::{SIGMAS, gaussian, readme_row};
 use crate::conv_measure::{finite_width, interior};
 
 const C: usize = 32;
@@ -14,6 +14,7 @@ per_device! {
     fn separable_right_fans_keep_variance_wrong_fan_decays(device) {
         let x = gaussian([8, C, 32, 32], 41, device);
         let k = 3;
+        let mut measured = Vec::new();
         for wrong in [false, true] {
             let config = DepthwiseSeparableConfig::new(C, C).with_kernel(k).with_wrong_depthwise_fan(wrong);
             let predicted = config.predicted_ratio().unwrap(); // 1, or 1/C
@@ -32,12 +33,14 @@ per_device! {
                 / C as f64;
             let r = VarianceRatio::measure(x.clone(), interior(block.forward(x.clone()), k / 2)).unwrap();
             println!("separable wrong={wrong}: ratio {:.5} ± {:.5}, realised {realised:.5}, predicted {predicted:.5}", r.ratio, r.se);
+            measured.extend([r.ratio, r.se]);
             assert!(r.agrees_with(realised, SIGMAS, 0.0), "wrong={wrong}: {r:?} vs realised {realised}");
             // Finite width: only C·k² = 288 depthwise weights, so the realised ‖dw‖² strays from
             // its mean by √(2/288) ≈ 8 % (relative SD), the pointwise weights by √(2/C²).
             let slack = SIGMAS * finite_width(C * k * k).hypot(finite_width(C * C));
             assert!(r.agrees_with(predicted, SIGMAS, slack), "wrong={wrong}: {r:?} vs {predicted}");
         }
+        readme_row(device, "`DepthwiseSeparable`", &measured);
         // The wrong fan is not a small error: the ratio is C times smaller.
         let right = DepthwiseSeparableConfig::new(C, C).predicted_ratio().unwrap();
         let wrong = DepthwiseSeparableConfig::new(C, C).with_wrong_depthwise_fan(true).predicted_ratio().unwrap();

@@ -7,7 +7,7 @@ use burn_init::diagnostics::{Moments, Sharpness, VarianceRatio, host_values};
 use burn_init::{Fan, FanMode, InitError, Nonlinearity, Scheme, composition};
 use burn_init_models::transformer::{Norm, TransformerBlockConfig};
 
-use crate::common::{SIGMAS, gaussian, paired_log_ratio, row_errors};
+use crate::common::{SIGMAS, gaussian, paired_log_ratio, readme_row, row_errors};
 
 const D: usize = 128;
 const HEADS: usize = 8;
@@ -90,6 +90,12 @@ fn depth_12_over_draws(norm: Norm, draws: u64, device: &burn::tensor::Device) {
     let se = (over_draws.var / draws as f64).sqrt();
     let spread = over_draws.var.sqrt() / expected;
     let predicted_spread = weight_spread(inputs.unwrap());
+    let label = format!("`TransformerBlock` {norm:?}, block 12 redrawn {draws} times");
+    readme_row(
+        device,
+        &label,
+        &[over_draws.mean, se, spread, predicted_spread],
+    );
     println!(
         "{norm:?} depth 12 over {draws} draws: logit var {:.4} ± {se:.4}; spread between draws {spread:.3} (predicted {predicted_spread:.3})",
         over_draws.mean
@@ -193,6 +199,7 @@ per_device! {
         let over = Moments::of(&vars).unwrap();
         let se = (over.var / DRAWS as f64).sqrt();
         println!("post-LN MLP branch variance over {DRAWS} draws: {:.4} ± {se:.4} (predicted 1.4653)", over.mean);
+        readme_row(device, "`TransformerBlock` Post-LN, MLP branch at block 1 (16 draws)", &[over.mean, se]);
         assert!((over.mean - 1.465_258_047_9).abs() <= SIGMAS * se, "MLP branch {} ± {se}", over.mean);
         assert!(SIGMAS * se < 0.1 * 1.465_258_047_9, "SE {se}");
     }
@@ -213,6 +220,7 @@ per_device! {
         let (ex, sx) = mean_entropy(lx);
         let (eh, sh) = mean_entropy(lh);
         println!("normalised entropy: Xavier {ex:.4} ± {sx:.4}, He {eh:.4} ± {sh:.4}");
+        readme_row(device, "He instead of Xavier for Q/K", &[ratio.ratio, ratio.se, ex, eh]);
         assert!(ex - eh > SIGMAS * sx.hypot(sh), "He must sharpen: {ex} vs {eh}");
     }
 

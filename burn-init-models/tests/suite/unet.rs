@@ -6,7 +6,7 @@ use burn_init::diagnostics::VarianceRatio;
 use burn_init::{ConvFan, Fan, InitError, composition};
 use burn_init_models::unet::{UnetUpConfig, upsample_nearest2};
 
-use crate::common::{SIGMAS, gaussian};
+use crate::common::{SIGMAS, gaussian, readme_row};
 use crate::conv_measure::{finite_width, interior};
 
 const C: usize = 32;
@@ -20,6 +20,7 @@ per_device! {
         let k = 3;
         let fan = Fan::conv(2 * C, C, &[k, k], 1, ConvFan::GroupCorrect).unwrap();
         let ratio = composition::forward_ratio(&UnetUpConfig::scheme(), &[C, 2 * C, k, k], &fan).unwrap();
+        let mut measured = Vec::new();
         for corrected in [false, true] {
             let config = UnetUpConfig::new(C).with_corrected(corrected);
             let m = config.multiplier().unwrap();
@@ -30,12 +31,14 @@ per_device! {
             let y = up.forward(x.clone(), skip.clone());
             let r = VarianceRatio::measure(input.clone(), interior(y, k / 2)).unwrap();
             println!("unet corrected={corrected}: ratio {:.4} ± {:.4}, predicted {predicted:.4}", r.ratio, r.se);
+            measured.extend([r.ratio, r.se]);
             // Finite width: Σw² of the 2c·c·k² weights strays by √(2/numel); the upsampled half
             // has correlated neighbours, whose cross terms vanish only in expectation over the
             // weights, about as large again: SIGMAS × √2 × √(2/numel).
             let slack = SIGMAS * 2f64.sqrt() * finite_width(2 * C * C * k * k);
             assert!(r.agrees_with(predicted, SIGMAS, slack), "corrected={corrected}: {r:?} vs {predicted}");
         }
+        readme_row(device, "`UnetUp` (Glorot after the skip concat)", &measured);
     }
 
     fn unet_bad_config_is_a_typed_error(device) {

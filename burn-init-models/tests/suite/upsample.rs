@@ -6,7 +6,7 @@ use burn_init::InitError;
 use burn_init::diagnostics::{Moments, phase_spread, phase_variances};
 use burn_init_models::upsample::{UpsampleInit, UpsamplerConfig};
 
-use crate::common::{SIGMAS, gaussian};
+use crate::common::{SIGMAS, gaussian, readme_row};
 use crate::conv_measure::{finite_width, interior};
 
 const C: usize = 64;
@@ -24,10 +24,12 @@ fn phases(config: &UpsamplerConfig, device: &burn::tensor::Device) -> Vec<Moment
 per_device! {
     fn upsampler_phase_spread_naive_vs_stride_aware(device) {
         for (k, naive_min) in [(3, Some(1.5)), (4, None)] {
+            let mut spreads = Vec::new();
             for init in [UpsampleInit::Naive, UpsampleInit::StrideAware] {
                 let config = UpsamplerConfig::new(C, C).with_kernel(k).with_stride(2).with_init(init);
                 let p = phases(&config, device);
                 let spread = phase_spread(&p);
+                spreads.push(spread);
                 let vars: Vec<f64> = p.iter().map(|m| m.var).collect();
                 println!("upsample k={k} {init:?}: phase vars {vars:.4?}, spread {spread:.4}");
                 match (init, naive_min) {
@@ -47,6 +49,7 @@ per_device! {
                 println!("  mean level {mean:.4} ± {se:.4}, predicted {level:.4}");
                 assert!((mean - level).abs() <= SIGMAS * se + slack + 0.02 * level, "k={k} {init:?}: {mean} vs {level}");
             }
+            readme_row(device, &format!("`Upsampler` k = {k}, s = 2"), &spreads);
         }
     }
 
