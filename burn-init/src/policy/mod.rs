@@ -160,7 +160,9 @@ impl Policy {
     /// checkpoint therefore samples nothing, and counting parameters never draws.
     ///
     /// Everything is validated here, as for `apply`; the manifest is complete except for the
-    /// moments actually drawn (`drawn_mean`, `drawn_std` are `None`).
+    /// moments actually drawn (`drawn_mean`, `drawn_std` are `None`). The one failure left for
+    /// the first use is the allocator refusing the buffer (the machine out of memory): Burn's
+    /// lazy initialiser has no error path, so the draw then panics naming the parameter.
     ///
     /// On a device without autodiff, Burn's public API does not tell a lazy parameter's
     /// configured require-grad flag; lazy results there take it as `true`, Burn's layers'

@@ -169,6 +169,34 @@ per_device! {
             assert!((entry.multiplier - layer.scale).abs() < 1e-12);
             assert!(entry.assumptions.iter().any(|a| a.starts_with("LSUV")));
         }
+        // The unit variance on the batch LSUV normalised holds by its stopping rule; on a held-out
+        // batch of the same distribution it must hold too. Two noises: the held-out batch's own
+        // (the spread of the per-example mean squares over √B, examples being independent) and
+        // the LSUV batch's, which set each layer's scale and compound from layer to layer: a
+        // batch of the same size has the same SE per layer, so layer l's total SE is
+        // √(SE_l² + Σ_{k≤l} SE_k²). Asserted within 5 of those.
+        let held_out = gaussian([128, n], 32, &ad);
+        let (_, trace) = burn_init::diagnostics::Probe::new()
+            .keeping_tensors()
+            .capture(|| model.forward(held_out.clone()))
+            .unwrap();
+        let mut fitted = 0.0;
+        for layer in &layers {
+            let values = host(trace.tensor::<2>(&layer.layer).unwrap());
+            let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len() as f64;
+            let per_example: Vec<f64> = values
+                .chunks_exact(n)
+                .map(|row| row.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n as f64)
+                .collect();
+            let b = per_example.len() as f64;
+            let var = per_example.iter().sum::<f64>() / b;
+            let sd = (per_example.iter().map(|m| (m - var).powi(2)).sum::<f64>() / (b - 1.0)).sqrt();
+            let se = sd / b.sqrt();
+            fitted += se * se;
+            let total = (se * se + fitted).sqrt();
+            eprintln!("lsuv held out: {} variance {var:.4} ± {total:.4}", layer.layer);
+            assert!((var - 1.0).abs() <= 5.0 * total, "{}: held-out variance {var} ± {total}", layer.layer);
+        }
         // Still trainable: every weight is a leaf that receives a gradient.
         let grads = model.forward(x).powi_scalar(2).mean().backward();
         struct Grads<'a>(&'a burn::tensor::Gradients, usize);
