@@ -195,17 +195,34 @@ pub fn outputs<N: Network>(net: &N, set: &ImageSet, chunk: usize) -> (usize, Vec
 
 /// How far the hidden units of each `[d_in, d_out]` weight are from identical: for every layer,
 /// max over units j of max_i |W[i, j] − W[i, 0]|, and the same over the bias (0 when every unit
-/// is identical, as zero or constant initialisation leaves them forever).
+/// is identical, as zero or constant initialisation leaves them forever); and how far training
+/// moved the weights (so that identical units mean symmetry kept, not nothing learned).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct UnitSpread {
     /// One value per hidden layer.
     pub per_layer: Vec<f64>,
     /// The largest.
     pub max: f64,
+    /// max |W_trained − W_initial| over every hidden weight.
+    pub moved: f64,
 }
 
-/// [`UnitSpread`] of the given `[d_in, d_out]` weights and `[d_out]` biases.
-pub fn unit_spread(layers: &[(Tensor<2>, Option<Tensor<1>>)]) -> UnitSpread {
+/// [`UnitSpread`] of the given `[d_in, d_out]` weights and `[d_out]` biases, after training
+/// from `initial` (the same layers before training).
+pub fn unit_spread(layers: &[(Tensor<2>, Option<Tensor<1>>)], initial: &[Tensor<2>]) -> UnitSpread {
+    let moved = layers
+        .iter()
+        .zip(initial)
+        .map(|((w, _), w0)| {
+            let (_, _, after) = host(w.clone());
+            let (_, _, before) = host(w0.clone());
+            after
+                .iter()
+                .zip(&before)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max)
+        })
+        .fold(0.0, f64::max);
     let per_layer: Vec<f64> = layers
         .iter()
         .map(|(w, b)| {
@@ -227,5 +244,9 @@ pub fn unit_spread(layers: &[(Tensor<2>, Option<Tensor<1>>)]) -> UnitSpread {
         })
         .collect();
     let max = per_layer.iter().cloned().fold(0.0, f64::max);
-    UnitSpread { per_layer, max }
+    UnitSpread {
+        per_layer,
+        max,
+        moved,
+    }
 }

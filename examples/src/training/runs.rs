@@ -6,7 +6,7 @@
 
 use burn::nn::Initializer;
 use burn::tensor::{Device, Tensor};
-use burn_init::policy::{Lsuv, Manifest, Policy, Rule};
+use burn_init::policy::{Lsuv, Manifest, Policy, Role, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
 use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig, blank_linear};
@@ -199,6 +199,20 @@ fn zeros() -> Policy {
     Policy::new().rule(Rule::new(Scheme::Zeros))
 }
 
+/// Every weight the same non-zero value 1/width (each hidden layer then passes its input's
+/// level on: c·n = 1), biases 0: the units of a layer compute the same function and receive
+/// the same non-zero gradient.
+fn constant(width: usize) -> Policy {
+    Policy::new()
+        .rule(
+            Rule::new(Scheme::Constant {
+                value: 1.0 / width as f64,
+            })
+            .with_role(Some(Role::Weight)),
+        )
+        .rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)))
+}
+
 fn spec(family: Family, name: &str, init: Init) -> RunSpec {
     RunSpec {
         family,
@@ -230,6 +244,7 @@ pub fn plan(config: &StudyConfig, custom: &[(String, Policy)]) -> Result<Vec<Run
         match family {
             Mlp => {
                 add("zeros", Init::Policy(zeros()));
+                add("constant", Init::Policy(constant(config.mlp_width)));
                 add("burn_default", Init::BurnDefault);
                 add("pytorch_default", Init::Policy(Policy::pytorch_default()));
                 add("xavier", Init::Policy(Policy::xavier(Nonlinearity::Linear)));

@@ -231,9 +231,10 @@ fn classifier<N: Network>(
     config: &StudyConfig,
     dir: &Path,
     label: &str,
-    spread: impl Fn(&N) -> Option<UnitSpread>,
+    spread: impl Fn(&N, &N) -> Option<UnitSpread>,
 ) -> Result<Measured, StudyError> {
     let (probe, init_losses, batch) = classifier_probe(&model, data, config);
+    let initial = model.net.clone();
     let device = batch.images.device();
     let ce = CrossEntropyLossConfig::new().init(&device);
     let labels = batch.labels.clone();
@@ -254,7 +255,7 @@ fn classifier<N: Network>(
         wall_seconds: trained.wall_seconds,
         final_losses: cross_entropy(rows, cols, &values, &data.valid.labels),
         final_correct: measure::correct(rows, cols, &values, &data.valid.labels),
-        unit_spread: spread(&trained.model.net),
+        unit_spread: spread(&initial, &trained.model.net),
     })
 }
 
@@ -287,13 +288,14 @@ fn autoencoder(
     })
 }
 
-fn mlp_spread(net: &DeepMlp) -> Option<UnitSpread> {
+fn mlp_spread(initial: &DeepMlp, net: &DeepMlp) -> Option<UnitSpread> {
     let layers: Vec<_> = net
         .layers
         .iter()
         .map(|l| (l.weight.val(), l.bias.as_ref().map(|b| b.val())))
         .collect();
-    Some(measure::unit_spread(&layers))
+    let before: Vec<_> = initial.layers.iter().map(|l| l.weight.val()).collect();
+    Some(measure::unit_spread(&layers, &before))
 }
 
 /// The loss a run must reach: 0.8 nats of cross-entropy (≈ 70 % accuracy on Fashion-MNIST;
@@ -367,16 +369,24 @@ pub fn run_one(
             &label,
             mlp_spread,
         )?,
-        Built::Residual(model) => {
-            classifier(model, manifest.as_ref(), data, config, &dir, &label, |_| {
-                None
-            })?
-        }
-        Built::Cnn(model) => {
-            classifier(model, manifest.as_ref(), data, config, &dir, &label, |_| {
-                None
-            })?
-        }
+        Built::Residual(model) => classifier(
+            model,
+            manifest.as_ref(),
+            data,
+            config,
+            &dir,
+            &label,
+            |_, _| None,
+        )?,
+        Built::Cnn(model) => classifier(
+            model,
+            manifest.as_ref(),
+            data,
+            config,
+            &dir,
+            &label,
+            |_, _| None,
+        )?,
         Built::Autoencoder(model) => {
             autoencoder(model, manifest.as_ref(), data, config, &dir, &label)?
         }

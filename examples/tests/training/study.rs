@@ -28,14 +28,14 @@ burn_init::per_device! {
         let (split, summary) = training::data::load(&training::data::shipped_dir()).unwrap();
         let config = quick(&[Family::Mlp, Family::Residual]);
         let outcome = training::run(&config, &split, &summary, &[], "test", device, &out).unwrap();
-        assert_eq!(outcome.runs.len(), 9);
+        assert_eq!(outcome.runs.len(), 10);
 
         // The folder: JSON with every run and claim, the report, the plots.
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
         assert_eq!(json["complete"], true);
         assert_eq!(json["burn_version"], "0.22.1");
-        assert_eq!(json["runs"].as_array().unwrap().len(), 9);
+        assert_eq!(json["runs"].as_array().unwrap().len(), 10);
         assert_eq!(json["claims"].as_array().unwrap().len(), 5);
         let he = &json["runs"].as_array().unwrap().iter().find(|r| r["label"] == "mlp/he").unwrap();
         assert!(he["policy"]["rules"].is_array() && he["manifest"]["entries"].as_array().unwrap().len() == 42);
@@ -100,7 +100,7 @@ burn_init::per_device! {
         let unscaled = find(&outcome.runs, "residual/unscaled");
         assert!(clears(&paired(&unscaled.init_losses, &scaled.init_losses)));
         let claims = &outcome.claims;
-        assert_eq!(claims.iter().find(|c| c.id == "zero_init_symmetry").unwrap().holds, Some(true));
+        assert_eq!(claims.iter().find(|c| c.id == "constant_init_symmetry").unwrap().holds, Some(true));
         assert_eq!(claims.iter().find(|c| c.id == "residual_unscaled_worse").unwrap().holds, Some(true));
         device_idle(device);
     }
