@@ -15,6 +15,8 @@ use crate::variance::{Distribution, VarianceScaling};
 mod draw;
 mod moments;
 
+pub(crate) use draw::element_count;
+
 /// Every initialisation scheme of burn-init. Formulas (n_in, n_out the fans, g the gain):
 ///
 /// | scheme | weights | source |

@@ -190,10 +190,15 @@ fn check_same_padding(same: bool, kernel: &[usize]) -> Result<()> {
     Ok(())
 }
 
-/// Channels a config's groups must divide, as Burn's `init` asserts.
-fn check_channels(c_in: usize, c_out: usize, groups: usize) -> Result<()> {
+/// Channels a config's groups must divide, as Burn's `init` asserts, and a kernel whose weight
+/// (and Burn's fans, channels/groups·∏k) can be counted: Burn's `init` multiplies unchecked.
+fn check_channels(c_in: usize, c_out: usize, groups: usize, kernel: &[usize]) -> Result<()> {
     check_groups("channels in", c_in, groups)?;
-    check_groups("channels out", c_out, groups)
+    check_groups("channels out", c_out, groups)?;
+    let widest: Vec<usize> = std::iter::once(c_in.max(c_out))
+        .chain(kernel.iter().copied())
+        .collect();
+    crate::scheme::element_count(&widest).map(drop)
 }
 
 macro_rules! init_with_conv {
@@ -209,7 +214,7 @@ macro_rules! init_with_conv {
             fn check(&self) -> Result<()> {
                 let $c = self;
                 let (c_in, c_out) = $channels;
-                check_channels(c_in, c_out, self.$groups)
+                check_channels(c_in, c_out, self.$groups, &kernel_of(&self.kernel_size))
             }
         })*
     };
@@ -249,7 +254,7 @@ macro_rules! init_with_transposed {
                 )
             }
             fn check(&self) -> Result<()> {
-                check_channels(self.channels[0], self.channels[1], self.groups)
+                check_channels(self.channels[0], self.channels[1], self.groups, &kernel_of(&self.kernel_size))
             }
         })*
     };
@@ -260,3 +265,25 @@ init_with_transposed!(
     ConvTranspose2dConfig => burn::nn::conv::ConvTranspose2d, |c| c.stride.to_vec(),
     ConvTranspose3dConfig => burn::nn::conv::ConvTranspose3d, |c| c.stride.to_vec(),
 );
+
+/// A config's kernel size as a slice of axes (Conv1d's is one number).
+fn kernel_of(kernel: &impl KernelAxes) -> Vec<usize> {
+    kernel.axes()
+}
+
+/// The kernel sizes of Burn's configs: one `usize` (1-D) or an array.
+trait KernelAxes {
+    fn axes(&self) -> Vec<usize>;
+}
+
+impl KernelAxes for usize {
+    fn axes(&self) -> Vec<usize> {
+        vec![*self]
+    }
+}
+
+impl<const N: usize> KernelAxes for [usize; N] {
+    fn axes(&self) -> Vec<usize> {
+        self.to_vec()
+    }
+}

@@ -160,9 +160,10 @@ impl Policy {
     /// checkpoint therefore samples nothing, and counting parameters never draws.
     ///
     /// Everything is validated here, as for `apply`; the manifest is complete except for the
-    /// moments actually drawn (`drawn_mean`, `drawn_std` are `None`). The one failure left for
-    /// the first use is the allocator refusing the buffer (the machine out of memory): Burn's
-    /// lazy initialiser has no error path, so the draw then panics naming the parameter.
+    /// moments actually drawn (`drawn_mean`, `drawn_std` are `None`). A buffer no host could
+    /// give is refused here too; the one failure left for the first use is the machine running
+    /// out of memory in between: Burn's lazy initialiser has no error path, so the draw then
+    /// panics naming the parameter.
     ///
     /// On a device without autodiff, Burn's public API does not tell a lazy parameter's
     /// configured require-grad flag; lazy results there take it as `true`, Burn's layers'
@@ -190,6 +191,11 @@ impl Policy {
         key: Key,
     ) -> core::result::Result<(M, Manifest), Refused<M>> {
         self.replace(model, |planned, assignment| {
+            // A buffer no host could give is refused now, not at the first use (where Burn's
+            // lazy initialiser has no error path); the probe allocation maps no memory.
+            let len = crate::scheme::element_count(&planned.info.shape)
+                .map_err(|e| at_parameter(&planned.info, e))?;
+            sampling::check_allocatable(len).map_err(|e| at_parameter(&planned.info, e))?;
             let (assignment, info) = (assignment.clone(), planned.info.clone());
             let (fan, key) = (planned.fan, key);
             let draw = move || {

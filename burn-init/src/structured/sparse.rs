@@ -15,6 +15,10 @@ pub(crate) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Res
     let (rows, cols) = (shape[0], shape[1]);
     let zeros = zeros_per_column(sparsity, rows);
     let mut out = Normal::new(0.0, std)?.sample(&key.fold_in(0), rows * cols)?;
+    if out.is_empty() || zeros == 0 {
+        // Nothing to zero (and no per-column loop over a huge empty axis).
+        return Ok(out);
+    }
     let positions = key.fold_in(1);
     let mut order: Vec<usize> = Vec::with_capacity(rows);
     for col in 0..cols {

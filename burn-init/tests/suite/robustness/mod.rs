@@ -13,6 +13,7 @@
 
 mod draws;
 mod functions;
+mod models;
 mod policies;
 
 use burn_init::{ConvFan, Distribution, Fan, FanMode, Gain, Nonlinearity, Scheme, TransposedFan};
