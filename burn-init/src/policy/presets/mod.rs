@@ -1,10 +1,13 @@
 //! Presets: the policies of the literature, each a short list of rules.
 //!
-//! Every preset's rules are optional (a model without, say, convolutions is fine) and cover the
-//! weights of Burn's `Linear`, `Conv1d/2d/3d`, `ConvTranspose1d/2d/3d`, `DeformConv2d` and
-//! `Embedding`, their biases, and the norm layers (γ = 1, β = 0; running statistics untouched).
-//! Combine presets with [`Policy::then`]: the first rule that matches wins, so put the specific
-//! preset (zero-γ, ReZero gates…) before the general one.
+//! The whole-model presets' rules are optional (a model without, say, convolutions is fine) and
+//! cover the weights of Burn's `Linear`, `Conv1d/2d/3d`, `ConvTranspose1d/2d/3d`, `DeformConv2d`
+//! and `Embedding`, their biases, and the norm layers (γ = 1, β = 0; running statistics
+//! untouched). The presets aimed at particular layers (`lstm_forget_bias`, [`DeepNorm`]'s
+//! attention and feed-forward rules, [`Mup`]'s per-parameter rules) are required: a model without
+//! those layers is an error, not a silent no-op. Combine presets with [`Policy::then`]: the first
+//! rule that matches wins, so put the specific preset (zero-γ, ReZero gates…) before the general
+//! one.
 
 mod classic;
 mod deepnorm;

@@ -1,30 +1,4 @@
-//! µP, the maximal-update parametrisation (Yang & Hu 2021, "Feature learning in infinite-width
-//! neural networks"; Yang et al. 2022, "Tensor Programs V", Table 3): an initialisation and
-//! per-parameter learning rates under which the size of every update stays the same as a model
-//! widens, so that hyperparameters tuned on a narrow model transfer to a wide one.
-//!
-//! Widths are read, as in the `mup` package's `set_base_shapes`, from a **base model**: the same
-//! architecture at the width the hyperparameters were tuned at. For each parameter, m_in and
-//! m_out are the ratios of its fans to the base model's; a fan that does not change is finite.
-//!
-//! | class | which parameters | init std | Adam LR | SGD LR |
-//! |---|---|---|---|---|
-//! | input | `Embedding` tables; weights whose fan-in does not grow (m_in = 1) | σ_base | η | η·m_out |
-//! | hidden | both fans grow | σ_base·m_in^−½ | η/m_in | η·m_out/m_in |
-//! | readout | named by `readout`: fan-in grows, fan-out does not | σ_base/m_in (or 0) | η/m_in | η/m_in |
-//! | vector | biases, norms' γ and β, PReLU's α | as at the base | η | η·(length ratio) |
-//!
-//! σ_base is the scheme's std **at the base model's fans**: the scheme is drawn at the real shape
-//! and multiplied by σ_base/σ(real fans) × the class factor, so a fan-based scheme (LeCun, He,
-//! PyTorch's default) counts the width once, and at the base width µP is exactly the standard
-//! parametrisation (SP: σ² ∝ 1/fan_in everywhere, one learning rate). The readout's 1/m is
-//! folded into its weights (Table 3), not into a forward multiplier (the `mup` package's
-//! `MuReadout`, Table 8): with this initialisation use [`Mup::learning_rates`], not `MuAdam`'s
-//! rules, which leave the readout's rate unscaled.
-//!
-//! Not covered: attention logits scaled by 1/d instead of 1/√d (Burn's `MultiHeadAttention`
-//! divides by √d_k; a µP transformer needs an attention of its own) and weight decay (Burn's
-//! AdamW decays by lr·λ, so a group whose rate is divided by m needs λ·m to keep the decay).
+//! µP: the maximal-update parametrisation (see [`Mup`]).
 
 use burn::config::Config;
 use burn::module::Module;
@@ -53,7 +27,7 @@ pub enum MupOptimizer {
     Sgd,
 }
 
-/// A parameter's µP class (see the [module documentation](self)).
+/// A parameter's µP class (see [`Mup`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MupClass {
     /// Fan-in fixed (embeddings, the first layer).
@@ -79,7 +53,33 @@ pub struct MupParameter {
     pub fan_out_ratio: f64,
 }
 
-/// µP for a model and its base model. See the [module documentation](self).
+/// µP, the maximal-update parametrisation (Yang & Hu 2021, "Feature learning in infinite-width
+/// neural networks"; Yang et al. 2022, "Tensor Programs V", Table 3): an initialisation and
+/// per-parameter learning rates under which the size of every update stays the same as a model
+/// widens, so that hyperparameters tuned on a narrow model transfer to a wide one.
+///
+/// Widths are read, as in the `mup` package's `set_base_shapes`, from a **base model**: the same
+/// architecture at the width the hyperparameters were tuned at. For each parameter, m_in and
+/// m_out are the ratios of its fans to the base model's; a fan that does not change is finite.
+///
+/// | class | which parameters | init std | Adam LR | SGD LR |
+/// |---|---|---|---|---|
+/// | input | `Embedding` tables; weights whose fan-in does not grow (m_in = 1) | σ_base | η | η·m_out |
+/// | hidden | both fans grow | σ_base·m_in^−½ | η/m_in | η·m_out/m_in |
+/// | readout | named by `readout`: fan-in grows, fan-out does not | σ_base/m_in (or 0) | η/m_in | η/m_in |
+/// | vector | biases, norms' γ and β, PReLU's α | as at the base | η | η·(length ratio) |
+///
+/// σ_base is the scheme's std **at the base model's fans**: the scheme is drawn at the real shape
+/// and multiplied by σ_base/σ(real fans) × the class factor, so a fan-based scheme (LeCun, He,
+/// PyTorch's default) counts the width once, and at the base width µP is exactly the standard
+/// parametrisation (SP: σ² ∝ 1/fan_in everywhere, one learning rate). The readout's 1/m is
+/// folded into its weights (Table 3), not into a forward multiplier (the `mup` package's
+/// `MuReadout`, Table 8): with this initialisation use [`Mup::learning_rates`], not `MuAdam`'s
+/// rules, which leave the readout's rate unscaled.
+///
+/// Not covered: attention logits scaled by 1/d instead of 1/√d (Burn's `MultiHeadAttention`
+/// divides by √d_k; a µP transformer needs an attention of its own) and weight decay (Burn's
+/// AdamW decays by lr·λ, so a group whose rate is divided by m needs λ·m to keep the decay).
 ///
 /// ```
 /// use burn::nn::{Linear, LinearConfig};
@@ -254,7 +254,7 @@ impl Mup {
     }
 
     /// Per-parameter learning-rate multipliers of µP for `optimizer` (the base learning rate η
-    /// times these; the table in the [module documentation](self)), by parameter path — Burn's
+    /// times these; the table in [`Mup`]), by parameter path — Burn's
     /// optimisers use the same paths (`ParamGroup::from_paths`, `ModuleLrSchedulerConfig`).
     pub fn learning_rates<M: Module>(
         &self,
