@@ -232,6 +232,10 @@ fn tanh_recursion(q1: f64, n_sigma2: f64, depth: usize) -> Vec<f64> {
 /// ln(q_l/q_1) against `predicted` (its mean-field value per layer) within [`band`]: whether it
 /// holds, and the measured and predicted values at the last layer.
 fn follows(q: &[f64], predicted: &[f64], width: usize) -> (bool, f64, f64) {
+    if q.len() < 2 || predicted.len() < q.len() {
+        // Nothing to compare (a device whose tanh floor hides even layer 2).
+        return (false, f64::NAN, f64::NAN);
+    }
     let measured: Vec<f64> = q.iter().map(|v| (v / q[0]).ln()).collect();
     let holds = measured
         .iter()

@@ -190,8 +190,9 @@ fn check_same_padding(same: bool, kernel: &[usize]) -> Result<()> {
     Ok(())
 }
 
-/// Channels a config's groups must divide, as Burn's `init` asserts, and a kernel whose weight
-/// (and Burn's fans, channels/groups·∏k) can be counted: Burn's `init` multiplies unchecked.
+/// Channels a config's groups must divide, as Burn's `init` asserts, and channels × kernel that
+/// can be counted: Burn's `init` computes its fans channels/groups·∏k unchecked (an overflow
+/// panics). The weight's own element count is checked when it is drawn (`TooLarge`).
 fn check_channels(c_in: usize, c_out: usize, groups: usize, kernel: &[usize]) -> Result<()> {
     check_groups("channels in", c_in, groups)?;
     check_groups("channels out", c_out, groups)?;

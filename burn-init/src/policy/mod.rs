@@ -191,10 +191,9 @@ impl Policy {
         key: Key,
     ) -> core::result::Result<(M, Manifest), Refused<M>> {
         self.replace(model, |planned, assignment| {
-            // A buffer no host could give is refused now, not at the first use (where Burn's
-            // lazy initialiser has no error path); the probe allocation maps no memory.
-            let len = crate::scheme::element_count(&planned.info.shape)
-                .map_err(|e| at_parameter(&planned.info, e))?;
+            // A buffer larger than the host's memory is refused now, not at the first use (where
+            // Burn's lazy initialiser has no error path). The plan validated the shape.
+            let len = planned.info.shape.iter().product();
             sampling::check_allocatable(len).map_err(|e| at_parameter(&planned.info, e))?;
             let (assignment, info) = (assignment.clone(), planned.info.clone());
             let (fan, key) = (planned.fan, key);

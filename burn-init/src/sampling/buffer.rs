@@ -42,11 +42,36 @@ pub fn buffer(len: usize) -> Result<Vec<f32>> {
     Ok(values)
 }
 
-/// Whether the host could allocate `len` f32 at all: an allocation that is released at once
-/// (large ones are mapped lazily, so this costs a system call, not the memory). The device
-/// engine asks before Burn allocates on the device, where a refusal would abort.
+/// Whether a buffer of `len` f32 could exist on this host at all: its bytes fit in `isize` and in
+/// the machine's RAM plus swap (Linux `sysinfo`; elsewhere only the `isize` bound). Asked before
+/// Burn allocates on a device or inside a lazy initialiser, where a refusal would abort or panic;
+/// nothing is allocated, so the allocator's state is untouched.
 pub(crate) fn check_allocatable(len: usize) -> Result<()> {
-    buffer(len).map(drop)
+    let layout = Layout::array::<f32>(len).map_err(|_| InitError::TooLarge { shape: vec![len] })?;
+    match host_memory() {
+        Some(total) if layout.size() as u128 > total => Err(InitError::OutOfMemory {
+            elements: len,
+            bytes: layout.size(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// RAM plus swap in bytes.
+#[cfg(target_os = "linux")]
+fn host_memory() -> Option<u128> {
+    // SAFETY: `sysinfo` fills the struct it is given and touches nothing else.
+    let mut info: libc::sysinfo = unsafe { std::mem::zeroed() };
+    if unsafe { libc::sysinfo(&mut info) } != 0 {
+        return None;
+    }
+    let unit = u128::from(info.mem_unit.max(1));
+    Some((u128::from(info.totalram) + u128::from(info.totalswap)) * unit)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn host_memory() -> Option<u128> {
+    None
 }
 
 /// An empty `Vec` with room for `len` elements, or a typed error where `Vec::with_capacity`

@@ -13,10 +13,15 @@ use burn::tensor::{Device, Distribution, Tensor};
 
 use super::normal::normal_cdf;
 
-/// U(low, high) on the device, kept inside [low, high]: x = low·(1 − u) + high·u from
-/// u ~ U(0, 1), the host's convex combination. (Burn's `Distribution::Uniform(low, high)`
-/// panics when the bounds are equal in f32 or high − low overflows it.)
+/// U(low, high) on the device, kept inside [low, high]. Burn's `Distribution::Uniform(low,
+/// high)` panics when the bounds are equal in f32 or high − low overflows it; those two cases
+/// use the host's convex combination x = low·(1 − u) + high·u of u ~ U(0, 1) instead.
 pub(crate) fn uniform(len: usize, low: f64, high: f64, device: &Device) -> Tensor<1> {
+    let width = high as f32 - low as f32;
+    if width > 0.0 && width.is_finite() {
+        return Tensor::<1>::random([len], Distribution::Uniform(low, high), device)
+            .clamp(low, high);
+    }
     let u = Tensor::<1>::random([len], Distribution::Default, device);
     let complement = u.clone().neg().add_scalar(1.0);
     (complement.mul_scalar(low) + u.mul_scalar(high)).clamp(low, high)

@@ -184,7 +184,12 @@ impl Scheme {
     ) -> error::Result<Tensor<D>> {
         let shape: Shape = shape.into();
         let dims = check_rank::<D>(self.name(), &shape)?;
-        // Constants go through the host buffer too: its allocation is the fallible one.
+        if let Some(value) = self.constant()? {
+            // Filled on the device (no upload); Burn's allocation aborts when refused, so a
+            // tensor no host could hold is refused first.
+            sampling::check_allocatable(element_count(&dims)?)?;
+            return Ok(Tensor::full(shape, value, device));
+        }
         let values = self.sample_host(&dims, fan, &key.into())?;
         Ok(Tensor::from_data(TensorData::new(values, shape), device))
     }
@@ -218,10 +223,10 @@ impl Scheme {
         let dims = check_rank::<D>(self.name(), &shape)?;
         let len = element_count(&dims)?;
         let key = key.into();
-        let source = self.source(&dims, fan, &key)?;
         // Burn cannot report a refused allocation (it aborts): refuse what no host could hold.
         // A device with less memory than the host is still Burn's to report.
         sampling::check_allocatable(len)?;
+        let source = self.source(&dims, fan, &key)?;
         if len == 0 {
             // Burn's `reshape` reads a 0 as "keep this axis": build empty tensors directly.
             return Ok(Tensor::from_data(
@@ -272,9 +277,9 @@ impl Scheme {
                 shape: dims,
             });
         }
-        // The whole shape fits (checked first), so the shard's element count does too.
-        let row_len = element_count(dims.get(1..).unwrap_or(&[]))?;
+        // The whole shape fits, so the shard's element count does too.
         element_count(&dims)?;
+        let row_len: usize = dims.get(1..).unwrap_or(&[]).iter().product();
         let mut values = sampling::buffer(rows.len() * row_len)?;
         let start = (rows.start * row_len) as u64;
         self.fill_host(&dims, fan, &key.into(), start, &mut values)?;
@@ -335,14 +340,14 @@ impl Scheme {
 /// is 0: row-major strides are such products (`[0, 2, usize::MAX]` overflowed Burn's strides).
 pub(crate) fn element_count(shape: &[usize]) -> error::Result<usize> {
     let max = isize::MAX as usize / std::mem::size_of::<f32>();
-    shape
+    let nonzero = shape
         .iter()
         .try_fold(1usize, |n, &d| n.checked_mul(d.max(1)))
         .filter(|&n| n <= max)
         .ok_or_else(|| InitError::TooLarge {
             shape: shape.to_vec(),
         })?;
-    Ok(shape.iter().product())
+    Ok(if shape.contains(&0) { 0 } else { nonzero })
 }
 
 fn check_rank<const D: usize>(scheme: &'static str, shape: &Shape) -> error::Result<Vec<usize>> {

@@ -111,6 +111,10 @@ per_device! {
                 let (_, manifest) = mup.policy(&lm(64), &lm(w)).unwrap().apply(lm(w), Key::new(2)).unwrap();
                 ["token.weight", "position.weight", "hidden.bias", "hidden.weight"].map(|p| target(&manifest, p))
             }).collect();
+            // SGD: an embedding is an input weight whose fan-out (d) grows: η·m.
+            let rates = mup.learning_rates(&lm(64), &lm(256), MupOptimizer::Sgd).unwrap();
+            let rate = |path: &str| rates.iter().find(|(p, _)| p == path).unwrap().1;
+            assert_eq!((rate("token.weight"), rate("position.weight"), rate("head.weight")), (4.0, 4.0, 0.25));
             for (t, &w) in targets.iter().zip(&WIDTHS) {
                 for (i, name) in ["token", "position", "hidden.bias"].iter().enumerate() {
                     assert!((t[i] / targets[0][i] - 1.0).abs() < 1e-12, "{embedding:?} {name} at {w}");

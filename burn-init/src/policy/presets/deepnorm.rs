@@ -68,14 +68,17 @@ impl DeepNorm {
                 expected: "at least 1 layer in the encoder or the decoder",
             });
         }
+        let (e, d) = (&self.encoder_prefix, &self.decoder_prefix);
+        // Both stacks' rules are globs `{prefix}*…`: a prefix that starts the other one (the
+        // empty prefix starts every path) would let the first stack's rules take the second's.
         if self.encoder_layers > 0
             && self.decoder_layers > 0
-            && self.encoder_prefix == self.decoder_prefix
+            && (e.starts_with(d.as_str()) || d.starts_with(e.as_str()))
         {
             return Err(InitError::InvalidArgument {
                 name: "decoder_prefix",
                 value: f64::NAN,
-                expected: "a path prefix other than the encoder's (both stacks are present)",
+                expected: "a path prefix that neither starts nor is started by the encoder's (both stacks are present)",
             });
         }
         Ok((self.encoder_layers as f64, self.decoder_layers as f64))

@@ -159,6 +159,22 @@ impl Mup {
                 (Role::Weight | Role::Other, Some(fan), Some(base_fan))
                     if info.shape.len() >= 2 =>
                 {
+                    // µP reads an embedding `[vocab, d]` as fan-in vocab (finite), fan-out d; burn-init's
+                    // `Fan::embedding` has them the other way round (d is what a row sums to).
+                    let (fan, base_fan) = if info.layer == "Embedding" {
+                        (
+                            Fan {
+                                fan_in: fan.fan_out,
+                                fan_out: fan.fan_in,
+                            },
+                            Fan {
+                                fan_in: base_fan.fan_out,
+                                fan_out: base_fan.fan_in,
+                            },
+                        )
+                    } else {
+                        (*fan, *base_fan)
+                    };
                     let (m_in, m_out) = (
                         ratio(fan.fan_in, base_fan.fan_in),
                         ratio(fan.fan_out, base_fan.fan_out),

@@ -20,7 +20,9 @@ impl Policy {
     /// | norms, `PRelu` | ones, zeros; 0.25 | γ = 1, β = 0; α = 0.25 |
     ///
     /// PyTorch's transposed convolutions count the output channels as the fan-in (its fan helper
-    /// reads dimension 1 of the weight, which is c_out/g there): this preset reproduces that.
+    /// reads dimension 1 of the weight, which is c_out/g there): this preset reproduces that, as
+    /// U(±1/√fan_out) of burn-init's true fans ((c_out/g)·∏k is their fan-out). It expects those
+    /// default fans: a hint with `TransposedFan::Pytorch` swaps them, and the bound with them.
     /// [`Policy::pytorch_default_corrected`] uses the true fan-in (c_in/g)·∏k instead.
     ///
     /// ```
