@@ -193,12 +193,7 @@ pub fn phase_equalisation(kernel: &[usize], stride: &[usize]) -> error::Result<V
         at_least_one("stride", s)?;
     }
     // Every axis is ≥ 1, so the window bounds each axis: once it is allocated, they all fit.
-    let window = kernel
-        .iter()
-        .try_fold(1usize, |n, &k| n.checked_mul(k))
-        .ok_or_else(|| InitError::TooLarge {
-            shape: kernel.to_vec(),
-        })?;
+    let window = crate::scheme::element_count(kernel)?;
     let mut multipliers = crate::sampling::with_capacity(window)?;
     multipliers.push(1.0);
     for (&k, &s) in kernel.iter().zip(stride) {

@@ -127,6 +127,19 @@ impl Mup {
     /// Every parameter of `model` classified against `base` (the same architecture at the
     /// width the hyperparameters were tuned at).
     pub fn classify<M: Module>(&self, base: &M, model: &M) -> error::Result<Vec<MupParameter>> {
+        Ok(self
+            .classify_layouts(base, model)?
+            .into_iter()
+            .map(|(parameter, ..)| parameter)
+            .collect())
+    }
+
+    /// [`Mup::classify`] with each parameter's entry of the model's and the base's layouts.
+    fn classify_layouts<M: Module>(
+        &self,
+        base: &M,
+        model: &M,
+    ) -> error::Result<Vec<(MupParameter, Entry, Entry)>> {
         let readout = self
             .readout
             .iter()
@@ -140,7 +153,7 @@ impl Mup {
         }
         let mut used = vec![false; readout.len()];
         let mut classified = Vec::new();
-        for ((info, fan), (base_info, base_fan)) in model.iter().zip(&base) {
+        for ((info, fan), (base_info, base_fan)) in model.into_iter().zip(base) {
             if info.path != base_info.path || info.shape.len() != base_info.shape.len() {
                 return Err(mismatch(
                     &info.path,
@@ -154,71 +167,72 @@ impl Mup {
                 .filter(|&i| readout[i].is_match(&info.path))
                 .collect();
             named.iter().for_each(|&i| used[i] = true);
-            let (class, fan_in_ratio, fan_out_ratio) = match (Role::of(&info.field), fan, base_fan)
-            {
-                (Role::Weight | Role::Other, Some(fan), Some(base_fan))
-                    if info.shape.len() >= 2 =>
-                {
-                    // µP reads an embedding `[vocab, d]` as fan-in vocab (finite), fan-out d; burn-init's
-                    // `Fan::embedding` has them the other way round (d is what a row sums to).
-                    let (fan, base_fan) = if info.layer == "Embedding" {
-                        (
-                            Fan {
-                                fan_in: fan.fan_out,
-                                fan_out: fan.fan_in,
-                            },
-                            Fan {
-                                fan_in: base_fan.fan_out,
-                                fan_out: base_fan.fan_in,
-                            },
-                        )
-                    } else {
-                        (*fan, *base_fan)
-                    };
-                    let (m_in, m_out) = (
-                        ratio(fan.fan_in, base_fan.fan_in),
-                        ratio(fan.fan_out, base_fan.fan_out),
-                    );
-                    let not_readout = || InitError::MupNotReadout {
-                        path: info.path.clone(),
-                        fan_in_ratio: m_in,
-                        fan_out_ratio: m_out,
-                    };
-                    // An embedding's vocabulary is finite: an input weight (its `Fan::embedding`
-                    // fan-in is d_model, which would make it look like a readout).
-                    let class = if info.layer == "Embedding" {
-                        if !named.is_empty() {
-                            return Err(not_readout());
-                        }
-                        MupClass::Input
-                    } else if !named.is_empty() {
-                        // A readout's fan-out does not grow (at the base width nothing does).
-                        if m_out != 1.0 {
-                            return Err(not_readout());
-                        }
-                        MupClass::Readout
-                    } else if m_in == 1.0 {
-                        MupClass::Input
-                    } else if m_out == 1.0 {
-                        return Err(InitError::MupUnnamedReadout {
+            let (class, fan_in_ratio, fan_out_ratio) =
+                match (Role::of(&info.field), &fan, &base_fan) {
+                    (Role::Weight | Role::Other, Some(fan), Some(base_fan))
+                        if info.shape.len() >= 2 =>
+                    {
+                        // µP reads an embedding `[vocab, d]` as fan-in vocab (finite), fan-out d; burn-init's
+                        // `Fan::embedding` has them the other way round (d is what a row sums to).
+                        let (fan, base_fan) = if info.layer == "Embedding" {
+                            (
+                                Fan {
+                                    fan_in: fan.fan_out,
+                                    fan_out: fan.fan_in,
+                                },
+                                Fan {
+                                    fan_in: base_fan.fan_out,
+                                    fan_out: base_fan.fan_in,
+                                },
+                            )
+                        } else {
+                            (*fan, *base_fan)
+                        };
+                        let (m_in, m_out) = (
+                            ratio(fan.fan_in, base_fan.fan_in),
+                            ratio(fan.fan_out, base_fan.fan_out),
+                        );
+                        let not_readout = || InitError::MupNotReadout {
                             path: info.path.clone(),
-                        });
-                    } else {
-                        MupClass::Hidden
-                    };
-                    (class, m_in, m_out)
-                }
-                _ => {
-                    let length = ratio(numel(&info.shape), numel(&base_info.shape));
-                    (MupClass::Vector, length, length)
-                }
-            };
-            classified.push(MupParameter {
+                            fan_in_ratio: m_in,
+                            fan_out_ratio: m_out,
+                        };
+                        // An embedding's vocabulary is finite: an input weight (its `Fan::embedding`
+                        // fan-in is d_model, which would make it look like a readout).
+                        let class = if info.layer == "Embedding" {
+                            if !named.is_empty() {
+                                return Err(not_readout());
+                            }
+                            MupClass::Input
+                        } else if !named.is_empty() {
+                            // A readout's fan-out does not grow (at the base width nothing does).
+                            if m_out != 1.0 {
+                                return Err(not_readout());
+                            }
+                            MupClass::Readout
+                        } else if m_in == 1.0 {
+                            MupClass::Input
+                        } else if m_out == 1.0 {
+                            return Err(InitError::MupUnnamedReadout {
+                                path: info.path.clone(),
+                            });
+                        } else {
+                            MupClass::Hidden
+                        };
+                        (class, m_in, m_out)
+                    }
+                    _ => {
+                        let length = ratio(numel(&info.shape), numel(&base_info.shape));
+                        (MupClass::Vector, length, length)
+                    }
+                };
+            let parameter = MupParameter {
                 path: info.path.clone(),
                 class,
                 fan_in_ratio,
                 fan_out_ratio,
-            });
+            };
+            classified.push((parameter, (info, fan), (base_info, base_fan)));
         }
         if let Some(unused) = used.iter().position(|u| !u) {
             return Err(InitError::UnmatchedRule {
@@ -233,13 +247,8 @@ impl Mup {
     /// scheme drawn at the real shape with multiplier σ_base/σ(real fans) × the class factor.
     /// Norms get γ = 1, β = 0 and PReLU α = 0.25, as in the other presets.
     pub fn policy<M: Module>(&self, base: &M, model: &M) -> error::Result<Policy> {
-        let classes = self.classify(base, model)?;
-        let base_layout = layout(base)?;
-        let model_layout = layout(model)?;
         let mut policy = Policy::new();
-        for parameter in &classes {
-            let (info, fan) = find(&model_layout, &parameter.path);
-            let (base_info, base_fan) = find(&base_layout, &parameter.path);
+        for (parameter, (info, fan), (base_info, base_fan)) in self.classify_layouts(base, model)? {
             let scheme = match (parameter.class, Role::of(&info.field)) {
                 (MupClass::Readout, _) if self.readout_init == MupReadout::Zero => Scheme::Zeros,
                 (MupClass::Vector, Role::Bias) => self.bias.clone(),
@@ -304,12 +313,8 @@ fn numel(shape: &[usize]) -> f64 {
     shape.iter().map(|&d| d as f64).product()
 }
 
-fn find<'a>(layout: &'a [(ParamInfo, Option<Fan>)], path: &str) -> &'a (ParamInfo, Option<Fan>) {
-    layout
-        .iter()
-        .find(|(info, _)| info.path == path)
-        .expect("classify matched every path of both layouts")
-}
+/// A parameter and its fans, from [`layout`].
+type Entry = (ParamInfo, Option<Fan>);
 
 fn mismatch(path: &str, reason: &str) -> InitError {
     InitError::InvalidShape {

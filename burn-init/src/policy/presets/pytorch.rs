@@ -70,7 +70,11 @@ impl Policy {
                 "MultiHeadAttention",
             ));
         // The attention's output weight falls through to the Linear rule: U(±1/√E), as PyTorch.
-        for layer in TRANSPOSED {
+        // The corrected preset's transposed rules are `standard`'s own (PyTorch's default).
+        for layer in TRANSPOSED
+            .iter()
+            .filter(|_| transposed != Scheme::PytorchDefault)
+        {
             policy = policy
                 .rule(on(layer, Role::Weight, transposed.clone()))
                 .rule(on(layer, Role::Bias, transposed.clone()));
