@@ -70,12 +70,13 @@ impl Activation {
         })
     }
 
-    /// E[φ(z)²]/Var z for centred Gaussian z, when it does not depend on Var z.
-    fn homogeneous_second_moment(self) -> Option<f64> {
+    /// E[φ(z)²]/Var z for centred Gaussian z, when it does not depend on Var z, and the weight
+    /// (1 − s²)/(1 + s²) of a unit's asymmetry in it (see [`Expected::Moment`]).
+    fn homogeneous_second_moment(self) -> Option<(f64, f64)> {
         match self {
-            Self::Relu => Some(0.5),
-            Self::LeakyRelu(s) => Some((1.0 + s * s) / 2.0),
-            Self::Linear => Some(1.0),
+            Self::Relu => Some((0.5, 1.0)),
+            Self::LeakyRelu(s) => Some(((1.0 + s * s) / 2.0, (1.0 - s * s) / (1.0 + s * s))),
+            Self::Linear => Some((1.0, 0.0)),
             _ => None,
         }
     }
@@ -103,12 +104,13 @@ pub struct DeepMlp {
     pub output: Linear,
     #[module(skip)]
     activation: Activation,
-    /// (ratio, offset) of Var(record) = ratio·Var(previous record) + offset the theory predicts
-    /// for `layers.0 … layers.{depth−1}`, `output`: ratio n_in·σ_w²·E[φ(z)²]/Var z, offset σ_b²
-    /// from the manifest (target stds, true fan-in); `None` where φ is not positively
+    /// (ratio, offset, rectified) of Var(record) = ratio·E[previous record²] + offset the theory
+    /// predicts for `layers.0 … layers.{depth−1}`, `output`: ratio n_in·σ_w²·E[φ(z)²]/Var z,
+    /// offset σ_b² from the manifest (target stds, true fan-in), rectified the weight of the
+    /// rectifier's per-unit asymmetry in the standard error; `None` where φ is not positively
     /// homogeneous (the factor then depends on Var z) or a weight has no target.
     #[module(skip)]
-    predicted: Vec<Option<(f64, f64)>>,
+    predicted: Vec<Option<(f64, f64, f64)>>,
 }
 
 /// A zero-initialised Burn `Linear` (with bias): the blank a [`Policy`] fills. Burn's global
@@ -201,15 +203,15 @@ impl DeepMlp {
                 };
                 let entry = manifest.get(&format!("{layer}.weight"))?;
                 let (std, fan) = (entry.target_std?, entry.fan?);
-                let phi = if i == 0 {
-                    1.0
+                let (phi, rectified) = if i == 0 {
+                    (1.0, 0.0)
                 } else {
                     self.activation.homogeneous_second_moment()?
                 };
                 let bias = manifest
                     .get(&format!("{layer}.bias"))
                     .map_or(Some(0.0), |b| b.target_std)?;
-                Some((fan.fan_in * std * std * phi, bias * bias))
+                Some((fan.fan_in * std * std * phi, bias * bias, rectified))
             })
             .collect();
         self
@@ -233,15 +235,18 @@ impl DeepMlp {
 
     fn record(&self, name: impl std::fmt::Display, i: usize, z: Tensor<2>) -> Tensor<2> {
         match self.predicted.get(i).copied().flatten() {
-            Some((ratio, offset)) => probe::record_expecting(name, z, || Expected::Moment {
-                of: if i == 0 {
-                    "input".into()
-                } else {
-                    format!("layers.{}", i - 1)
-                },
-                ratio,
-                offset,
-            }),
+            Some((ratio, offset, rectified)) => {
+                probe::record_expecting(name, z, || Expected::Moment {
+                    of: if i == 0 {
+                        "input".into()
+                    } else {
+                        format!("layers.{}", i - 1)
+                    },
+                    ratio,
+                    offset,
+                    rectified,
+                })
+            }
             None => probe::record(name, z),
         }
     }

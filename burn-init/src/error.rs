@@ -261,8 +261,9 @@ pub enum InitError {
         /// The record that names it.
         by: String,
     },
-    /// A recorded activation (or the loss) holds NaN values.
-    #[error("`{layer}` holds {count} NaN of {total} values")]
+    /// A recorded activation (or the loss) holds NaN values (or, where a measurement needs
+    /// finite values — LSUV's variance, the loss — ±∞).
+    #[error("`{layer}` holds {count} non-finite values (NaN or ±∞) of {total}")]
     NonFinite {
         /// The record's name (or `loss`).
         layer: String,
@@ -279,8 +280,8 @@ pub enum InitError {
         /// Why.
         source: Box<InitError>,
     },
-    /// A diagnosis was given a batch with no elements.
-    #[error("the batch of shape {shape:?} is empty: a diagnosis needs at least one example")]
+    /// A diagnosis, or a recorded activation, was given a batch with no elements.
+    #[error("the batch of shape {shape:?} is empty: a measurement needs at least one example")]
     EmptyBatch {
         /// The batch's shape.
         shape: Vec<usize>,

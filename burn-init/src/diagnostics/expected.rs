@@ -21,6 +21,13 @@ pub enum Expected {
     /// Var(a) = `ratio` × E[`of`²] + `offset`: a layer of zero-mean weights reads its input's
     /// second moment, not its variance, and adds a bias of variance `offset` (the mean-field
     /// recursion q = σ_w²·n·E[φ(z)²] + σ_b², Poole et al. 2016).
+    ///
+    /// When a (leaky) rectifier φ of slope s lies between `of` and this record, `ratio` holds
+    /// E[φ(z)²]/E[z²] = (1 + s²)/2, which is exact only for units whose pre-activation is
+    /// symmetric. On a finite layer each unit's E[z₊²] − E[z₋²] differs from 0, and φ passes
+    /// E[φ(z)²] = (1 + s²)/2·E[z²] + (1 − s²)/2·(E[z₊²] − E[z₋²]): `rectified` =
+    /// (1 − s²)/(1 + s²) (1 for ReLU, 0 with no rectifier) weighs that spread into the
+    /// prediction's standard error, ratio·rectified·SE(E[z₊²] − E[z₋²]) across `of`'s units.
     Moment {
         /// An earlier record's name (scoped as for [`Expected::Ratio`]).
         of: String,
@@ -28,6 +35,9 @@ pub enum Expected {
         ratio: f64,
         /// The added variance.
         offset: f64,
+        /// The rectifier's weight (1 − s²)/(1 + s²) in the standard error; 0 without one.
+        #[serde(default)]
+        rectified: f64,
     },
 }
 
@@ -38,7 +48,9 @@ impl Expected {
         match self {
             Self::Variance(_) => None,
             Self::Ratio { of, ratio } => Some((of, *ratio, 0.0, false)),
-            Self::Moment { of, ratio, offset } => Some((of, *ratio, *offset, true)),
+            Self::Moment {
+                of, ratio, offset, ..
+            } => Some((of, *ratio, *offset, true)),
         }
     }
 
@@ -47,8 +59,20 @@ impl Expected {
         let (name, value) = match self {
             Self::Variance(v) => ("Expected::Variance", *v),
             Self::Ratio { ratio, .. } => ("Expected::Ratio::ratio", *ratio),
-            Self::Moment { ratio, offset, .. } => {
+            Self::Moment {
+                ratio,
+                offset,
+                rectified,
+                ..
+            } => {
                 error::non_negative("Expected::Moment::offset", *offset)?;
+                if !(0.0..=1.0).contains(rectified) {
+                    return Err(error::InitError::InvalidArgument {
+                        name: "Expected::Moment::rectified",
+                        value: *rectified,
+                        expected: "(1 − s²)/(1 + s²) of a rectifier's slope s: in [0, 1]",
+                    });
+                }
                 ("Expected::Moment::ratio", *ratio)
             }
         };
@@ -61,10 +85,16 @@ impl Expected {
                 of: scope(&of),
                 ratio,
             },
-            Self::Moment { of, ratio, offset } => Self::Moment {
+            Self::Moment {
+                of,
+                ratio,
+                offset,
+                rectified,
+            } => Self::Moment {
                 of: scope(&of),
                 ratio,
                 offset,
+                rectified,
             },
             other => other,
         }

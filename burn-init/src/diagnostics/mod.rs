@@ -43,9 +43,11 @@
 //!
 //! Every statistic is computed on the host in f64 ([`stats`]).
 
+mod batch;
 mod expected;
 mod flags;
 pub mod headroom;
+pub mod health;
 mod measures;
 pub mod probe;
 mod render;
@@ -55,8 +57,10 @@ pub mod stats;
 pub mod symmetry;
 mod trace;
 
+pub use batch::{BatchStats, SoftmaxStats};
 pub use flags::{Flag, Tolerance};
 pub use headroom::{Headroom, int8_scale};
+pub use health::{Check, Finding, Fix, Health, Optimizer, Severity, Verdict};
 pub use measures::{
     Moments, Sharpness, VarianceRatio, host_values, phase_spread, phase_variances, spectral_radius,
 };

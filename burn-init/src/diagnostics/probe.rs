@@ -37,6 +37,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use burn::tensor::Tensor;
 
+use super::batch::BatchStats;
 pub use super::expected::Expected;
 use super::stats::{TensorStats, host_f32};
 pub use super::trace::{Record, Trace};
@@ -245,10 +246,19 @@ impl Session {
             None => x,
         };
         let shape = x.dims().to_vec();
-        let stats =
-            host_f32(x.clone()).and_then(|(values, shape)| TensorStats::of(&values, &shape));
-        let stats = match stats {
-            Ok(stats) if stats.nan > 0 => {
+        if shape.contains(&0) {
+            // One fault, one error: the diagnosis refuses an empty batch the same way.
+            self.error = Some(InitError::EmptyBatch { shape });
+            return x;
+        }
+        let measured = host_f32(x.clone()).and_then(|(values, shape)| {
+            Ok((
+                TensorStats::of(&values, &shape)?,
+                BatchStats::of(&values, &shape),
+            ))
+        });
+        let (stats, batch) = match measured {
+            Ok((stats, _)) if stats.nan > 0 => {
                 self.error = Some(InitError::NonFinite {
                     layer: name,
                     count: stats.nan,
@@ -256,7 +266,7 @@ impl Session {
                 });
                 return x;
             }
-            Ok(stats) => stats,
+            Ok(measured) => measured,
             Err(error) => {
                 self.error = Some(InitError::AtActivation {
                     name,
@@ -281,8 +291,10 @@ impl Session {
             name,
             shape,
             stats,
+            batch,
             expected,
             gradient: None,
+            logits: false,
         });
         x
     }

@@ -46,6 +46,7 @@ impl fmt::Display for Flag {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.health.summary())?;
         let pw = self
             .parameters
             .iter()
@@ -118,6 +119,7 @@ impl fmt::Display for Report {
                 sci(a.int8_scale),
             )?;
         }
+        self.health.details(f)?;
         writeln!(f)?;
         let flags = self.flags();
         if flags.is_empty() {

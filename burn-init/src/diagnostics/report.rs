@@ -27,14 +27,17 @@ use burn::tensor::kind::Basic;
 use burn::tensor::{Gradients, Tensor};
 use serde::{Deserialize, Serialize};
 
+use super::batch::BatchStats;
 use super::flags::{Flag, Tolerance, headroom_flags};
 use super::headroom::int8_scale;
+use super::health::{self, Health, InputStats, Optimizer, Verdict};
 use super::probe::{Expected, Probe, Record};
 use super::stats::{TensorStats, host_f32};
 use super::symmetry::{identical_nonzero_units, identical_units, unit_axis};
 use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::policy::{self, Manifest};
+use crate::sampling::Key;
 
 /// One parameter of the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,8 +84,12 @@ pub struct ActivationRow {
     pub predicted_var: Option<f64>,
     /// Standard error of measured − predicted.
     pub se: f64,
+    /// Across the batch: distinct fraction, dead units, saturation, softmax.
+    pub batch: Option<BatchStats>,
     /// Statistics of ∂loss/∂a.
     pub gradient: Option<TensorStats>,
+    /// Whether the loss reads this record through a softmax (its gradient's rows sum to zero).
+    pub logits: bool,
     /// The INT8 scale for δ = [`Tolerance::int8_delta`], from the predicted variance (else the
     /// measured one).
     pub int8_scale: Option<f64>,
@@ -90,9 +97,14 @@ pub struct ActivationRow {
     pub flags: Vec<Flag>,
 }
 
-/// The report. `Display` prints tables; [`Report::to_json`] serialises it.
+/// The report. `Display` prints the verdict, then the tables; [`Report::to_json`] serialises it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// Will it train: the verdict for the stated optimiser, its reasons, the signal per record
+    /// and, from [`Diagnosis::run_and_fix`], the fix.
+    pub health: Health,
+    /// The batch, when it is a float tensor: the reference of the forward signal.
+    pub input: Option<InputStats>,
     /// The loss at initialisation.
     pub loss: f64,
     /// Whether a backward pass ran (the loss was tracked by autodiff).
@@ -129,6 +141,17 @@ impl Report {
         self.activations.iter().find(|a| a.name == name)
     }
 
+    /// The health for another optimiser, from the same measurements (no second forward pass;
+    /// the fix is not searched again).
+    pub fn assess(&self, optimizer: Optimizer) -> Health {
+        Health::assess(
+            optimizer,
+            self.input.as_ref(),
+            &self.activations,
+            &self.parameters,
+        )
+    }
+
     /// The parameter row at `path`.
     pub fn parameter(&self, path: &str) -> Option<&ParameterRow> {
         self.parameters.iter().find(|p| p.path == path)
@@ -140,6 +163,7 @@ impl Report {
 pub struct Diagnosis<'a> {
     manifest: Option<&'a Manifest>,
     tolerance: Tolerance,
+    optimizer: Optimizer,
 }
 
 impl<'a> Diagnosis<'a> {
@@ -158,6 +182,72 @@ impl<'a> Diagnosis<'a> {
     pub fn with_tolerance(mut self, tolerance: Tolerance) -> Self {
         self.tolerance = tolerance;
         self
+    }
+
+    /// The optimiser the verdict is for (default [`Optimizer::Adam`]).
+    pub fn for_optimizer(mut self, optimizer: Optimizer) -> Self {
+        self.optimizer = optimizer;
+        self
+    }
+
+    /// [`Diagnosis::run`], and when the verdict is not *trains*, the smallest policy change that
+    /// heals the model ([`Fix`](super::health::Fix)): each candidate policy is applied with `key`
+    /// to a clone of `model` and the clone diagnosed again (`model` itself is not changed).
+    ///
+    /// ```
+    /// use burn::nn::{Linear, LinearConfig};
+    /// use burn::tensor::{Device, Tensor, activation::relu};
+    /// use burn_init::diagnostics::{probe, Diagnosis, Verdict};
+    /// use burn_init::policy::Policy;
+    /// use burn_init::{Key, Nonlinearity};
+    ///
+    /// #[derive(burn::module::Module, Debug)]
+    /// struct Net { layers: Vec<Linear> }
+    ///
+    /// let device = Device::default().autodiff();
+    /// let layers = (0..12).map(|_| LinearConfig::new(64, 64).init(&device)).collect();
+    /// // Glorot with gain 1 on a ReLU stack halves the signal at every layer.
+    /// let (net, _) = Policy::xavier(Nonlinearity::Linear).apply(Net { layers }, Key::new(0)).unwrap();
+    /// let x = Tensor::<2>::random([128, 64], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    /// let report = Diagnosis::new()
+    ///     .run_and_fix(&net, Key::new(1), x, |net, x| {
+    ///         let mut h = x;
+    ///         for (i, layer) in net.layers.iter().enumerate() {
+    ///             h = probe::record(format_args!("layers.{i}"), layer.forward(relu(h)));
+    ///         }
+    ///         h.powi_scalar(2).mean()
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(report.health.verdict, Verdict::AtRisk); // Adam copes, slowly
+    /// assert_eq!(report.health.fix.unwrap().verdict, Verdict::Trains); // He heals it
+    /// ```
+    pub fn run_and_fix<M, const D: usize, K>(
+        &self,
+        model: &M,
+        key: Key,
+        batch: Tensor<D, K>,
+        loss: impl Fn(&M, Tensor<D, K>) -> Tensor<1>,
+    ) -> error::Result<Report>
+    where
+        M: Module,
+        K: Basic,
+    {
+        let mut report = self.run(model, batch.clone(), &loss)?;
+        if report.health.verdict == Verdict::Trains {
+            return Ok(report);
+        }
+        let candidates = health::candidates(&report.health, &report.parameters);
+        // The manifest's targets belong to the model's own policy, not to the candidate's.
+        let plain = Self {
+            manifest: None,
+            ..self.clone()
+        };
+        report.health.fix = health::search(report.health.verdict, candidates, |policy| {
+            let (fixed, _) = policy.apply(model.clone(), key).ok()?;
+            let again = plain.run(&fixed, batch.clone(), &loss).ok()?;
+            Some(again.health.verdict)
+        });
+        Ok(report)
     }
 
     /// Runs `loss(model, batch)` (forward, records, loss), one backward pass when the loss is
@@ -193,6 +283,7 @@ impl<'a> Diagnosis<'a> {
             });
         }
         let layout = policy::layout(model)?;
+        let input = input_stats(&batch)?;
         let (loss, mut trace) = Probe::new()
             .with_gradients(true)
             .capture(|| loss(model, batch))?;
@@ -214,7 +305,10 @@ impl<'a> Diagnosis<'a> {
         }
         let parameters = self.parameters(model, &layout, grads.as_ref())?;
         let activations = self.activations(trace.into_records())?;
+        let health = Health::assess(self.optimizer, input.as_ref(), &activations, &parameters);
         Ok(Report {
+            health,
+            input,
             loss: loss_value,
             backward: grads.is_some(),
             tolerance: t,
@@ -323,10 +417,17 @@ impl<'a> Diagnosis<'a> {
                     } else {
                         base.values.var
                     };
-                    Some((
-                        ratio * reference + offset,
-                        record.stats.se_var.hypot(ratio * base.values.se_var),
-                    ))
+                    let se = match &record.expected {
+                        // Given the measured input, the noise is this layer's weights (across
+                        // units) and the rectifier's per-unit asymmetry (see Expected::Moment).
+                        Some(Expected::Moment { rectified, .. }) => {
+                            let asymmetry = base.batch.as_ref().map_or(0.0, |b| b.se_rectified);
+                            record.stats.se_var.hypot(ratio * rectified * asymmetry)
+                        }
+                        // Conservative: both records' errors in quadrature.
+                        _ => record.stats.se_var.hypot(ratio * base.values.se_var),
+                    };
+                    Some((ratio * reference + offset, se))
                 }
             };
             let mut flags = Vec::new();
@@ -354,12 +455,38 @@ impl<'a> Diagnosis<'a> {
                 values: record.stats,
                 predicted_var: prediction.map(|(p, _)| p),
                 se: prediction.map_or(0.0, |(_, se)| se),
+                batch: record.batch,
                 gradient: record.gradient,
+                logits: record.logits,
                 flags,
             });
         }
         Ok(rows)
     }
+}
+
+/// The batch's statistics when it holds floats (an integer batch — token ids — is no signal).
+fn input_stats<const D: usize, K: Basic>(
+    batch: &Tensor<D, K>,
+) -> error::Result<Option<InputStats>> {
+    if !batch.dtype().is_float() {
+        return Ok(None);
+    }
+    let shape = batch.dims().to_vec();
+    let values = batch
+        .clone()
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|_| InitError::InvalidArgument {
+            name: "batch",
+            value: f64::NAN,
+            expected: "a float tensor",
+        })?;
+    Ok(Some(InputStats {
+        values: TensorStats::of(&values, &shape)?,
+        batch: BatchStats::of(&values, &shape),
+    }))
 }
 
 /// What the reader measured of one parameter.

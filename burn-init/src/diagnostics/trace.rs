@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use burn::tensor::{Gradients, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::batch::{BatchStats, rows_sum_to_zero};
 use super::expected::Expected;
 use super::stats::{TensorStats, host_f32};
 use crate::error;
@@ -20,10 +21,17 @@ pub struct Record {
     pub shape: Vec<usize>,
     /// Forward statistics.
     pub stats: TensorStats,
+    /// Statistics across the batch (axis 0): distinct fraction, dead units, saturation,
+    /// softmax; `None` below rank 2 or with one example.
+    pub batch: Option<BatchStats>,
     /// What the module declared about its variance.
     pub expected: Option<Expected>,
     /// Statistics of ∂loss/∂a, once [`Trace::read_gradients`] has run.
     pub gradient: Option<TensorStats>,
+    /// Whether ∂loss/∂a sums to zero over the last axis of every row: the loss reads this
+    /// record through a softmax, so it holds logits.
+    #[serde(default)]
+    pub logits: bool,
 }
 
 /// Reads a leaf's gradient without knowing its rank.
@@ -109,6 +117,7 @@ impl Trace {
             if let Some((values, shape)) = leaf.gradient(grads) {
                 let record = &mut self.records[*index];
                 record.gradient = Some(TensorStats::of(&values, &shape)?);
+                record.logits = rows_sum_to_zero(&values, &shape);
             }
         }
         Ok(())
