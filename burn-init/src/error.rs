@@ -261,13 +261,13 @@ pub enum InitError {
         /// The record that names it.
         by: String,
     },
-    /// A recorded activation (or the loss) holds NaN values (or, where a measurement needs
-    /// finite values — LSUV's variance, the loss — ±∞).
+    /// A recorded activation (or the loss) holds NaN or ±∞ values: the diagnosis and LSUV
+    /// refuse it alike (the statistics of the finite rest would describe another tensor).
     #[error("`{layer}` holds {count} non-finite values (NaN or ±∞) of {total}")]
     NonFinite {
         /// The record's name (or `loss`).
         layer: String,
-        /// How many NaNs.
+        /// How many NaN or ±∞ values.
         count: usize,
         /// How many values.
         total: usize,

@@ -258,10 +258,12 @@ impl Session {
             ))
         });
         let (stats, batch) = match measured {
-            Ok((stats, _)) if stats.nan > 0 => {
+            // ±∞ is refused like NaN: the statistics of the finite rest would describe a
+            // tensor that is not there (LSUV would "converge" on it).
+            Ok((stats, _)) if stats.nan + stats.infinite > 0 => {
                 self.error = Some(InitError::NonFinite {
                     layer: name,
-                    count: stats.nan,
+                    count: stats.nan + stats.infinite,
                     total: stats.n,
                 });
                 return x;

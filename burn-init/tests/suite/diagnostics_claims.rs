@@ -216,6 +216,26 @@ per_device! {
         assert!(matches!(refused.error, InitError::InvalidShape { argument: "forward", .. }));
     }
 
+    fn lsuv_and_the_diagnosis_refuse_one_fault_with_one_error(device) {
+        let ad = device.clone().autodiff();
+        let model = || Mlp::new(&[4, 4], &ad);
+        // Outputs that overflow to ±∞ (every |value| > 1 times f32::MAX): the finite rest has a
+        // variance, and LSUV "converged" on it. Both refuse, naming the record.
+        let overflow = |m: &Mlp, x: Tensor<2>| probe::record("layers.0", m.layers[0].forward(x).mul_scalar(f32::MAX));
+        let x = gaussian([16, 4], 40, &ad);
+        let lsuv = Lsuv::new().apply(model(), Key::new(41), |m: &Mlp| overflow(m, x.clone())).unwrap_err().error;
+        assert!(matches!(&lsuv, InitError::NonFinite { layer, count, total: 64 } if layer == "layers.0" && *count > 0), "{lsuv:?}");
+        // (The counts differ: LSUV's orthogonal start has other weights than Burn's default.)
+        let diagnosis = burn_init::diagnostics::Diagnosis::new().run(&model(), x, |m, x| overflow(m, x).powi_scalar(2).mean()).unwrap_err();
+        assert!(matches!(&diagnosis, InitError::NonFinite { layer, count, total: 64 } if layer == "layers.0" && *count > 0), "{diagnosis:?}");
+        // An empty batch: EmptyBatch from both (LSUV said AtActivation(InvalidShape)).
+        let empty = Tensor::<2>::zeros([0, 4], &ad);
+        let lsuv = Lsuv::new().apply(model(), Key::new(41), |m: &Mlp| m.forward(empty.clone())).unwrap_err().error;
+        assert_eq!(lsuv, InitError::EmptyBatch { shape: vec![0, 4] });
+        let diagnosis = burn_init::diagnostics::Diagnosis::new().run(&model(), empty, |m, x| m.forward(x).powi_scalar(2).mean()).unwrap_err();
+        assert_eq!(diagnosis, lsuv);
+    }
+
     fn a_he_relu_layer_has_the_bai_yin_jacobian_norm(device) {
         // One example, width n = 256. input → layers.0: J = W (n × n, σ² = 2/n): ‖J‖₂ ≈
         // σ·2√n = 2√2. layers.0 → layers.1: J = D·W, D keeping the m ≈ n/2 active inputs:
