@@ -261,8 +261,8 @@ pub enum InitError {
         /// The record that names it.
         by: String,
     },
-    /// A recorded activation (or the loss) holds NaN or ±∞ values: the diagnosis and LSUV
-    /// refuse it alike (the statistics of the finite rest would describe another tensor).
+    /// A recorded activation holds NaN values; the loss, or a record LSUV rescales, holds NaN
+    /// or ±∞ (the diagnosis reports a record's ±∞ as an overflow instead: it is a finding).
     #[error("`{layer}` holds {count} non-finite values (NaN or ±∞) of {total}")]
     NonFinite {
         /// The record's name (or `loss`).

@@ -258,12 +258,10 @@ impl Session {
             ))
         });
         let (stats, batch) = match measured {
-            // ±∞ is refused like NaN: the statistics of the finite rest would describe a
-            // tensor that is not there (LSUV would "converge" on it).
-            Ok((stats, _)) if stats.nan + stats.infinite > 0 => {
+            Ok((stats, _)) if stats.nan > 0 => {
                 self.error = Some(InitError::NonFinite {
                     layer: name,
-                    count: stats.nan + stats.infinite,
+                    count: stats.nan,
                     total: stats.n,
                 });
                 return x;

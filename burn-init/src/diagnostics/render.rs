@@ -93,13 +93,14 @@ impl fmt::Display for Report {
         writeln!(f)?;
         writeln!(
             f,
-            "{:<aw$}  {:<18} {:>10} {:>10} {:>10} {:>10} {:>7} {:>10} {:>9}",
+            "{:<aw$}  {:<18} {:>10} {:>10} {:>10} {:>10} {:>6} {:>7} {:>10} {:>9}",
             "activation",
             "shape",
             "mean",
             "variance",
             "predicted",
             "± SE",
+            "z",
             "zero %",
             "grad rms",
             "int8 s"
@@ -107,13 +108,14 @@ impl fmt::Display for Report {
         for a in &self.activations {
             writeln!(
                 f,
-                "{:<aw$}  {:<18} {:>10} {:>10} {:>10} {:>10} {:>7.2} {:>10} {:>9}",
+                "{:<aw$}  {:<18} {:>10} {:>10} {:>10} {:>10} {:>6} {:>7.2} {:>10} {:>9}",
                 a.name,
                 format!("{:?}", a.shape),
                 sci(Some(a.values.mean)),
                 sci(Some(a.values.var)),
                 sci(a.predicted_var),
                 sci(a.predicted_var.map(|_| a.se)),
+                a.z.map_or("—".to_string(), |z| format!("{z:+.1}")),
                 100.0 * a.values.zero_fraction,
                 sci(a.gradient.as_ref().map(|g| g.rms)),
                 sci(a.int8_scale),

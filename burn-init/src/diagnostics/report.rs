@@ -8,8 +8,11 @@
 //! Flags, each derived rather than guessed:
 //! * **variance mismatch** — a record's measured variance is more than `sigmas` standard errors
 //!   (+ a relative `slack`) from the variance its module declared ([`Expected`]). The standard
-//!   error is taken across units ([`stats`](super::stats)); for a ratio both records' errors
-//!   are added in quadrature (conservative: they are positively correlated);
+//!   error is taken across units ([`stats`](super::stats)) and evaluated at the prediction;
+//!   for a ratio both records' errors are added in quadrature (conservative: they are
+//!   positively correlated); a [`Expected::Moment`] compares second moments and adds the
+//!   rectifier's spread. The deviation is Student-t with units − 1 degrees of freedom and is
+//!   compared on the normal scale ([`t_to_normal`](super::stats::t_to_normal));
 //! * **std mismatch** — a parameter's drawn std is more than `sigmas` standard errors (i.i.d.
 //!   entries) + `slack`·target + 10⁻⁶ relative (f32 rounding) from the manifest's target (the
 //!   weights are not what the policy says it drew);
@@ -33,6 +36,7 @@ use super::headroom::int8_scale;
 use super::health::{self, Health, InputStats, Optimizer, Verdict};
 use super::probe::{Expected, Probe, Record};
 use super::stats::{TensorStats, host_f32};
+use super::stats::{t_to_normal, units_dof};
 use super::symmetry::{identical_nonzero_units, identical_units, unit_axis};
 use crate::error::{self, InitError};
 use crate::fan::Fan;
@@ -80,10 +84,18 @@ pub struct ActivationRow {
     pub shape: Vec<usize>,
     /// Forward statistics.
     pub values: TensorStats,
-    /// The declared (theory's) variance, resolved to a number.
+    /// The declared (theory's) variance, resolved to a number (a second moment for an
+    /// [`Expected::Moment`]).
     pub predicted_var: Option<f64>,
     /// Standard error of measured − predicted.
     pub se: f64,
+    /// (measured − predicted)/SE on the normal scale (the SE is estimated across the record's
+    /// U units, so the ratio is Student-t with U − 1 degrees of freedom, converted by
+    /// [`t_to_normal`](crate::diagnostics::stats::t_to_normal)); the measured quantity is the
+    /// record's variance, or its second moment for an [`Expected::Moment`]. `None` without a
+    /// prediction or SE.
+    #[serde(default)]
+    pub z: Option<f64>,
     /// Across the batch: distinct fraction, dead units, saturation, softmax.
     pub batch: Option<BatchStats>,
     /// Statistics of ∂loss/∂a.
@@ -403,7 +415,9 @@ impl<'a> Diagnosis<'a> {
         for record in records {
             let reference = record.expected.as_ref().and_then(Expected::reference);
             let prediction = match (&record.expected, reference) {
-                (Some(Expected::Variance(v)), _) => Some((*v, record.stats.se_var)),
+                (Some(Expected::Variance(v)), _) => {
+                    Some((*v, record.stats.se_var, record.stats.var))
+                }
                 (_, None) => None,
                 (_, Some((of, ratio, offset, second_moment))) => {
                     let base = rows.iter().find(|r| r.name == of).ok_or_else(|| {
@@ -417,27 +431,56 @@ impl<'a> Diagnosis<'a> {
                     } else {
                         base.values.var
                     };
+                    let predicted = ratio * reference + offset;
+                    // A Moment predicts E[z²] over the weights' draw, so the record's second
+                    // moment is measured: its variance lacks the square of the mean across units
+                    // and batch, a bias of −ρ/U (ρ the examples' mean correlation, U the units) —
+                    // −0.4 SE on average at a 10-unit read-out.
+                    let measured = if second_moment {
+                        record.stats.rms * record.stats.rms
+                    } else {
+                        record.stats.var
+                    };
+                    // The record's own error evaluated at the prediction (its relative SE times
+                    // the predicted variance): the SE measured at the measured variance shrinks
+                    // when the variance comes out low, which biased z negative (mean −0.6 at a
+                    // 10-unit read-out over 100 draws) and made it heavy-tailed.
+                    let own = if measured > 0.0 {
+                        record.stats.se_var / measured * predicted.abs()
+                    } else {
+                        record.stats.se_var
+                    };
                     let se = match &record.expected {
                         // Given the measured input, the noise is this layer's weights (across
                         // units) and the rectifier's per-unit asymmetry (see Expected::Moment).
                         Some(Expected::Moment { rectified, .. }) => {
                             let asymmetry = base.batch.as_ref().map_or(0.0, |b| b.se_rectified);
-                            record.stats.se_var.hypot(ratio * rectified * asymmetry)
+                            own.hypot(ratio * rectified * asymmetry)
                         }
                         // Conservative: both records' errors in quadrature.
-                        _ => record.stats.se_var.hypot(ratio * base.values.se_var),
+                        _ => own.hypot(ratio * base.values.se_var),
                     };
-                    Some((ratio * reference + offset, se))
+                    Some((predicted, se, measured))
                 }
             };
             let mut flags = Vec::new();
-            if let Some((predicted, se)) = prediction {
-                let off = (record.stats.var - predicted).abs();
-                if off > t.sigmas * se + t.slack * predicted.abs() {
+            // The SE is estimated across the record's units: (measured − predicted)/SE is
+            // Student-t with units − 1 degrees of freedom, compared on the normal scale.
+            let dof = units_dof(&record.shape);
+            let z = prediction
+                .and_then(|(p, se, m)| (se > 0.0).then(|| t_to_normal((m - p) / se, dof)));
+            if let Some((predicted, se, measured)) = prediction {
+                let beyond = (measured - predicted).abs() - t.slack * predicted.abs();
+                let sigmas = if se > 0.0 {
+                    t_to_normal(beyond / se, dof)
+                } else {
+                    f64::MAX
+                };
+                if beyond > 0.0 && sigmas > t.sigmas {
                     flags.push(Flag::VarianceMismatch {
                         predicted,
-                        measured: record.stats.var,
-                        sigmas: if se > 0.0 { off / se } else { f64::MAX },
+                        measured,
+                        sigmas: z.map_or(f64::MAX, f64::abs),
                     });
                 }
             }
@@ -447,14 +490,15 @@ impl<'a> Diagnosis<'a> {
                     fraction: record.stats.zero_fraction,
                 });
             }
-            let variance = prediction.map_or(record.stats.var, |(p, _)| p);
+            let variance = prediction.map_or(record.stats.var, |(p, ..)| p);
             rows.push(ActivationRow {
                 name: record.name,
                 shape: record.shape,
                 int8_scale: int8_scale(variance, t.int8_delta).ok(),
                 values: record.stats,
-                predicted_var: prediction.map(|(p, _)| p),
-                se: prediction.map_or(0.0, |(_, se)| se),
+                predicted_var: prediction.map(|(p, ..)| p),
+                se: prediction.map_or(0.0, |(_, se, _)| se),
+                z,
                 batch: record.batch,
                 gradient: record.gradient,
                 logits: record.logits,

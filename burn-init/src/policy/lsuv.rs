@@ -186,13 +186,20 @@ impl Lsuv {
         name: &str,
     ) -> error::Result<f64> {
         let (_, trace) = Probe::new().capture(|| forward(model))?;
-        trace
-            .get(name)
-            .map(|r| r.stats.var)
-            .ok_or_else(|| InitError::UnknownProbe {
-                name: name.to_string(),
-                by: "lsuv".to_string(),
-            })
+        let record = trace.get(name).ok_or_else(|| InitError::UnknownProbe {
+            name: name.to_string(),
+            by: "lsuv".to_string(),
+        })?;
+        // The probe refuses NaN; ±∞ it counts (the diagnosis flags it as an overflow), and the
+        // variance of the finite rest would describe another tensor: LSUV "converged" on it.
+        if record.stats.infinite > 0 {
+            return Err(InitError::NonFinite {
+                layer: name.to_string(),
+                count: record.stats.infinite,
+                total: record.stats.n,
+            });
+        }
+        Ok(record.stats.var)
     }
 }
 

@@ -14,6 +14,7 @@
 //! | residual growth | a repeated record's second moment over its second half | > 2 by 5 SE | at risk / will not train |
 //! | saturated softmax | normalised entropy of a softmax: of the logits the loss reads (their gradient's rows sum to zero) or of a record of probabilities | [`SOFTMAX_ENTROPY_AT_RISK`] | at risk |
 //! | precision | FP16 overflow or subnormal (the report's flags) | the report's | note |
+//! | float32 overflow | a record holding ±∞ | any | will not train |
 //! | prediction | a declared variance or manifest std missed | the report's | note |
 //!
 //! Records whose values are all exactly zero (a zero-initialised layer's output: Fixup, SkipInit,
@@ -113,8 +114,26 @@ pub(super) fn all(
     no_gradient(parameters, &mut out);
     residual_growth(optimizer, activations, &mut out);
     softmax(activations, &mut out);
+    overflow(activations, &mut out);
     reported_flags(activations, parameters, &mut out);
     out
+}
+
+/// A record holding ±∞ in float32: whatever follows computes with infinities (NaN losses).
+fn overflow(acts: &[ActivationRow], out: &mut Vec<Finding>) {
+    for a in acts.iter().filter(|a| a.values.infinite > 0) {
+        out.push(finding(
+            Check::Precision,
+            Severity::WillNotTrain,
+            vec![a.name.clone()],
+            a.values.infinite as f64,
+            0.0,
+            format!(
+                "{} of {} values are ±∞: the record overflows float32",
+                a.values.infinite, a.values.n
+            ),
+        ));
+    }
 }
 
 /// The last record that is not all zero.

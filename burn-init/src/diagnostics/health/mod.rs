@@ -133,7 +133,7 @@ pub enum Check {
     ResidualGrowth,
     /// Logits so spread that the softmax starts nearly one-hot.
     SaturatedSoftmax,
-    /// Values beyond FP16's range (or below its smallest normal).
+    /// Values beyond FP16's range (or below its smallest normal), or ±∞ in float32.
     Precision,
     /// A declared prediction or a manifest target disagrees with the measurement.
     Prediction,
