@@ -253,6 +253,12 @@ pub enum InitError {
         /// The name.
         name: String,
     },
+    /// Two layers' manifests merged into one model's name the same parameter path.
+    #[error("the manifest already has `{path}`: give each layer its own prefix (its field path)")]
+    DuplicateParameter {
+        /// The path.
+        path: String,
+    },
     /// An expected ratio names a record that was not made before it.
     #[error("record `{by}` expects a ratio of `{name}`, which was not recorded before it")]
     UnknownProbe {

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::InitError;
 use crate::fan::Fan;
 use crate::scheme::Scheme;
 
@@ -54,6 +55,49 @@ impl Manifest {
     /// The entries whose values were replaced.
     pub fn initialised(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter().filter(|e| e.rule.is_some())
+    }
+
+    /// This manifest with `layer`'s entries added under `prefix`, the layer's field path in the
+    /// model (`weight` → `fc1.weight`): one model manifest from layers initialised one by one
+    /// with [`InitWith::init_with_manifest`](super::InitWith::init_with_manifest), as
+    /// [`Policy::apply`](super::Policy::apply) would have written it for the whole model. An
+    /// empty prefix adds the paths as they are. A path already present is refused
+    /// ([`InitError::DuplicateParameter`]), and the manifest comes back unchanged.
+    ///
+    /// ```
+    /// use burn::nn::LinearConfig;
+    /// use burn::tensor::Device;
+    /// use burn_init::policy::{InitWith, Manifest};
+    /// use burn_init::{FanMode, Key, Nonlinearity, Scheme};
+    ///
+    /// let (device, key) = (Device::default(), Key::new(0));
+    /// let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
+    /// let (fc1, m1) = LinearConfig::new(784, 256).init_with_manifest(&he, key.for_path("fc1"), &device)?;
+    /// let (fc2, m2) = LinearConfig::new(256, 10).init_with_manifest(&he, key.for_path("fc2"), &device)?;
+    /// let manifest = Manifest::default().with_layer("fc1", m1)?.with_layer("fc2", m2.clone())?;
+    /// assert_eq!(manifest.get("fc2.weight").unwrap().fan.unwrap().fan_in, 256.0);
+    /// assert!(manifest.clone().with_layer("fc2", m2).is_err()); // fc2.weight twice
+    /// # let _ = (fc1, fc2);
+    /// # Ok::<(), burn_init::InitError>(())
+    /// ```
+    pub fn with_layer(mut self, prefix: &str, layer: Manifest) -> Result<Self, InitError> {
+        let under = |path: &str| match prefix {
+            "" => path.to_string(),
+            _ => format!("{prefix}.{path}"),
+        };
+        if let Some(path) = layer
+            .entries
+            .iter()
+            .map(|e| under(&e.path))
+            .find(|p| self.get(p).is_some())
+        {
+            return Err(InitError::DuplicateParameter { path });
+        }
+        self.entries.extend(layer.entries.into_iter().map(|mut e| {
+            e.path = under(&e.path);
+            e
+        }));
+        Ok(self)
     }
 
     /// Pretty JSON.
