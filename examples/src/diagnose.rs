@@ -11,7 +11,9 @@
 //! | `residual` | [`ResidualStack`] of `depth` blocks of `width` | x ~ N(0, 1) | mean y² |
 //! | `transformer` | [`TransformerStack`] of `depth` Pre-LN blocks, d = width, 4 heads, sequence 16 | x ~ N(0, 1) | mean y² |
 //!
-//! A policy file replaces the model's initialisation (the same key draws the same weights);
+//! Each report starts with the verdict for the chosen optimiser and, when it is not *trains*,
+//! the fix ([`Diagnosis::run_and_fix`]). A policy file replaces the model's initialisation (the
+//! same key draws the same weights);
 //! for `mlp` it goes through [`DeepMlpConfig::policy`], so the model's predicted variances come
 //! from that policy's manifest.
 
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Tensor};
-use burn_init::diagnostics::{Diagnosis, Report};
+use burn_init::diagnostics::{Diagnosis, Optimizer, Report};
 use burn_init::policy::{Manifest, Policy};
 use burn_init::{Key, Scheme};
 use burn_init_models::autoencoder::DeepAutoencoderConfig;
@@ -50,6 +52,13 @@ pub struct DiagnoseConfig {
     pub seed: u64,
     /// A policy replacing the model's own initialisation.
     pub policy: Option<Policy>,
+    /// The optimiser the verdict is for.
+    #[serde(serialize_with = "optimizer_name")]
+    pub optimizer: Optimizer,
+}
+
+fn optimizer_name<S: serde::Serializer>(o: &Optimizer, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(o.name())
 }
 
 fn gaussian<const D: usize>(
@@ -87,6 +96,13 @@ pub fn run(config: &DiagnoseConfig, device: &Device) -> Result<Report, String> {
     }
     let device = device.clone().autodiff();
     let key = Key::new(config.seed);
+    // The verdict for the optimiser, and a fix when it is not *trains* (each candidate policy
+    // applied with the same key and diagnosed again).
+    fn diagnosis(manifest: &Manifest, optimizer: Optimizer) -> Diagnosis<'_> {
+        Diagnosis::new()
+            .for_optimizer(optimizer)
+            .with_manifest(manifest)
+    }
     let images = || -> Result<_, String> {
         let (split, _) = data::load(&data::shipped_dir()).map_err(|e| e.to_string())?;
         let set = split.valid.head(config.batch);
@@ -101,9 +117,8 @@ pub fn run(config: &DiagnoseConfig, device: &Device) -> Result<Report, String> {
             let (model, manifest) = initialise(model, None, mlp.resolved_policy(), key)?;
             let batch = images()?;
             let loss = CrossEntropyLossConfig::new().init(&device);
-            Diagnosis::new()
-                .with_manifest(&manifest)
-                .run(&model, batch.images, |m, x| {
+            diagnosis(&manifest, config.optimizer)
+                .run_and_fix(&model, key, batch.images, |m, x| {
                     loss.forward(m.forward(x), batch.labels.clone())
                 })
                 .map_err(|e| e.to_string())
@@ -119,9 +134,8 @@ pub fn run(config: &DiagnoseConfig, device: &Device) -> Result<Report, String> {
                 .unwrap_or_else(|| Policy::he(burn_init::Nonlinearity::Relu));
             let (model, manifest) = initialise(model, config.policy.as_ref(), default, key)?;
             let batch = images()?;
-            Diagnosis::new()
-                .with_manifest(&manifest)
-                .run(&model, batch.images, |m, x| {
+            diagnosis(&manifest, config.optimizer)
+                .run_and_fix(&model, key, batch.images, |m, x| {
                     (m.forward(x.clone()) - x).powi_scalar(2).mean()
                 })
                 .map_err(|e| e.to_string())
@@ -142,9 +156,8 @@ pub fn run(config: &DiagnoseConfig, device: &Device) -> Result<Report, String> {
                 key.fold_in_str("input"),
                 &device,
             )?;
-            Diagnosis::new()
-                .with_manifest(&manifest)
-                .run(&model, x, |m, x| m.forward(x).powi_scalar(2).mean())
+            diagnosis(&manifest, config.optimizer)
+                .run_and_fix(&model, key, x, |m, x| m.forward(x).powi_scalar(2).mean())
                 .map_err(|e| e.to_string())
         }
         "transformer" => {
@@ -162,9 +175,8 @@ pub fn run(config: &DiagnoseConfig, device: &Device) -> Result<Report, String> {
                 &device,
             )?;
             // Without a policy the manifest is empty: nothing to compare with.
-            Diagnosis::new()
-                .with_manifest(&model.1)
-                .run(&model.0, x, |m, x| m.forward(x).powi_scalar(2).mean())
+            diagnosis(&model.1, config.optimizer)
+                .run_and_fix(&model.0, key, x, |m, x| m.forward(x).powi_scalar(2).mean())
                 .map_err(|e| e.to_string())
         }
         other => Err(format!(

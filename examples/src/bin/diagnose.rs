@@ -1,12 +1,15 @@
-//! Prints the initialisation report of a burn-init-models model: every parameter (fans, target
-//! and drawn std, gradient RMS) and every recorded activation (variance measured and predicted,
-//! dead fraction, gradient, FP16 headroom, INT8 scale), with flags.
+//! Will it train? The verdict first (for `--optimizer adam|sgd`, with the fix when it is not
+//! *trains*), one line per model, then each initialisation report: every parameter (fans,
+//! target and drawn std, gradient RMS) and every recorded activation (variance measured and
+//! predicted, dead fraction, gradient, FP16 headroom, INT8 scale), with flags.
 //!
-//! `cargo run -p burn-init-examples --bin diagnose -- --model mlp [--policy p.json] [--json r.json] [--plots dir]`
+//! `cargo run -p burn-init-examples --bin diagnose -- --model mlp|…|all [--policy p.json] [--optimizer sgd] [--json r.json] [--plots dir]`
+//! (`--model all` runs the policy file against each model it knows; files get the model's name.)
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use burn_init::diagnostics::Optimizer;
 use burn_init_examples::diagnose::{DiagnoseConfig, MODELS, plots, run};
 use burn_init_examples::training::read_policy;
 use clap::Parser;
@@ -14,9 +17,12 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(about = "Diagnose a burn-init-models model at initialisation, forward and backward")]
 struct Args {
-    /// The model: mlp, autoencoder, residual or transformer.
+    /// The model: mlp, autoencoder, residual, transformer, or all of them.
     #[arg(long, default_value = "mlp")]
     model: String,
+    /// The optimiser the verdict is for: adam or sgd.
+    #[arg(long, default_value = "adam")]
+    optimizer: String,
     /// A policy JSON file (`burn_init::policy::Policy`) replacing the model's initialisation.
     #[arg(long)]
     policy: Option<PathBuf>,
@@ -44,78 +50,98 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    let (name, device) = match burn_init_examples::device_by_name(args.device.as_deref()) {
-        Ok(found) => found,
+    match diagnose(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
-            return ExitCode::FAILURE;
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `path` for one model of several: `r.json` → `r-mlp.json`.
+fn for_model(path: &Path, model: &str, several: bool) -> PathBuf {
+    if !several {
+        return path.to_path_buf();
+    }
+    let stem = path
+        .file_stem()
+        .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{model}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{model}"),
+    };
+    path.with_file_name(name)
+}
+
+fn diagnose(args: Args) -> Result<(), String> {
+    let (name, device) = burn_init_examples::device_by_name(args.device.as_deref())?;
+    let models: Vec<&str> = match args.model.as_str() {
+        "all" => MODELS.to_vec(),
+        one if MODELS.contains(&one) => vec![one],
+        other => {
+            return Err(format!(
+                "unknown --model `{other}`: expected one of {MODELS:?} or `all`"
+            ));
         }
     };
-    if !MODELS.contains(&args.model.as_str()) {
-        eprintln!(
-            "error: unknown --model `{}`: expected one of {MODELS:?}",
-            args.model
-        );
-        return ExitCode::FAILURE;
-    }
+    let optimizer = Optimizer::parse(&args.optimizer).ok_or_else(|| {
+        format!(
+            "unknown --optimizer `{}`: expected adam or sgd",
+            args.optimizer
+        )
+    })?;
     let policy = match &args.policy {
-        Some(path) => match read_policy(path) {
-            Ok((_, policy)) => Some(policy),
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::FAILURE;
-            }
-        },
+        Some(path) => Some(read_policy(path).map_err(|e| e.to_string())?.1),
         None => None,
     };
-    let config = DiagnoseConfig {
-        model: args.model.clone(),
-        depth: args.depth,
-        width: args.width,
-        batch: args.batch,
-        seed: args.seed,
-        policy,
-    };
+    let mut reports = Vec::new();
+    for model in &models {
+        let config = DiagnoseConfig {
+            model: model.to_string(),
+            depth: args.depth,
+            width: args.width,
+            batch: args.batch,
+            seed: args.seed,
+            policy: policy.clone(),
+            optimizer,
+        };
+        let report = run(&config, &device).map_err(|e| format!("{model}: {e}"))?;
+        reports.push((config, report));
+    }
+    let under = args
+        .policy
+        .as_ref()
+        .map_or(String::new(), |p| format!(", policy {}", p.display()));
+    // The verdicts first, one line per model; the reports follow.
     println!(
-        "{} at initialisation: depth {}, width {}, batch {}, device {name}{}\n",
-        config.model,
-        config.depth,
-        config.width,
-        config.batch,
-        args.policy
-            .as_ref()
-            .map_or(String::new(), |p| format!(", policy {}", p.display()))
+        "verdicts ({}, depth {}, width {}, batch {}, device {name}{under}):",
+        optimizer.name(),
+        args.depth,
+        args.width,
+        args.batch
     );
-    let report = match run(&config, &device) {
-        Ok(report) => report,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    print!("{report}");
-    if let Some(path) = &args.json
-        && let Err(error) = std::fs::write(path, report.to_json())
-    {
-        eprintln!("error: cannot write {}: {error}", path.display());
-        return ExitCode::FAILURE;
+    for (config, report) in &reports {
+        let fix = report.health.fix.as_ref().map_or(String::new(), |f| {
+            format!(" — fix: {} → {}", f.description, f.verdict)
+        });
+        println!("  {:<12} {}{fix}", config.model, report.health.verdict);
     }
-    if let Some(dir) = &args.plots {
-        let written = std::fs::create_dir_all(dir)
-            .map_err(|e| format!("{}: {e}", dir.display()))
-            .and_then(|()| plots(&report, &config.model, dir, &config.model));
-        match written {
-            Ok(files) => {
-                for file in files {
-                    println!("wrote {}", file.display());
-                }
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::FAILURE;
+    let several = reports.len() > 1;
+    for (config, report) in &reports {
+        println!("\n== {} ==\n", config.model);
+        print!("{report}");
+        if let Some(path) = &args.json {
+            let path = for_model(path, &config.model, several);
+            std::fs::write(&path, report.to_json())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        if let Some(dir) = &args.plots {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            for file in plots(report, &config.model, dir, &config.model)? {
+                println!("wrote {}", file.display());
             }
         }
     }
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -260,3 +260,85 @@ fn diagnose_reports_a_model_under_a_policy_file_and_refuses_bad_input() {
     );
     refused(&diagnose(&["--depth", "0"]), &["--depth"]);
 }
+
+#[test]
+fn diagnose_prints_the_verdicts_first_for_each_model_under_a_policy_file() {
+    let out = temp_dir("cli-diagnose-all");
+    let zeros = out.join("zeros.json");
+    let policy = Policy::new().rule(Rule::new(Scheme::Zeros));
+    std::fs::write(&zeros, serde_json::to_string(&policy).unwrap()).unwrap();
+    let json = out.join("r.json");
+    let (z, j) = (zeros.to_str().unwrap(), json.to_str().unwrap());
+    let run = diagnose(&[
+        "--model",
+        "all",
+        "--depth",
+        "2",
+        "--width",
+        "32",
+        "--batch",
+        "32",
+        "--policy",
+        z,
+        "--optimizer",
+        "sgd",
+        "--json",
+        j,
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // All weights zero: no model trains (no weight gets a gradient, or the units are copies).
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("verdicts (sgd"), "{stdout}");
+    let models = ["mlp", "autoencoder", "residual", "transformer"];
+    for (line, model) in lines[1..5].iter().zip(models) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[0], model, "{stdout}");
+        assert!(line.contains("will not train"), "{stdout}");
+    }
+    for model in models {
+        // In each model's report the verdict comes before the tables.
+        let report = &stdout[stdout.find(&format!("== {model} ==")).unwrap()..];
+        let verdict = report.find("verdict (sgd): WILL NOT TRAIN").unwrap();
+        assert!(verdict < report.find("parameter ").unwrap(), "{report}");
+        let saved: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("r-{model}.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(saved["health"]["verdict"], "WillNotTrain", "{model}");
+    }
+    // Glorot (gain 1) on a 12-layer ReLU MLP: at risk for Adam, and the fix (He) trains.
+    let glorot = out.join("glorot.json");
+    let xavier = Policy::xavier(burn_init::Nonlinearity::Linear);
+    std::fs::write(&glorot, serde_json::to_string(&xavier).unwrap()).unwrap();
+    let run = diagnose(&[
+        "--model",
+        "mlp",
+        "--depth",
+        "12",
+        "--width",
+        "64",
+        "--batch",
+        "64",
+        "--policy",
+        glorot.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let verdict = stdout.lines().nth(1).unwrap();
+    assert!(
+        verdict.contains("at risk") && verdict.contains("fix: He") && verdict.ends_with("→ trains"),
+        "{stdout}"
+    );
+    refused(
+        &diagnose(&["--optimizer", "lbfgs"]),
+        &["--optimizer", "lbfgs"],
+    );
+    refused(
+        &diagnose(&["--model", "every"]),
+        &["--model", "every", "all"],
+    );
+}
