@@ -6,7 +6,8 @@
 //! licence beside it): no system font, fontconfig or FreeType is needed. On a log axis, values
 //! that are zero or not finite (zero initialisation's variance, a diverged loss) cannot be drawn;
 //! they are left out and the legend says so. A series named `… (predicted)` ([`PREDICTED`]) is
-//! drawn dashed in the colour of the series before it.
+//! drawn dashed in the colour of the series before it; one named `… (verdict names)` ([`NAMED`])
+//! as rings on the records the run's verdict names.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -19,6 +20,10 @@ pub type Series = (String, Vec<(f64, f64)>);
 /// A series whose name ends with this is a prediction: drawn dashed, in the colour of the
 /// series before it (the legend keeps the suffix).
 pub const PREDICTED: &str = " (predicted)";
+
+/// A series whose name ends with this marks the records a verdict names: drawn as rings, no
+/// line, in the colour of the last series that is neither a prediction nor a marking.
+pub const NAMED: &str = " (verdict names)";
 
 /// The vendored font, registered once as `sans-serif`.
 fn font() -> Result<(), String> {
@@ -147,11 +152,18 @@ macro_rules! body {
         for (i, (name, points)) in $series.iter().enumerate() {
             // `contains`: the name may carry a "(n values … not drawn)" note after the suffix.
             let predicted = i > 0 && name.contains(PREDICTED);
-            if !predicted {
+            let named = i > 0 && name.contains(NAMED);
+            if !predicted && !named {
                 colour = i;
             }
             let color = Palette99::pick(colour).to_rgba();
-            let drawn = if predicted {
+            let drawn = if named {
+                chart.draw_series(
+                    points
+                        .iter()
+                        .map(|&p| Circle::new(p, 7, color.stroke_width(2))),
+                )
+            } else if predicted {
                 chart.draw_series(DashedLineSeries::new(
                     points.iter().copied(),
                     8,

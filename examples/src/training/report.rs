@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::StudyError;
 use super::claims::Claim;
 use super::data::DataSummary;
-use super::plots::{Chart, PREDICTED, Series};
+use super::plots::{Chart, NAMED, PREDICTED, Series};
 use super::runs::{Family, StudyConfig};
 use super::study::RunRecord;
 use plotters::chart::SeriesLabelPosition;
@@ -68,9 +68,9 @@ fn family_table(out: &mut String, runs: &[&RunRecord]) {
     };
     let _ = writeln!(
         out,
-        "| init | loss at init (probe ± SE) | ‖∇‖ at init | loss step 0 | loss after N steps (N) | {metric} | steps to threshold | diverged | wall s |"
+        "| init | verdict at init (fix) | loss at init (probe ± SE) | ‖∇‖ at init | loss step 0 | loss after N steps (N) | {metric} | steps to threshold | diverged | wall s |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     for r in runs {
         let p = &r.init_probe;
         let last = match r.final_accuracy {
@@ -81,9 +81,17 @@ fn family_table(out: &mut String, runs: &[&RunRecord]) {
                 cell(r.final_loss.se, 4)
             ),
         };
+        let verdict = r.diagnosis.as_ref().map_or("—".to_string(), |d| {
+            let fix = d.health.fix.as_ref().map_or(String::new(), |f| {
+                // The fix's first words name it ("He on every weight (…)").
+                let short = f.description.split(" (").next().unwrap_or(&f.description);
+                format!(" ({short} → {})", f.verdict)
+            });
+            format!("{}{fix}", d.health.verdict)
+        });
         let _ = writeln!(
             out,
-            "| {} | {} ± {} | {} | {} | {} ({}) | {last} | {} | {} | {:.1} |",
+            "| {} | {verdict} | {} ± {} | {} | {} | {} ({}) | {last} | {} | {} | {:.1} |",
             r.init,
             cell(p.loss.mean, 4),
             cell(p.loss.se, 4),
@@ -127,10 +135,26 @@ fn diagnostics(
                     .map(|(at, flag)| format!("`{at}`: {flag}"))
                     .collect();
                 let more = flags.len().saturating_sub(5);
+                let health = &report.health;
+                let reasons: Vec<String> = health
+                    .reasons()
+                    .take(2)
+                    .map(|f| format!("{} at {}", f.check.name(), names(&f.at)))
+                    .collect();
+                let fix = health.fix.as_ref().map_or(String::new(), |f| {
+                    format!("; fix: {} → {}", f.description, f.verdict)
+                });
                 let _ = writeln!(
                     out,
-                    "- {} ([{name}]({name})): {}{}",
+                    "- {} ([{name}]({name})): verdict **{}**{}{fix}; outcome: {}. Flags: {}{}",
                     r.init,
+                    health.verdict,
+                    if reasons.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", reasons.join("; "))
+                    },
+                    outcome(r),
                     if flags.is_empty() {
                         "no flags".to_string()
                     } else {
@@ -154,6 +178,23 @@ fn diagnostics(
         }
     }
     Ok(files)
+}
+
+/// `a`, or `a` … `z` for several record names.
+fn names(at: &[String]) -> String {
+    match at {
+        [] => "the model".to_string(),
+        [one] => format!("`{one}`"),
+        [first, .., last] => format!("`{first}` … `{last}`"),
+    }
+}
+
+/// What training did: the final validation accuracy (classifiers) or loss.
+fn outcome(r: &RunRecord) -> String {
+    match r.final_accuracy {
+        Some(accuracy) => format!("{:.1} % validation accuracy", accuracy.mean),
+        None => format!("validation MSE {:.4}", r.final_loss.mean),
+    }
 }
 
 /// The plots of one family; returns their paths (PNG and SVG).
@@ -225,6 +266,17 @@ fn family_plots(
         if !predicted.is_empty() {
             forward.push((format!("{}{PREDICTED}", r.init), predicted));
         }
+        // The records the verdict's reasons name, ringed.
+        let named: Vec<(f64, f64)> = d
+            .activations
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| d.health.reasons().any(|f| f.at.contains(&a.name)))
+            .map(|(i, a)| (index(i), a.values.var))
+            .collect();
+        if !named.is_empty() {
+            forward.push((format!("{}{NAMED}", r.init), named));
+        }
     }
     let gradient: Vec<Series> = runs
         .iter()
@@ -278,7 +330,7 @@ fn family_plots(
             format!("init-forward-{name}"),
             Chart {
                 title: &format!(
-                    "{name}: variance per recorded activation at initialisation, predicted dashed"
+                    "{name}: variance per recorded activation at initialisation, predicted dashed, verdict rings"
                 ),
                 x_label: "recorded activation (forward order)",
                 y_label: "variance (log)",

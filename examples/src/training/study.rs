@@ -8,7 +8,8 @@ use burn::module::Module;
 use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
 use burn::tensor::Device;
 use burn::train::metric::{AccuracyMetric, LossMetric};
-use burn_init::diagnostics::{Diagnosis, Report};
+use burn_init::Key;
+use burn_init::diagnostics::{Diagnosis, Optimizer, Report};
 use burn_init::policy::Manifest;
 use burn_init_models::{DeepAutoencoder, DeepMlp};
 use serde::Serialize;
@@ -165,16 +166,22 @@ fn init_probe<M: Module, N: Network>(
     }
 }
 
-/// burn-init's report on `model` at initialisation (compared with `manifest`), for `loss`.
+/// burn-init's report on `model` at initialisation (compared with `manifest`), for `loss`:
+/// the verdict for the study's optimiser and, when it is not *trains*, the fix (candidate
+/// policies applied with the study's seed and diagnosed again).
 fn diagnose<M: Module>(
     model: &M,
     manifest: Option<&Manifest>,
+    config: &StudyConfig,
     images: burn::tensor::Tensor<2>,
-    loss: impl FnOnce(&M, burn::tensor::Tensor<2>) -> burn::tensor::Tensor<1>,
+    loss: impl Fn(&M, burn::tensor::Tensor<2>) -> burn::tensor::Tensor<1>,
 ) -> Result<Report, String> {
+    let optimizer = Optimizer::parse(&config.optimizer)
+        .ok_or_else(|| format!("--optimizer {}: expected adam or sgd", config.optimizer))?;
     Diagnosis::new()
         .with_manifest(manifest)
-        .run(model, images, loss)
+        .for_optimizer(optimizer)
+        .run_and_fix(model, Key::new(config.seed), images, loss)
         .map_err(|e| e.to_string())
 }
 
@@ -238,9 +245,9 @@ fn classifier<N: Network>(
     let device = batch.images.device();
     let ce = CrossEntropyLossConfig::new().init(&device);
     let labels = batch.labels.clone();
-    let diagnosis = diagnose(&model, manifest, batch.images, |m, x| {
+    let diagnosis = diagnose(&model, manifest, config, batch.images, |m, x| {
         let _net = burn_init::diagnostics::probe::scope("net");
-        ce.forward(m.net.forward(x), labels)
+        ce.forward(m.net.forward(x), labels.clone())
     });
     let trained = launch(model, data, config, dir, label, |t| {
         t.metrics((AccuracyMetric::new(), LossMetric::new()))
@@ -268,7 +275,7 @@ fn autoencoder(
     label: &str,
 ) -> Result<Measured, StudyError> {
     let (probe, init_losses, batch) = autoencoder_probe(&model, data, config);
-    let diagnosis = diagnose(&model, manifest, batch.images, |m, x| {
+    let diagnosis = diagnose(&model, manifest, config, batch.images, |m, x| {
         let _net = burn_init::diagnostics::probe::scope("net");
         MseLoss::new().forward(m.net.forward(x.clone()), x, Reduction::Mean)
     });
