@@ -57,7 +57,7 @@ pub fn residual_scale(branches: usize) -> error::Result<f64> {
     Ok(1.0 / (1.0 + at_least_one("branches", branches)?).sqrt())
 }
 
-/// E[(Wx)²]/E[x²] of a layer drawn with `scheme`: **n_in·E[w²]** (= n_in·σ_w² for a centred
+/// E[(Wx)²]/E\[x²\] of a layer drawn with `scheme`: **n_in·E\[w²\]** (= n_in·σ_w² for a centred
 /// scheme; [`Scheme::second_moment`] for this shape and these fans, so that `Eye`, `Ones` and
 /// constants count their mean), for inputs with independent entries.
 ///

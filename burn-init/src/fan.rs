@@ -227,7 +227,7 @@ impl Fan {
     }
 
     /// Fans of any tensor from explicit axes, like JAX's `in_axis`/`out_axis`: fan_in =
-    /// ∏ shape[in_axes] · r, fan_out = ∏ shape[out_axes] · r, where r is the product of the
+    /// ∏ shape\[in_axes\] · r, fan_out = ∏ shape\[out_axes\] · r, where r is the product of the
     /// remaining (receptive-field) dimensions, minus `batch_axes`.
     pub fn from_axes(
         shape: &[usize],

@@ -18,14 +18,14 @@ pub enum Expected {
         /// The factor.
         ratio: f64,
     },
-    /// Var(a) = `ratio` × E[`of`²] + `offset`: a layer of zero-mean weights reads its input's
+    /// Var(a) = `ratio` × E\[`of`²\] + `offset`: a layer of zero-mean weights reads its input's
     /// second moment, not its variance, and adds a bias of variance `offset` (the mean-field
     /// recursion q = σ_w²·n·E[φ(z)²] + σ_b², Poole et al. 2016).
     ///
     /// When a (leaky) rectifier φ of slope s lies between `of` and this record, `ratio` holds
-    /// E[φ(z)²]/E[z²] = (1 + s²)/2, which is exact only for units whose pre-activation is
+    /// E[φ(z)²]/E\[z²\] = (1 + s²)/2, which is exact only for units whose pre-activation is
     /// symmetric. On a finite layer each unit's E[z₊²] − E[z₋²] differs from 0, and φ passes
-    /// E[φ(z)²] = (1 + s²)/2·E[z²] + (1 − s²)/2·(E[z₊²] − E[z₋²]): `rectified` =
+    /// E[φ(z)²] = (1 + s²)/2·E\[z²\] + (1 − s²)/2·(E[z₊²] − E[z₋²]): `rectified` =
     /// (1 − s²)/(1 + s²) (1 for ReLU, 0 with no rectifier) weighs that spread into the
     /// prediction's standard error, ratio·rectified·SE(E[z₊²] − E[z₋²]) across `of`'s units.
     Moment {

@@ -43,7 +43,7 @@
 //!
 //! Every statistic is computed on the host in f64 ([`stats`]).
 
-mod batch;
+pub mod batch;
 mod expected;
 mod flags;
 pub mod headroom;

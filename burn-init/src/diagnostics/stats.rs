@@ -34,7 +34,7 @@ pub struct TensorStats {
     pub var: f64,
     /// Standard error of `var` (across units, see the module documentation).
     pub se_var: f64,
-    /// Root mean square √E[a²].
+    /// Root mean square √E\[a²\].
     pub rms: f64,
     /// Largest |a|.
     pub max_abs: f64,

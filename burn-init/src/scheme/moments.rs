@@ -42,9 +42,9 @@ impl Scheme {
         }
     }
 
-    /// E[w²] = std² + mean²: what a layer's forward variance ratio n_in·E[w²] needs (for a
+    /// E\[w²\] = std² + mean²: what a layer's forward variance ratio n_in·E\[w²\] needs (for a
     /// non-centred scheme the std alone misses the mean's share: `Eye` keeps the signal with
-    /// std² = (1/n)(1 − 1/n) but E[w²] = 1/n).
+    /// std² = (1/n)(1 − 1/n) but E\[w²\] = 1/n).
     pub fn second_moment(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
         let (mean, std) = (self.mean(shape, fan)?, self.std(shape, fan)?);
         Ok(std * std + mean * mean)

@@ -18,10 +18,10 @@
 //! for the smallest policy change that heals the model ([`Fix`]), and checks it by running the
 //! diagnosis again under that policy.
 
-mod checks;
+pub mod checks;
 mod fix;
 mod render;
-mod signal;
+pub mod signal;
 
 use serde::{Deserialize, Serialize};
 

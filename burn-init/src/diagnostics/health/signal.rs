@@ -1,9 +1,9 @@
 //! The forward and backward signal per record, relative to the input: what the checks read.
 //!
-//! Forward, each record k has its second moment q_k = E[a²], its gain q_k/q_{k−1} over the
+//! Forward, each record k has its second moment q_k = E\[a²\], its gain q_k/q_{k−1} over the
 //! record before it (the input for the first), its cumulative gain G_k = q_k/q_0 from the input,
 //! and the part of the input's distinctions it keeps, δ_k/δ_0 (the distinct fraction of
-//! [`BatchStats`](crate::diagnostics::BatchStats)). Backward, E[g_k²] of ∂loss/∂a_k and its ratio
+//! [`BatchStats`](crate::diagnostics::BatchStats)). Backward, E\[g_k²\] of ∂loss/∂a_k and its ratio
 //! to the last record's.
 
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ pub struct SignalRow {
     pub name: String,
     /// Units along its unit axis (1 for a rank-1 record).
     pub units: usize,
-    /// E[a²].
+    /// E\[a²\].
     pub second_moment: f64,
     /// q_k/q_{k−1}: over the previous record, or over the input for the first.
     pub gain: f64,
@@ -36,7 +36,7 @@ pub struct SignalRow {
     /// E[(∂loss/∂a)²] per value, when a backward pass ran.
     pub gradient: Option<f64>,
     /// ‖g_k‖²/‖g_last‖², squared norms per example: the gradient relative to the last record's.
-    /// A fan-in-critical network keeps the norm (n_{l−1}·E[g²_{l−1}] = n_l·E[g²_l]).
+    /// A fan-in-critical network keeps the norm (n_{l−1}·E[g²_{l−1}] = n_l·E\[g²_l\]).
     pub backward: Option<f64>,
     /// The record's rank.
     pub rank: usize,
