@@ -206,7 +206,9 @@ impl TransformerBlock {
         let k = heads(probe::record("key", self.key.forward(x.clone())));
         let v = heads(probe::record("value", self.value.forward(x)));
         let logits = probe::record("logits", q.matmul(k.transpose()).mul_scalar(self.scale));
-        let weights = softmax(logits.clone(), 3);
+        // The weights are recorded as well: the diagnosis checks a softmax's saturation on a
+        // record of probabilities (one-hot attention passes no gradient to the queries and keys).
+        let weights = probe::record("weights", softmax(logits.clone(), 3));
         let mixed = weights.matmul(v).swap_dims(1, 2).reshape([b, t, d]);
         (probe::record("output", self.output.forward(mixed)), logits)
     }

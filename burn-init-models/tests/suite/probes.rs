@@ -50,7 +50,8 @@ per_device! {
         let transformer = TransformerBlockConfig::new(8, 2, 16).init_stack(1, 0, device).unwrap();
         assert_eq!(
             names(|| transformer.forward(gaussian([2, 3, 8], 1, device))),
-            ["blocks.0.query", "blocks.0.key", "blocks.0.value", "blocks.0.logits", "blocks.0.output",
+            ["blocks.0.query", "blocks.0.key", "blocks.0.value", "blocks.0.logits", "blocks.0.weights",
+             "blocks.0.output",
              "blocks.0.stream.attention", "blocks.0.fc1", "blocks.0.fc2", "blocks.0.stream.mlp"]
         );
         let gat = GraphAttentionConfig::new(4, 8).init(0, device).unwrap();

@@ -246,10 +246,12 @@ fn softmax(values: &[f32], shape: &[usize]) -> Option<SoftmaxStats> {
     })
 }
 
-/// Whether ∂loss/∂a sums to zero over the last axis of every row (and is not all zero): the
-/// signature of a loss that reads `a` through a softmax (cross-entropy: ∂L/∂z = (p − y)/B), so
-/// `a` holds logits.
-pub(crate) fn rows_sum_to_zero(gradient: &[f32], shape: &[usize]) -> bool {
+/// Whether ∂loss/∂a has the shape of a cross-entropy's gradient on every row of the last axis,
+/// ∂L/∂z = (p − y)/B: one negative entry (the label's, p_y − 1 < 0), every other entry ≥ 0, and
+/// a sum of zero (and not all rows zero). That is the signature of a loss that reads `a` through
+/// a softmax, so `a` holds logits. A sum of zero alone is not: a LayerNorm's input gets a
+/// gradient whose rows sum to zero too (its mean is subtracted), with entries of either sign.
+pub(crate) fn cross_entropy_gradient(gradient: &[f32], shape: &[usize]) -> bool {
     let Some(&classes) = shape.last() else {
         return false;
     };
@@ -257,14 +259,15 @@ pub(crate) fn rows_sum_to_zero(gradient: &[f32], shape: &[usize]) -> bool {
         return false;
     }
     let mut any = false;
-    let zero = gradient.chunks_exact(classes).all(|row| {
+    let every = gradient.chunks_exact(classes).all(|row| {
         let (sum, size) = row.iter().fold((0.0f64, 0.0f64), |(s, a), &g| {
             (s + f64::from(g), a + f64::from(g).abs())
         });
+        let negative = row.iter().filter(|&&g| g < 0.0).count();
         any |= size > 0.0;
-        sum.abs() <= 1e-3 * size
+        size == 0.0 || (negative == 1 && sum.abs() <= 1e-3 * size)
     });
-    zero && any
+    every && any
 }
 
 #[cfg(test)]
@@ -319,15 +322,16 @@ mod tests {
 
     #[test]
     fn cross_entropy_gradients_mark_logits() {
-        // (p − y)/B rows sum to zero; a squared error's 2(ŷ − y)/n do not.
-        assert!(rows_sum_to_zero(
-            &[0.2, -0.3, 0.1, -0.5, 0.25, 0.25],
-            &[2, 3]
-        ));
-        assert!(!rows_sum_to_zero(
-            &[0.2, 0.3, 0.1, -0.5, 0.25, 0.25],
-            &[2, 3]
-        ));
-        assert!(!rows_sum_to_zero(&[0.0; 6], &[2, 3]));
+        // (p − y)/B: rows sum to zero, one negative entry each (a row with p_y = 1 is all zero).
+        let ce = [0.2, -0.3, 0.1, -0.5, 0.25, 0.25, 0.0, 0.0, 0.0];
+        assert!(cross_entropy_gradient(&ce, &[3, 3]));
+        assert!(cross_entropy_gradient(&ce, &[1, 3, 3]));
+        // A squared error's 2(ŷ − y)/n: rows do not sum to zero.
+        let mse = [0.2, 0.3, 0.1, -0.5, 0.25, 0.25];
+        assert!(!cross_entropy_gradient(&mse, &[2, 3]));
+        // A LayerNorm's input: rows sum to zero with two negative entries.
+        let norm = [0.3, -0.1, -0.2, -0.5, 0.25, 0.25];
+        assert!(!cross_entropy_gradient(&norm, &[2, 3]));
+        assert!(!cross_entropy_gradient(&[0.0; 6], &[2, 3]));
     }
 }

@@ -100,7 +100,7 @@ pub struct ActivationRow {
     pub batch: Option<BatchStats>,
     /// Statistics of ∂loss/∂a.
     pub gradient: Option<TensorStats>,
-    /// Whether the loss reads this record through a softmax (its gradient's rows sum to zero).
+    /// Whether the loss reads this record through a softmax (its gradient has a cross-entropy's shape, (p − y)/B: rows summing to zero with one negative entry).
     pub logits: bool,
     /// The INT8 scale for δ = [`Tolerance::int8_delta`], from the predicted variance (else the
     /// measured one).

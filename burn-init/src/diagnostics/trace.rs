@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use burn::tensor::{Gradients, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::batch::{BatchStats, rows_sum_to_zero};
+use super::batch::{BatchStats, cross_entropy_gradient};
 use super::expected::Expected;
 use super::stats::{TensorStats, host_f32};
 use crate::error;
@@ -28,8 +28,9 @@ pub struct Record {
     pub expected: Option<Expected>,
     /// Statistics of ∂loss/∂a, once [`Trace::read_gradients`] has run.
     pub gradient: Option<TensorStats>,
-    /// Whether ∂loss/∂a sums to zero over the last axis of every row: the loss reads this
-    /// record through a softmax, so it holds logits.
+    /// Whether ∂loss/∂a has a cross-entropy's shape over the last axis of every row, (p − y)/B
+    /// (a sum of zero, one negative entry): the loss reads this record through a softmax, so it
+    /// holds logits.
     #[serde(default)]
     pub logits: bool,
 }
@@ -117,7 +118,7 @@ impl Trace {
             if let Some((values, shape)) = leaf.gradient(grads) {
                 let record = &mut self.records[*index];
                 record.gradient = Some(TensorStats::of(&values, &shape)?);
-                record.logits = rows_sum_to_zero(&values, &shape);
+                record.logits = cross_entropy_gradient(&values, &shape);
             }
         }
         Ok(())

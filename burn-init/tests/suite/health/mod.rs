@@ -17,7 +17,7 @@ use burn_init::diagnostics::{Check, Diagnosis, Optimizer, Report, Severity, Verd
 use burn_init::policy::{Policy, Role, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme};
 
-use models::{Cnn, Mlp, Recorded, Residual, Transformer, images, input};
+use models::{Cnn, Mlp, Normed, Recorded, Residual, Transformer, images, input};
 
 fn diagnose<M: Module, const D: usize>(
     model: &M,
@@ -83,7 +83,7 @@ per_device! {
         let model = init(Policy::xavier(Nonlinearity::Linear), mlp(&[256; 9], &ad), 1);
         let report = diagnose(&model, input([128, 256], 2, &ad), Mlp::loss);
         let f = finding(&report, Check::Vanishing);
-        assert_eq!(f.at.last().unwrap(), "layers.8");
+        assert_eq!(f.at.last().unwrap(), "layers.7"); // the read-out's input (the logits are `layers.8`)
         assert_verdicts(&report, Verdict::AtRisk, Verdict::WillNotTrain);
         assert_fix_trains(&report);
     }
@@ -148,7 +148,8 @@ per_device! {
             let report = diagnose(&model, x.clone(), Mlp::loss);
             let f = finding(&report, Check::Collapse);
             assert_eq!(f.severity, Severity::WillNotTrain);
-            assert_eq!(f.at.last().unwrap(), "layers.20");
+            // Judged at the read-out's input, the last hidden layer (the logits are `layers.20`).
+            assert_eq!(f.at.last().unwrap(), "layers.19");
             assert_verdicts(&report, Verdict::WillNotTrain, Verdict::WillNotTrain);
             assert_fix_trains(&report);
         }
@@ -177,7 +178,7 @@ per_device! {
         let report = diagnose(&model, input([128, 128], 14, &ad), Mlp::loss);
         let f = finding(&report, Check::Exploding);
         assert_eq!(f.severity, Severity::WillNotTrain, "{}", report.health);
-        assert_eq!(f.at.last().unwrap(), "layers.16");
+        assert_eq!(f.at.last().unwrap(), "layers.15"); // the read-out's input (the logits are `layers.16`)
         assert_verdicts(&report, Verdict::WillNotTrain, Verdict::WillNotTrain);
         assert_fix_trains(&report);
     }
@@ -192,6 +193,37 @@ per_device! {
         let report = diagnose(&model, x, Transformer::loss);
         assert!(report.health.names(Check::SaturatedSoftmax, "blocks.0.weights"), "{}", report.health);
         assert!(report.health.verdict >= Verdict::AtRisk, "{}", report.health);
+    }
+
+    fn a_read_out_bias_is_not_a_collapse(device) {
+        // Burn's (and PyTorch's) default on a CNN, U(±1/√fan_in) for weights and biases, drawn
+        // with a key: the pooled features keep their distinctions, but the head's bias U(±1/√C)
+        // outweighs its input-dependent part, so the logits themselves keep less than e⁻⁶ of the
+        // input's distinctions. The read-out learns from its input's distinctions, and the bias
+        // learns the shared offset: no collapse.
+        let ad = device.clone().autodiff();
+        let model = init(Policy::pytorch_default(), Cnn::new(16, 2, &ad), 22);
+        let report = diagnose(&model, images(21, &ad), Cnn::loss);
+        let row = |name: &str| report.health.signal.iter().find(|s| s.name == name).unwrap().distinct.unwrap();
+        let fatal = burn_init::diagnostics::health::checks::COLLAPSE_FATAL;
+        assert!(row("head") < fatal / 10.0 && row("pointwise.1") > 5.0 * fatal, "{}", report.health);
+        assert!(report.health.findings.iter().all(|f| f.check != Check::Collapse), "{}", report.health);
+    }
+
+    fn a_layer_norms_input_is_not_read_as_logits(device) {
+        // A stream of second moment 64 before a LayerNorm: read as logits, its softmax would be
+        // nearly one-hot (the old signature, rows of ∂L/∂z summing to zero, took it for logits,
+        // since the LayerNorm's backward subtracts the row mean). The LayerNorm makes its scale
+        // harmless: no finding names it, and the head's logits are still recognised as logits.
+        let ad = device.clone().autodiff();
+        let wide = Policy::new()
+            .rule(Rule::new(Scheme::Normal { mean: 0.0, std: 1.0 }).with_path(Some("input.weight".into())))
+            .then(Policy::xavier(Nonlinearity::Linear));
+        let model = init(wide, Normed::new(64, &ad), 19);
+        let report = diagnose(&model, input([128, 64], 20, &ad), Normed::loss);
+        assert!(!report.health.names(Check::SaturatedSoftmax, "stream"), "{}", report.health);
+        let logits: Vec<&str> = report.activations.iter().filter(|a| a.logits).map(|a| a.name.as_str()).collect();
+        assert_eq!(logits, ["head"]);
     }
 
     fn negative_biases_kill_the_relus(device) {

@@ -219,6 +219,34 @@ impl Transformer {
     }
 }
 
+/// `input` (recorded as `stream`) → LayerNorm → `head` (recorded): a Pre-LN model's last steps.
+/// The LayerNorm subtracts its input's mean, so the gradient reaching `stream` sums to zero over
+/// each row, as a cross-entropy's does at the logits.
+#[derive(Module, Debug)]
+pub struct Normed {
+    pub input: Linear,
+    pub norm: LayerNorm,
+    pub head: Linear,
+}
+
+impl Normed {
+    pub fn new(d: usize, device: &Device) -> Self {
+        Self {
+            input: LinearConfig::new(d, d).init(device),
+            norm: LayerNormConfig::new(d).init(device),
+            head: LinearConfig::new(d, 10).init(device),
+        }
+    }
+
+    pub fn loss(&self, x: Tensor<2>) -> Tensor<1> {
+        let stream = probe::record("stream", self.input.forward(x));
+        cross_entropy(probe::record(
+            "head",
+            self.head.forward(self.norm.forward(stream)),
+        ))
+    }
+}
+
 /// x ~ N(0, 1) of `shape`, keyed.
 pub fn input<const D: usize>(shape: [usize; D], seed: u64, device: &Device) -> Tensor<D> {
     gaussian(shape, seed, device)

@@ -12,7 +12,7 @@
 //! | symmetric units | exact copies the gradients do not separate | any | will not train |
 //! | no gradient | every weight's gradient exactly zero | — | will not train |
 //! | residual growth | a repeated record's second moment over its second half | > 2 by 5 SE | at risk / will not train |
-//! | saturated softmax | normalised entropy of a softmax: of the logits the loss reads (their gradient's rows sum to zero) or of a record of probabilities | [`SOFTMAX_ENTROPY_AT_RISK`] | at risk |
+//! | saturated softmax | normalised entropy of a softmax: of the logits the loss reads (their gradient has a cross-entropy's shape, (p − y)/B) or of a record of probabilities | [`SOFTMAX_ENTROPY_AT_RISK`] | at risk |
 //! | precision | FP16 overflow or subnormal (the report's flags) | the report's | note |
 //! | float32 overflow | a record holding ±∞ | any | will not train |
 //! | prediction | a declared variance or manifest std missed | the report's | note |
@@ -65,6 +65,10 @@ pub fn band(inverse_widths: f64) -> f64 {
 /// the representation on what all inputs share (a correctly initialised CNN's pooled logits keep
 /// about 2 % of its input images' distinctions), so only a loss beyond the trainable depth scale
 /// says something about the initialisation.
+///
+/// The check reads the read-out's input, the last record before the loss's logits, as the
+/// magnitude check does: the read-out learns from its input's distinctions, and an offset its own
+/// bias adds to every example is the bias's to learn.
 pub const COLLAPSE_FATAL: f64 = 0.002_478_752_176_666_358_4;
 
 /// A record with at least half of its units dead on the whole batch: at risk. He's gain assumes
@@ -110,7 +114,7 @@ pub(super) fn all(
     let mut out = Vec::new();
     magnitude(optimizer, signal, activations, &mut out);
     layer_gains(signal, activations, parameters, &mut out);
-    collapse(signal, &mut out);
+    collapse(signal, activations, &mut out);
     backward(optimizer, signal, &mut out);
     gradient_spread(optimizer, parameters, &mut out);
     units(activations, &mut out);

@@ -10,11 +10,18 @@ use crate::diagnostics::health::signal::SignalRow;
 use crate::diagnostics::health::{Check, Finding, Optimizer, Severity};
 use crate::diagnostics::report::{ActivationRow, ParameterRow};
 
-/// The last record that is not all zero.
-fn last_live(signal: &[SignalRow]) -> Option<usize> {
+/// The read-out's input: the last live record that is not the loss's logits (a model whose only
+/// record is its logits has none). The trunk's signal is judged there, not at the logits: the
+/// read-out is trained by the loss directly, as a linear model of its input, and an offset its own
+/// bias adds to every example is not signal propagation (Burn's default bias U(±1/√n) on a CNN's
+/// pooled features of second moment 10⁻³ restores the logits' second moment to 10⁻² and leaves
+/// them 2·10⁻⁴ of the distinctions their input keeps at 0.59). The read-out's own scale is the
+/// layer-gain and softmax checks'.
+fn read_out_input(signal: &[SignalRow], acts: &[ActivationRow]) -> Option<usize> {
+    let logits = |s: &SignalRow| acts.iter().any(|a| a.logits && a.name == s.name);
     signal
         .iter()
-        .rposition(|s| !s.zero && s.second_moment.is_finite())
+        .rposition(|s| !s.zero && s.second_moment.is_finite() && !logits(s))
 }
 
 pub(super) fn magnitude(
@@ -23,7 +30,7 @@ pub(super) fn magnitude(
     acts: &[ActivationRow],
     out: &mut Vec<Finding>,
 ) {
-    let Some(last) = last_live(signal) else {
+    let Some(last) = read_out_input(signal, acts) else {
         return;
     };
     let row = &signal[last];
@@ -145,8 +152,8 @@ pub(super) fn layer_gains(
     }
 }
 
-pub(super) fn collapse(signal: &[SignalRow], out: &mut Vec<Finding>) {
-    let Some(last) = last_live(signal) else {
+pub(super) fn collapse(signal: &[SignalRow], acts: &[ActivationRow], out: &mut Vec<Finding>) {
+    let Some(last) = read_out_input(signal, acts) else {
         return;
     };
     let Some(kept) = signal[last].distinct else {
