@@ -17,3 +17,4 @@ pub fn device_by_name(name: Option<&str>) -> Result<(String, burn::tensor::Devic
 }
 pub mod signal_propagation;
 pub mod training;
+pub mod verdicts;

@@ -6,20 +6,27 @@
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Gradients, Tensor};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::data::ImageSet;
 use super::models::Network;
 
 /// Mean and standard error of a sample.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct MeanSe {
     /// Sample mean.
+    #[serde(deserialize_with = "nan_if_null")]
     pub mean: f64,
     /// Standard error of the mean, sd/√n.
+    #[serde(deserialize_with = "nan_if_null")]
     pub se: f64,
     /// Sample size.
     pub n: usize,
+}
+
+/// JSON has no NaN: serde_json writes a NaN (a diverged run's loss) as `null`; read it back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 impl MeanSe {

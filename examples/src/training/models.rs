@@ -1,7 +1,7 @@
 //! The study's networks, and the two heads burn-train trains them with.
 //!
 //! Every network is built from burn-init-models modules — [`DeepMlp`], [`ResidualStack`],
-//! [`DepthwiseSeparable`], [`DeepAutoencoder`] — **blank** (zero weights), and receives its
+//! [`DepthwiseSeparable`], [`TransformerBlock`], [`DeepAutoencoder`] — **blank** (zero weights), and receives its
 //! values from a [`Policy`](burn_init::policy::Policy) over the whole model (see
 //! [`super::runs`]), so that the manifest covers every parameter. The one exception is the
 //! "Burn default" run, built with Burn's own layer initializers, which is what a Burn user gets
@@ -10,12 +10,13 @@
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::loss::{CrossEntropyLossConfig, MseLoss, Reduction};
-use burn::nn::{Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation;
 use burn::tensor::module::adaptive_avg_pool2d;
 use burn::tensor::{Device, Tensor};
 use burn::train::{ClassificationOutput, InferenceStep, RegressionOutput, TrainOutput, TrainStep};
 use burn_init::diagnostics::probe;
+use burn_init_models::transformer::{MlpActivation, Norm, TransformerBlock};
 use burn_init_models::{DeepAutoencoder, DeepMlp, DepthwiseSeparable, ResidualStack};
 
 use super::data::ImageBatch;
@@ -77,7 +78,7 @@ pub struct ResidualNet {
 impl Network for ResidualNet {
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let h = self.stack.forward(self.input.forward(x));
-        self.output.forward(h)
+        probe::record("output", self.output.forward(h))
     }
     fn trace(&self, x: Tensor<2>) -> Vec<(String, Tensor<2>)> {
         let mut h = self.input.forward(x);
@@ -169,7 +170,7 @@ impl Network for SeparableCnn {
         }
         let [n, c, _, _] = h.dims();
         let pooled = adaptive_avg_pool2d(h, [1, 1]).reshape([n, c]);
-        self.head.forward(pooled)
+        probe::record("head", self.head.forward(pooled))
     }
     fn trace(&self, x: Tensor<2>) -> Vec<(String, Tensor<2>)> {
         let z = self.stem.forward(self.image(x));
@@ -184,6 +185,119 @@ impl Network for SeparableCnn {
         let pooled = adaptive_avg_pool2d(h, [1, 1]).reshape([n, c]);
         out.push(("logits".to_string(), self.head.forward(pooled)));
         out
+    }
+}
+
+/// One Pre-LN transformer block over the image's patches (a ViT of depth 1): the p×p patches
+/// (16 of 7×7 on a 28×28 image) embedded by a Linear to d, the block (GELU MLP of width 4d), a
+/// final LayerNorm, the mean over the patches, a Linear classifier. No position embedding: the
+/// mean-pooled read-out is a function of the set of patches (and the verdict study compares
+/// initialisations of one architecture, not architectures).
+#[derive(Module, Debug)]
+pub struct PatchTransformer {
+    /// p² pixels → d.
+    pub embed: Linear,
+    /// The block (paths `block.query.weight`, … `block.fc2.bias`, `block.norm1.gamma`).
+    pub block: TransformerBlock,
+    /// The final LayerNorm.
+    pub norm: LayerNorm,
+    /// d → classes.
+    pub head: Linear,
+    #[module(skip)]
+    image: [usize; 2],
+    #[module(skip)]
+    patch: usize,
+}
+
+impl PatchTransformer {
+    /// The layers of width `d` with `heads` heads over `patch`×`patch` patches of `image`, every
+    /// Linear from `linear(d_in, d_out)` (blank for a policy, Burn's default for the baseline),
+    /// LayerNorms γ = 1, β = 0, attention logits scaled by
+    /// [`attention_scale`](burn_init::composition::attention_scale). `heads` that does not divide
+    /// `d`, or a `patch` that does not divide the image, is a typed error.
+    pub fn new(
+        image: [usize; 2],
+        patch: usize,
+        d: usize,
+        heads: usize,
+        linear: impl Fn(usize, usize) -> Linear,
+        device: &Device,
+    ) -> burn_init::Result<Self> {
+        let invalid = |name, value: usize, expected| burn_init::InitError::InvalidArgument {
+            name,
+            value: value as f64,
+            expected,
+        };
+        if heads == 0 || !d.is_multiple_of(heads) {
+            return Err(invalid("heads", heads, "a positive divisor of the width"));
+        }
+        if patch == 0 || !image[0].is_multiple_of(patch) || !image[1].is_multiple_of(patch) {
+            return Err(invalid("patch", patch, "a divisor of both image sides"));
+        }
+        let block = TransformerBlock {
+            query: linear(d, d),
+            key: linear(d, d),
+            value: linear(d, d),
+            output: linear(d, d),
+            fc1: linear(d, 4 * d),
+            fc2: linear(4 * d, d),
+            norm1: LayerNormConfig::new(d).init(device),
+            norm2: LayerNormConfig::new(d).init(device),
+            n_heads: heads,
+            scale: burn_init::composition::attention_scale(d / heads)?,
+            norm: Norm::PreLn,
+            activation: MlpActivation::Gelu,
+        };
+        Ok(Self {
+            embed: linear(patch * patch, d),
+            block,
+            norm: LayerNormConfig::new(d).init(device),
+            head: linear(d, 10),
+            image,
+            patch,
+        })
+    }
+
+    /// `[batch, pixels]` → `[batch, patches, p²]`, patches in row-major order.
+    fn patches(&self, x: Tensor<2>) -> Tensor<3> {
+        let [n, _] = x.dims();
+        let p = self.patch;
+        let (rows, cols) = (self.image[0] / p, self.image[1] / p);
+        x.reshape([n, rows, p, cols, p])
+            .swap_dims(2, 3)
+            .reshape([n, rows * cols, p * p])
+    }
+
+    /// The mean over the patches of the final LayerNorm's output, `[batch, d]`.
+    fn pooled(&self, x: Tensor<2>) -> Tensor<2> {
+        let tokens = probe::record("embed", self.embed.forward(self.patches(x)));
+        let stream = {
+            let _block = probe::scope("block");
+            self.block.forward(tokens)
+        };
+        let [n, _, d] = stream.dims();
+        self.norm.forward(stream).mean_dim(1).reshape([n, d])
+    }
+}
+
+impl Network for PatchTransformer {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        probe::record("head", self.head.forward(self.pooled(x)))
+    }
+    fn trace(&self, x: Tensor<2>) -> Vec<(String, Tensor<2>)> {
+        let tokens = self.embed.forward(self.patches(x));
+        let stream = self.block.forward(tokens.clone());
+        let [n, t, d] = stream.dims();
+        let pooled = self
+            .norm
+            .forward(stream.clone())
+            .mean_dim(1)
+            .reshape([n, d]);
+        vec![
+            ("embed".to_string(), tokens.reshape([n, t * d])),
+            ("block".to_string(), stream.reshape([n, t * d])),
+            ("logits".to_string(), self.head.forward(pooled)),
+        ]
     }
 }
 

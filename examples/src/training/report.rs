@@ -181,7 +181,7 @@ fn diagnostics(
 }
 
 /// `a`, or `a` … `z` for several record names.
-fn names(at: &[String]) -> String {
+pub fn names(at: &[String]) -> String {
     match at {
         [] => "the model".to_string(),
         [one] => format!("`{one}`"),

@@ -13,7 +13,9 @@ use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig, blank_line
 use serde::Serialize;
 
 use super::StudyError;
-use super::models::{Classifier, Reconstructor, ResidualNet, SeparableCnn, burn_linear};
+use super::models::{
+    Classifier, PatchTransformer, Reconstructor, ResidualNet, SeparableCnn, burn_linear,
+};
 
 /// Sizes and training settings of the study.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -50,6 +52,10 @@ pub struct StudyConfig {
     pub ae_layers: usize,
     /// Width of the autoencoder's code.
     pub ae_bottleneck: usize,
+    /// Width d of the patch transformer (heads of d/4).
+    pub transformer_width: usize,
+    /// Side of the patch transformer's square patches (must divide the image's sides).
+    pub patch: usize,
     /// Families to run (`mlp`, `residual`, `cnn`, `autoencoder`).
     pub families: Vec<Family>,
 }
@@ -74,6 +80,8 @@ impl StudyConfig {
             cnn_blocks: 2,
             ae_layers: 20,
             ae_bottleneck: 16,
+            transformer_width: 64,
+            patch: 7,
             families: Family::ALL.to_vec(),
         }
     }
@@ -109,11 +117,17 @@ pub enum Family {
     Cnn,
     /// The deep ReLU autoencoder (reconstruction loss).
     Autoencoder,
+    /// One Pre-LN transformer block over the image's patches (the verdict study's; the main
+    /// job does not run it).
+    Transformer,
 }
 
 impl Family {
-    /// Every family, in report order.
+    /// Every family of the main job, in report order.
     pub const ALL: [Family; 4] = [Self::Mlp, Self::Residual, Self::Cnn, Self::Autoencoder];
+
+    /// Heads of the patch transformer.
+    pub const TRANSFORMER_HEADS: usize = 4;
 
     /// The name used in files and tables.
     pub fn name(self) -> &'static str {
@@ -122,6 +136,7 @@ impl Family {
             Self::Residual => "residual",
             Self::Cnn => "cnn",
             Self::Autoencoder => "autoencoder",
+            Self::Transformer => "transformer",
         }
     }
 
@@ -149,6 +164,12 @@ impl Family {
             Self::Autoencoder => format!(
                 "{}-layer ReLU autoencoder pixels → {} → pixels, widths geometric, no normalisation; MSE of the standardised image",
                 c.ae_layers, c.ae_bottleneck
+            ),
+            Self::Transformer => format!(
+                "{p}×{p} patches → Linear to d = {d} → one Pre-LN block ({h} heads, GELU MLP of 4d) → LayerNorm → mean over patches → Linear",
+                p = c.patch,
+                d = c.transformer_width,
+                h = Self::TRANSFORMER_HEADS
             ),
         }
     }
@@ -187,7 +208,8 @@ impl RunSpec {
     }
 }
 
-fn scaled(policy: Policy, multiplier: f64) -> Policy {
+/// `policy` with every rule's multiplier times `multiplier` (He × 2: σ twice He's).
+pub fn scaled(policy: Policy, multiplier: f64) -> Policy {
     let mut policy = policy;
     for rule in &mut policy.rules {
         rule.multiplier *= multiplier;
@@ -195,7 +217,8 @@ fn scaled(policy: Policy, multiplier: f64) -> Policy {
     policy
 }
 
-fn zeros() -> Policy {
+/// Every parameter 0.
+pub fn zeros() -> Policy {
     Policy::new().rule(Rule::new(Scheme::Zeros))
 }
 
@@ -231,6 +254,18 @@ pub fn cnn_he() -> Policy {
         .rule(Rule::new(linear.clone()).with_path(Some("*depthwise.weight".into())))
         .rule(Rule::new(linear).with_path(Some("*head.weight".into())))
         .then(Policy::he(Nonlinearity::Relu))
+}
+
+/// The patch transformer's policy: the block's MLP input He with GELU's gain, every other
+/// weight Xavier (σ² = 2/(fan_in + fan_out): 1/d on the square projections, so that the scaled
+/// attention logits have variance ≈ 1 on LayerNorm'd tokens), biases 0, norms γ = 1, β = 0.
+pub fn transformer_xavier() -> Policy {
+    Policy::new()
+        .rule(
+            Rule::new(Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Gelu))
+                .with_path(Some("*fc1.weight".into())),
+        )
+        .then(Policy::xavier(Nonlinearity::Linear))
 }
 
 /// The runs of the default study, plus every `custom` policy (name, policy) on every family;
@@ -273,6 +308,10 @@ pub fn plan(config: &StudyConfig, custom: &[(String, Policy)]) -> Result<Vec<Run
                 add("burn_default", Init::BurnDefault);
                 add("he", Init::Policy(cnn_he()));
             }
+            Transformer => {
+                add("burn_default", Init::BurnDefault);
+                add("xavier", Init::Policy(transformer_xavier()));
+            }
             Autoencoder => {
                 add("he", Init::Policy(Policy::he(relu.clone())));
                 add("xavier", Init::Policy(Policy::xavier(Nonlinearity::Linear)));
@@ -298,6 +337,8 @@ pub enum Built {
     Residual(Classifier<ResidualNet>),
     /// CNN classifier.
     Cnn(Classifier<SeparableCnn>),
+    /// Patch-transformer classifier.
+    Transformer(Box<Classifier<PatchTransformer>>),
     /// Autoencoder.
     Autoencoder(Reconstructor<burn_init_models::DeepAutoencoder>),
 }
@@ -330,6 +371,7 @@ pub fn check(
         Built::Mlp(m) => m.net.forward(x),
         Built::Residual(m) => m.net.forward(x),
         Built::Cnn(m) => m.net.forward(x),
+        Built::Transformer(m) => m.net.forward(x),
         Built::Autoencoder(m) => m.net.forward(x),
     };
     out.into_data()
@@ -442,6 +484,33 @@ pub fn build(
                 Init::BurnDefault => {
                     let net = SeparableCnn::new(image, c, b, None, device);
                     (Built::Cnn(Classifier { net }), None)
+                }
+                Init::Lsuv(_) => {
+                    return Err(StudyError::Policy(
+                        "LSUV runs on the MLP family only".into(),
+                    ));
+                }
+            }
+        }
+        Family::Transformer => {
+            let (p, d, h) = (
+                config.patch,
+                config.transformer_width,
+                Family::TRANSFORMER_HEADS,
+            );
+            match &run.init {
+                Init::Policy(policy) => {
+                    let blank = |i, o| blank_linear(i, o, device);
+                    let net =
+                        PatchTransformer::new(image, p, d, h, blank, device).map_err(init_err)?;
+                    let (m, manifest) = apply(policy, Classifier { net }, key)?;
+                    (Built::Transformer(Box::new(m)), manifest)
+                }
+                Init::BurnDefault => {
+                    let burn = |i, o| burn_linear(i, o, device);
+                    let net =
+                        PatchTransformer::new(image, p, d, h, burn, device).map_err(init_err)?;
+                    (Built::Transformer(Box::new(Classifier { net })), None)
                 }
                 Init::Lsuv(_) => {
                     return Err(StudyError::Policy(

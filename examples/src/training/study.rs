@@ -231,6 +231,34 @@ fn autoencoder_probe(
     (probe, init_losses, batch)
 }
 
+/// A classifier's report at initialisation on `batch`, for cross-entropy.
+fn classifier_report<N: Network>(
+    model: &Classifier<N>,
+    manifest: Option<&Manifest>,
+    config: &StudyConfig,
+    batch: ImageBatch,
+) -> Result<Report, String> {
+    let ce = CrossEntropyLossConfig::new().init(&batch.images.device());
+    let labels = batch.labels;
+    diagnose(model, manifest, config, batch.images, |m, x| {
+        let _net = burn_init::diagnostics::probe::scope("net");
+        ce.forward(m.net.forward(x), labels.clone())
+    })
+}
+
+/// The autoencoder's report at initialisation on `batch`, for its reconstruction error.
+fn autoencoder_report(
+    model: &Reconstructor<DeepAutoencoder>,
+    manifest: Option<&Manifest>,
+    config: &StudyConfig,
+    batch: ImageBatch,
+) -> Result<Report, String> {
+    diagnose(model, manifest, config, batch.images, |m, x| {
+        let _net = burn_init::diagnostics::probe::scope("net");
+        MseLoss::new().forward(m.net.forward(x.clone()), x, Reduction::Mean)
+    })
+}
+
 fn classifier<N: Network>(
     model: Classifier<N>,
     manifest: Option<&Manifest>,
@@ -242,13 +270,7 @@ fn classifier<N: Network>(
 ) -> Result<Measured, StudyError> {
     let (probe, init_losses, batch) = classifier_probe(&model, data, config);
     let initial = model.net.clone();
-    let device = batch.images.device();
-    let ce = CrossEntropyLossConfig::new().init(&device);
-    let labels = batch.labels.clone();
-    let diagnosis = diagnose(&model, manifest, config, batch.images, |m, x| {
-        let _net = burn_init::diagnostics::probe::scope("net");
-        ce.forward(m.net.forward(x), labels.clone())
-    });
+    let diagnosis = classifier_report(&model, manifest, config, batch);
     let trained = launch(model, data, config, dir, label, |t| {
         t.metrics((AccuracyMetric::new(), LossMetric::new()))
     })?;
@@ -275,10 +297,7 @@ fn autoencoder(
     label: &str,
 ) -> Result<Measured, StudyError> {
     let (probe, init_losses, batch) = autoencoder_probe(&model, data, config);
-    let diagnosis = diagnose(&model, manifest, config, batch.images, |m, x| {
-        let _net = burn_init::diagnostics::probe::scope("net");
-        MseLoss::new().forward(m.net.forward(x.clone()), x, Reduction::Mean)
-    });
+    let diagnosis = autoencoder_report(&model, manifest, config, batch);
     let trained = launch(model, data, config, dir, label, |t| {
         t.metrics((LossMetric::new(),))
     })?;
@@ -293,6 +312,18 @@ fn autoencoder(
         final_correct: Vec::new(),
         unit_spread: None,
     })
+}
+
+/// [`classifier`] without the MLP's unit-spread measurement.
+fn plain<N: Network>(
+    model: Classifier<N>,
+    manifest: Option<&Manifest>,
+    data: &Split,
+    config: &StudyConfig,
+    dir: &Path,
+    label: &str,
+) -> Result<Measured, StudyError> {
+    classifier(model, manifest, data, config, dir, label, |_, _| None)
 }
 
 fn mlp_spread(initial: &DeepMlp, net: &DeepMlp) -> Option<UnitSpread> {
@@ -350,7 +381,43 @@ pub fn measure_init(
         Built::Mlp(model) => classifier_probe(&model, data, config).0,
         Built::Residual(model) => classifier_probe(&model, data, config).0,
         Built::Cnn(model) => classifier_probe(&model, data, config).0,
+        Built::Transformer(model) => classifier_probe(&model, data, config).0,
         Built::Autoencoder(model) => autoencoder_probe(&model, data, config).0,
+    })
+}
+
+/// The run's report at initialisation alone (the verdict for the run's optimiser and its fix):
+/// what [`run_one`] records before training, in seconds. A report that could not be made is the
+/// inner error, as [`RunRecord::diagnosis_error`] records it.
+pub fn diagnose_init(
+    spec: &RunSpec,
+    config: &StudyConfig,
+    data: &Split,
+    device: &Device,
+) -> Result<Result<Report, String>, StudyError> {
+    let (built, manifest) = build_for(spec, config, data, device)?;
+    let manifest = manifest.as_ref();
+    Ok(match built {
+        Built::Mlp(m) => {
+            let batch = probe_batch(&m, data, config).2;
+            classifier_report(&m, manifest, config, batch)
+        }
+        Built::Residual(m) => {
+            let batch = probe_batch(&m, data, config).2;
+            classifier_report(&m, manifest, config, batch)
+        }
+        Built::Cnn(m) => {
+            let batch = probe_batch(&m, data, config).2;
+            classifier_report(&m, manifest, config, batch)
+        }
+        Built::Transformer(m) => {
+            let batch = probe_batch(&*m, data, config).2;
+            classifier_report(&*m, manifest, config, batch)
+        }
+        Built::Autoencoder(m) => {
+            let batch = probe_batch(&m, data, config).2;
+            autoencoder_report(&m, manifest, config, batch)
+        }
     })
 }
 
@@ -376,24 +443,9 @@ pub fn run_one(
             &label,
             mlp_spread,
         )?,
-        Built::Residual(model) => classifier(
-            model,
-            manifest.as_ref(),
-            data,
-            config,
-            &dir,
-            &label,
-            |_, _| None,
-        )?,
-        Built::Cnn(model) => classifier(
-            model,
-            manifest.as_ref(),
-            data,
-            config,
-            &dir,
-            &label,
-            |_, _| None,
-        )?,
+        Built::Residual(model) => plain(model, manifest.as_ref(), data, config, &dir, &label)?,
+        Built::Cnn(model) => plain(model, manifest.as_ref(), data, config, &dir, &label)?,
+        Built::Transformer(model) => plain(*model, manifest.as_ref(), data, config, &dir, &label)?,
         Built::Autoencoder(model) => {
             autoencoder(model, manifest.as_ref(), data, config, &dir, &label)?
         }

@@ -6,6 +6,7 @@ mod cli;
 mod committed;
 mod idx;
 mod study;
+mod verdicts;
 
 /// A fresh, empty folder under the target directory's temporary space, unique per test name.
 pub fn temp_dir(name: &str) -> std::path::PathBuf {

@@ -1,0 +1,129 @@
+//! Does the verdict at initialisation predict training? Every run of the verdict study
+//! (4 architectures × their initialisations × Adam and SGD × 2 seeds, 80 steps of batch 64)
+//! diagnosed and trained, the main job's committed runs added, all judged by the rule of
+//! `docs/verdict-study-rule.md`; writes `report.md` (confusion matrix first) and `results.json`.
+//!
+//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --out docs/verdicts`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use burn_init_examples::training::{self, Family, StudyError};
+use burn_init_examples::verdicts::{self, report};
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(about = "Set burn-init's verdict at initialisation against what training did (issue 20)")]
+struct Args {
+    /// Device: flex, ndarray or wgpu (those this build enables).
+    #[arg(long, default_value = "flex")]
+    device: String,
+    /// The results folder.
+    #[arg(long, default_value = "results/verdicts")]
+    out: PathBuf,
+    /// The main job's results.json, whose runs join the matrix ("none" to leave them out).
+    #[arg(long, default_value = "docs/study/results.json")]
+    main_job: String,
+    /// Only these architectures (mlp, residual, cnn, transformer), comma-separated: a partial
+    /// study, for a quick look.
+    #[arg(long, value_delimiter = ',')]
+    only: Option<Vec<String>>,
+    /// Train nothing: classify the runs of `<out>/results.json` again and rewrite its report.
+    #[arg(long)]
+    render: bool,
+}
+
+fn main() -> ExitCode {
+    match study(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads `<out>/results.json`, classifies its runs by the rule and rewrites both files.
+fn render(out: &std::path::Path) -> Result<(), StudyError> {
+    let path = out.join("results.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| StudyError::Argument(format!("{}: {e}", path.display())))?;
+    let mut results: verdicts::VerdictResults = serde_json::from_str(&text).map_err(|e| {
+        StudyError::Argument(format!("{}: not the study's results: {e}", path.display()))
+    })?;
+    verdicts::outcome::classify(&mut results.rows);
+    results.confusion = verdicts::Confusion::of(&results.rows);
+    report::write(out, &results, true)?;
+    println!("{}", report::headline(&results));
+    Ok(())
+}
+
+fn study(args: Args) -> Result<(), StudyError> {
+    if args.render {
+        return render(&args.out);
+    }
+    let start = Instant::now();
+    let (name, device) =
+        burn_init_examples::device_by_name(Some(&args.device)).map_err(StudyError::Argument)?;
+    let mut runs = verdicts::plan()?;
+    if let Some(only) = &args.only {
+        let families = only
+            .iter()
+            .map(|n| {
+                Family::parse(n.trim())
+                    .or((n.trim() == "transformer").then_some(Family::Transformer))
+                    .ok_or_else(|| {
+                        StudyError::Argument(format!(
+                            "--only {n}: expected mlp, residual, cnn or transformer"
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        runs.retain(|r| families.contains(&r.spec.family));
+    }
+    let main_job =
+        match args.main_job.as_str() {
+            "none" => None,
+            path => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| StudyError::Argument(format!("--main-job {path}: {e}")))?;
+                Some(serde_json::from_str(&text).map_err(|e| {
+                    StudyError::Argument(format!("--main-job {path}: not JSON: {e}"))
+                })?)
+            }
+        };
+    let (split, summary) = training::data::load(&training::data::shipped_dir())?;
+    println!(
+        "Verdict study on {name}: {} runs on {}; results in {}",
+        runs.len(),
+        summary.source,
+        args.out.display()
+    );
+    let total = runs.len();
+    let results = verdicts::run(
+        &runs,
+        &split,
+        main_job.as_ref(),
+        &name,
+        &device,
+        &args.out,
+        |i, row| {
+            println!(
+                "[{}/{total}] {}: {} → {} ({:.1} %)",
+                i + 1,
+                row.label(),
+                row.verdict.map_or("no verdict", |v| v.name()),
+                row.valid_loss.mean,
+                row.accuracy.mean
+            )
+        },
+    )?;
+    println!(
+        "\n{}\n\nWrote {} in {:.0} s",
+        report::headline(&results),
+        args.out.join("report.md").display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

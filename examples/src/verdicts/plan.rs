@@ -1,0 +1,172 @@
+//! The runs of the verdict study, as `docs/verdict-study-rule.md` fixes them: four
+//! architectures, each under a good initialisation and the bad ones that apply, for Adam
+//! (lr 10⁻³) and SGD (lr 0.01), two seeds, 80 steps of batch 64.
+
+use burn_init::Nonlinearity;
+use burn_init::Scheme;
+use burn_init::policy::{Policy, Rule};
+use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling};
+
+use crate::training::StudyError;
+use crate::training::runs::{
+    Family, Init, RunSpec, StudyConfig, cnn_he, scaled, transformer_xavier, zeros,
+};
+
+/// Training steps of every run.
+pub const STEPS: usize = 80;
+/// Training batch size.
+pub const BATCH: usize = 64;
+/// Validation images (the outcome's sample).
+pub const VALID: usize = 2000;
+/// The optimisers and their learning rates.
+pub const OPTIMIZERS: [(&str, f64); 2] = [("adam", 1e-3), ("sgd", 0.01)];
+/// The seeds (the main job's is 0): each is the root of every key and of the data order.
+pub const SEEDS: [u64; 2] = [1, 2];
+/// The architectures, in report order.
+pub const ARCHITECTURES: [Family; 4] = [
+    Family::Mlp,
+    Family::Residual,
+    Family::Cnn,
+    Family::Transformer,
+];
+
+/// One run of the verdict study.
+#[derive(Debug, Clone)]
+pub struct VerdictRun {
+    /// The architecture and its initialisation.
+    pub spec: RunSpec,
+    /// `adam` or `sgd`.
+    pub optimizer: &'static str,
+    /// The optimiser's learning rate.
+    pub learning_rate: f64,
+    /// Root of the keys and of the data order.
+    pub seed: u64,
+}
+
+impl VerdictRun {
+    /// `family/init optimizer seed s`.
+    pub fn label(&self) -> String {
+        format!(
+            "{} {} seed {}",
+            self.spec.label(),
+            self.optimizer,
+            self.seed
+        )
+    }
+
+    /// The main job's standard sizes (20-layer MLP of width 128, 8 residual blocks, the CNN of
+    /// 16 channels and 2 blocks, the patch transformer of width 64), trained for [`STEPS`] steps
+    /// of [`BATCH`] with this run's optimiser and seed.
+    pub fn config(&self) -> StudyConfig {
+        StudyConfig {
+            epochs: 1,
+            batch_size: BATCH,
+            learning_rate: self.learning_rate,
+            optimizer: self.optimizer.to_string(),
+            seed: self.seed,
+            n_train: STEPS * BATCH,
+            n_valid: VALID,
+            families: vec![self.spec.family],
+            ..StudyConfig::standard()
+        }
+    }
+}
+
+/// N(0, 1) on the attention projections (query, key, value, output), the rest as
+/// [`transformer_xavier`]: logits of variance ≈ d_k·d ≫ 1, a saturated softmax.
+fn normal_projections() -> Policy {
+    let unit = Scheme::Normal {
+        mean: 0.0,
+        std: 1.0,
+    };
+    ["query", "key", "value", "output"]
+        .into_iter()
+        .fold(Policy::new(), |policy, name| {
+            policy.rule(Rule::new(unit.clone()).with_path(Some(format!("*block.{name}.weight"))))
+        })
+        .then(transformer_xavier())
+}
+
+/// The initialisations of `family` (name, initialisation, residual structure), the good one
+/// first.
+pub fn inits(family: Family) -> Result<Vec<RunSpec>, StudyError> {
+    let relu = Nonlinearity::Relu;
+    let he = Policy::he(relu.clone());
+    let spec = |name: &str, init: Init, scaling: ResidualScaling| RunSpec {
+        family,
+        init_name: name.to_string(),
+        init,
+        scaling,
+    };
+    let plain = |name: &str, init: Init| spec(name, init, ResidualScaling::Scaled);
+    Ok(match family {
+        Family::Mlp => vec![
+            plain("he", Init::Policy(he.clone())),
+            plain("burn_default", Init::BurnDefault),
+            plain("pytorch_default", Init::Policy(Policy::pytorch_default())),
+            plain("glorot", Init::Policy(Policy::xavier(Nonlinearity::Linear))),
+            plain("he_x2", Init::Policy(scaled(he, 2.0))),
+            plain("zeros", Init::Policy(zeros())),
+        ],
+        Family::Residual => {
+            let blocks = StudyConfig::standard().residual_blocks;
+            let block = |scaling| {
+                ResidualBlockConfig::new(StudyConfig::standard().residual_width)
+                    .with_scaling(scaling)
+                    .policy(blocks)
+                    .map(|p| p.then(he.clone()))
+                    .map_err(|e| StudyError::Argument(format!("residual blocks: {e}")))
+            };
+            use ResidualScaling::{Scaled, Unscaled};
+            vec![
+                spec("scaled", Init::Policy(block(Scaled)?), Scaled),
+                spec("unscaled", Init::Policy(block(Unscaled)?), Unscaled),
+                spec(
+                    "pytorch_default",
+                    Init::Policy(Policy::pytorch_default()),
+                    Unscaled,
+                ),
+                spec("zeros", Init::Policy(zeros()), Scaled),
+            ]
+        }
+        Family::Cnn => vec![
+            plain("he", Init::Policy(cnn_he())),
+            plain("burn_default", Init::BurnDefault),
+            plain("pytorch_default", Init::Policy(Policy::pytorch_default())),
+            plain("he_x2", Init::Policy(scaled(cnn_he(), 2.0))),
+            plain("zeros", Init::Policy(zeros())),
+        ],
+        Family::Transformer => vec![
+            plain("xavier", Init::Policy(transformer_xavier())),
+            plain("burn_default", Init::BurnDefault),
+            plain("pytorch_default", Init::Policy(Policy::pytorch_default())),
+            plain("normal_projections", Init::Policy(normal_projections())),
+            plain("zeros", Init::Policy(zeros())),
+        ],
+        Family::Autoencoder => {
+            return Err(StudyError::Argument(
+                "the verdict study's rule is for classifiers; the autoencoder is not one of its architectures".into(),
+            ));
+        }
+    })
+}
+
+/// Every run of the study, architecture by architecture, then initialisation, optimiser, seed.
+pub fn plan() -> Result<Vec<VerdictRun>, StudyError> {
+    let mut runs = Vec::new();
+    for family in ARCHITECTURES {
+        for spec in inits(family)? {
+            for (optimizer, learning_rate) in OPTIMIZERS {
+                for seed in SEEDS {
+                    runs.push(VerdictRun {
+                        spec: spec.clone(),
+                        optimizer,
+                        learning_rate,
+                        seed,
+                    });
+                }
+            }
+        }
+    }
+    Ok(runs)
+}
