@@ -1,9 +1,10 @@
 //! Does the verdict at initialisation predict training? Every run of the verdict study
-//! (4 architectures × their initialisations × Adam and SGD × 2 seeds, 80 steps of batch 64)
+//! (4 architectures × their initialisations × Adam and SGD × 2 seeds, trained with the budget of
+//! the chosen protocol: v1 80 steps of batch 64, v2 240 steps of batch 100)
 //! diagnosed and trained, the main job's committed runs added, all judged by the rule of
-//! `docs/verdict-study-rule.md`; writes `report.md` (confusion matrix first) and `results.json`.
+//! the protocol's rule; writes `report.md` (confusion matrix first) and `results.json`.
 //!
-//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --out docs/verdicts`
+//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v2 --out docs/verdicts-v2`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +20,10 @@ struct Args {
     /// Device: flex, ndarray or wgpu (those this build enables).
     #[arg(long, default_value = "flex")]
     device: String,
+    /// The committed rule to follow: v1 (docs/verdict-study-rule.md) or v2
+    /// (docs/verdict-study-rule-v2.md).
+    #[arg(long, default_value = "v2")]
+    protocol: String,
     /// The results folder.
     #[arg(long, default_value = "results/verdicts")]
     out: PathBuf,
@@ -52,7 +57,7 @@ fn render(out: &std::path::Path) -> Result<(), StudyError> {
     let mut results: verdicts::VerdictResults = serde_json::from_str(&text).map_err(|e| {
         StudyError::Argument(format!("{}: not the study's results: {e}", path.display()))
     })?;
-    verdicts::outcome::classify(&mut results.rows);
+    verdicts::outcome::classify(&mut results.rows, results.protocol);
     results.confusion = verdicts::Confusion::of(&results.rows);
     report::write(out, &results, true)?;
     println!("{}", report::headline(&results));
@@ -66,7 +71,10 @@ fn study(args: Args) -> Result<(), StudyError> {
     let start = Instant::now();
     let (name, device) =
         burn_init_examples::device_by_name(Some(&args.device)).map_err(StudyError::Argument)?;
-    let mut runs = verdicts::plan()?;
+    let protocol = verdicts::Protocol::parse(&args.protocol).ok_or_else(|| {
+        StudyError::Argument(format!("--protocol {}: expected v1 or v2", args.protocol))
+    })?;
+    let mut runs = verdicts::plan(protocol)?;
     if let Some(only) = &args.only {
         let families = only
             .iter()

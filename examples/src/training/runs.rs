@@ -381,6 +381,33 @@ pub fn check(
         .map_err(|e| StudyError::Training(format!("{}: {e:?}", run.label())))
 }
 
+/// Burn's (global) random generator, held while a model is built with Burn's own initializers.
+static BURN_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+struct Materialise;
+
+impl burn::module::ModuleVisitor for Materialise {
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
+/// `build()` with Burn's generator seeded with `seed`, under a lock, every parameter drawn before
+/// the lock is released: Burn's initializers draw from one process-wide generator, lazily, when a
+/// parameter is first used, so two models built at once (tests run in parallel) would interleave
+/// their draws and neither would be the seed's.
+fn burn_default<M: burn::module::Module>(
+    device: &Device,
+    seed: u64,
+    build: impl FnOnce() -> burn_init::Result<M>,
+) -> Result<M, StudyError> {
+    let _held = BURN_RNG.lock().unwrap_or_else(|e| e.into_inner());
+    device.seed(seed);
+    let built = build().map_err(|e| StudyError::Policy(e.to_string()))?;
+    built.visit(&mut Materialise);
+    Ok(built)
+}
+
 /// Builds `run`'s model on `device` (an autodiff device) and initialises it; returns the model
 /// and the manifest (none for Burn's default).
 ///
@@ -396,8 +423,6 @@ pub fn build(
 ) -> Result<(Built, Option<Manifest>), StudyError> {
     let key = Key::new(config.seed);
     let init_err = |e: burn_init::InitError| StudyError::Policy(e.to_string());
-    // Burn's initializers draw from Burn's (global) RNG when a parameter is first used.
-    device.seed(config.seed);
     Ok(match run.family {
         Family::Mlp => {
             let blank = DeepMlpConfig::new(features, config.mlp_width, config.mlp_depth, 10)
@@ -442,10 +467,14 @@ pub fn build(
                 Init::BurnDefault => {
                     let mut net = net;
                     let w = config.mlp_width;
-                    net.net.layers = (0..config.mlp_depth)
-                        .map(|i| burn_linear(if i == 0 { features } else { w }, w, device))
-                        .collect();
-                    net.net.output = burn_linear(w, 10, device);
+                    let (layers, output) = burn_default(device, config.seed, || {
+                        let layers: Vec<_> = (0..config.mlp_depth)
+                            .map(|i| burn_linear(if i == 0 { features } else { w }, w, device))
+                            .collect();
+                        Ok((layers, burn_linear(w, 10, device)))
+                    })?;
+                    net.net.layers = layers;
+                    net.net.output = output;
                     (Built::Mlp(net), None)
                 }
             }
@@ -482,7 +511,9 @@ pub fn build(
                     (Built::Cnn(m), manifest)
                 }
                 Init::BurnDefault => {
-                    let net = SeparableCnn::new(image, c, b, None, device);
+                    let net = burn_default(device, config.seed, || {
+                        Ok(SeparableCnn::new(image, c, b, None, device))
+                    })?;
                     (Built::Cnn(Classifier { net }), None)
                 }
                 Init::Lsuv(_) => {
@@ -508,8 +539,9 @@ pub fn build(
                 }
                 Init::BurnDefault => {
                     let burn = |i, o| burn_linear(i, o, device);
-                    let net =
-                        PatchTransformer::new(image, p, d, h, burn, device).map_err(init_err)?;
+                    let net = burn_default(device, config.seed, || {
+                        PatchTransformer::new(image, p, d, h, burn, device)
+                    })?;
                     (Built::Transformer(Box::new(Classifier { net })), None)
                 }
                 Init::Lsuv(_) => {

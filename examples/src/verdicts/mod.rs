@@ -8,7 +8,7 @@
 //! matrix ([`report`]). The main job's committed runs (`docs/study/results.json`) join the
 //! matrix under the same rule, each compared with the best run of its own group.
 //!
-//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --out docs/verdicts`
+//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v2 --out docs/verdicts-v2`
 
 pub mod outcome;
 pub mod plan;
@@ -24,7 +24,7 @@ use crate::training::measure::MeanSe;
 use crate::training::{StudyError, data::Split, report::names, runs, study};
 
 pub use outcome::{Confusion, Outcome, Row};
-pub use plan::{VerdictRun, plan};
+pub use plan::{Protocol, VerdictRun, plan};
 
 /// A main-job run outside the rule (the autoencoder has no classes, so no chance level): its
 /// verdict beside its validation error, shown, not counted.
@@ -41,6 +41,9 @@ pub struct Outside {
 /// What the study writes to `results.json` and renders into `report.md`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct VerdictResults {
+    /// The rule it follows (absent in v1's file, which predates v2).
+    #[serde(default)]
+    pub protocol: Protocol,
     /// The device the study ran on.
     pub device: String,
     /// Every run, classified.
@@ -140,6 +143,7 @@ pub fn row(
         accuracy,
         outcome: None,
         agreement: 0.0,
+        counted: true,
     }
 }
 
@@ -224,7 +228,7 @@ pub fn run_one(
     ))
 }
 
-/// Runs `runs` on `device` (each model checked first, so that a misfit is refused before any
+/// Runs `runs` (all of one protocol) on `device` (each model checked first, so that a misfit is refused before any
 /// training), adds the main job's committed runs, classifies them and writes `results.json`
 /// and `report.md` into `out` after every run.
 pub fn run(
@@ -236,6 +240,12 @@ pub fn run(
     out: &Path,
     mut progress: impl FnMut(usize, &Row),
 ) -> Result<VerdictResults, StudyError> {
+    let protocol = runs.first().map_or(Protocol::default(), |r| r.protocol);
+    if runs.iter().any(|r| r.protocol != protocol) {
+        return Err(StudyError::Argument(
+            "the runs of one study follow one protocol".into(),
+        ));
+    }
     crate::training::prepare_output(out)?;
     let image = [split.train.rows, split.train.cols];
     for run in runs {
@@ -256,8 +266,9 @@ pub fn run(
         progress(i, &row);
         rows.push(row);
         let mut all: Vec<Row> = rows.iter().chain(&main_rows).cloned().collect();
-        outcome::classify(&mut all);
+        outcome::classify(&mut all, protocol);
         let r = VerdictResults {
+            protocol,
             device: device_name.to_string(),
             confusion: Confusion::of(&all),
             rows: all,

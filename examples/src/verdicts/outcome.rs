@@ -4,6 +4,7 @@
 use burn_init::diagnostics::Verdict;
 use serde::{Deserialize, Serialize};
 
+use super::plan::{Protocol, good_init};
 use crate::training::measure::MeanSe;
 
 /// What training did to a run.
@@ -59,6 +60,14 @@ pub struct Row {
     pub outcome: Option<Outcome>,
     /// 1, ½ or 0 (filled by [`classify`]).
     pub agreement: f64,
+    /// Whether the matrix counts it: not when its group is void (v2: the group's good
+    /// initialisation stays at chance). Filled by [`classify`].
+    #[serde(default = "counted")]
+    pub counted: bool,
+}
+
+fn counted() -> bool {
+    true
 }
 
 impl Row {
@@ -112,10 +121,12 @@ pub fn agreement(verdict: Option<Verdict>, outcome: Outcome) -> f64 {
     }
 }
 
-/// Fills every row's outcome and agreement: at chance by [`at_chance`]; otherwise well when its
-/// accuracy is within [`WELL_WITHIN`] points of the best accuracy of its group (same source,
-/// architecture and optimiser, over initialisations and seeds), slowly when not.
-pub fn classify(rows: &mut [Row]) {
+/// Fills every row's outcome, agreement and whether it counts: at chance by [`at_chance`];
+/// otherwise well when its accuracy is within [`WELL_WITHIN`] points of the best accuracy of its
+/// group (same source, architecture and optimiser, over initialisations and seeds), slowly when
+/// not. Under `protocol` v2 a group whose good initialisation ([`good_init`]) stays at chance on
+/// every seed is void.
+pub fn classify(rows: &mut [Row], protocol: Protocol) {
     let best: Vec<f64> = rows
         .iter()
         .map(|r| {
@@ -136,6 +147,22 @@ pub fn classify(rows: &mut [Row]) {
         };
         row.outcome = Some(outcome);
         row.agreement = agreement(row.verdict, outcome);
+    }
+    let void: Vec<bool> = rows
+        .iter()
+        .map(|r| {
+            let good = good_init(&r.architecture);
+            let mut goods = rows
+                .iter()
+                .filter(|o| o.group() == r.group() && Some(&o.init) == good.as_ref())
+                .peekable();
+            protocol.voids_uninformative_groups()
+                && goods.peek().is_some()
+                && goods.all(|o| o.outcome == Some(Outcome::AtChance))
+        })
+        .collect();
+    for (row, void) in rows.iter_mut().zip(void) {
+        row.counted = !void;
     }
 }
 
@@ -164,11 +191,12 @@ impl Confusion {
         None,
     ];
 
-    /// The matrix of classified `rows`.
+    /// The matrix of the classified `rows` that count.
     pub fn of(rows: &[Row]) -> Self {
         let mut counts = [[0; 3]; 4];
         let (mut chance, mut well) = ((0, 0), (0, 0));
-        for row in rows {
+        let rows: Vec<&Row> = rows.iter().filter(|r| r.counted).collect();
+        for row in &rows {
             let Some(outcome) = row.outcome else { continue };
             let v = Self::VERDICTS
                 .iter()

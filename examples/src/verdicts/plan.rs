@@ -1,27 +1,97 @@
-//! The runs of the verdict study, as `docs/verdict-study-rule.md` fixes them: four
-//! architectures, each under a good initialisation and the bad ones that apply, for Adam
-//! (lr 10⁻³) and SGD (lr 0.01), two seeds, 80 steps of batch 64.
+//! The runs of the verdict study, as its rules fix them: four architectures, each under a good
+//! initialisation and the bad ones that apply, for Adam (lr 10⁻³) and SGD (lr 0.01), two seeds;
+//! 80 steps of batch 64 under the first protocol (`docs/verdict-study-rule.md`), the main job's
+//! 240 steps of batch 100 and fresh seeds under the second (`docs/verdict-study-rule-v2.md`).
 
 use burn_init::Nonlinearity;
 use burn_init::Scheme;
 use burn_init::policy::{Policy, Rule};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling};
+use serde::{Deserialize, Serialize};
 
 use crate::training::StudyError;
 use crate::training::runs::{
     Family, Init, RunSpec, StudyConfig, cnn_he, scaled, transformer_xavier, zeros,
 };
 
-/// Training steps of every run.
-pub const STEPS: usize = 80;
-/// Training batch size.
-pub const BATCH: usize = 64;
 /// Validation images (the outcome's sample).
 pub const VALID: usize = 2000;
 /// The optimisers and their learning rates.
 pub const OPTIMIZERS: [(&str, f64); 2] = [("adam", 1e-3), ("sgd", 0.01)];
-/// The seeds (the main job's is 0): each is the root of every key and of the data order.
-pub const SEEDS: [u64; 2] = [1, 2];
+
+/// Which committed rule a study follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    /// `docs/verdict-study-rule.md`: 80 steps of batch 64, seeds 1 and 2.
+    #[default]
+    V1,
+    /// `docs/verdict-study-rule-v2.md`: 3 epochs of 8 000 images at batch 100 (240 steps), seeds 3
+    /// and 4, groups whose good initialisation stays at chance void.
+    V2,
+}
+
+impl Protocol {
+    /// Every protocol.
+    pub const ALL: [Protocol; 2] = [Self::V1, Self::V2];
+
+    /// `v1`, `v2`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::V1 => "v1",
+            Self::V2 => "v2",
+        }
+    }
+
+    /// The protocol called `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The rule's file under `docs/`.
+    pub fn rule(self) -> &'static str {
+        match self {
+            Self::V1 => "verdict-study-rule.md",
+            Self::V2 => "verdict-study-rule-v2.md",
+        }
+    }
+
+    /// Where its committed results live.
+    pub fn committed_dir(self) -> &'static str {
+        match self {
+            Self::V1 => "docs/verdicts",
+            Self::V2 => "docs/verdicts-v2",
+        }
+    }
+
+    /// (epochs, batch size, training images).
+    pub fn budget(self) -> (usize, usize, usize) {
+        match self {
+            Self::V1 => (1, 64, 80 * 64),
+            Self::V2 => (3, 100, 8000),
+        }
+    }
+
+    /// Training steps of every run.
+    pub fn steps(self) -> usize {
+        let (epochs, batch, images) = self.budget();
+        epochs * images.div_ceil(batch)
+    }
+
+    /// The seeds (the main job's is 0): each is the root of every key and of the data order.
+    pub fn seeds(self) -> [u64; 2] {
+        match self {
+            Self::V1 => [1, 2],
+            Self::V2 => [3, 4],
+        }
+    }
+
+    /// Whether a group whose good initialisation stays at chance is void.
+    pub fn voids_uninformative_groups(self) -> bool {
+        self == Self::V2
+    }
+}
+
 /// The architectures, in report order.
 pub const ARCHITECTURES: [Family; 4] = [
     Family::Mlp,
@@ -41,6 +111,8 @@ pub struct VerdictRun {
     pub learning_rate: f64,
     /// Root of the keys and of the data order.
     pub seed: u64,
+    /// The rule it follows.
+    pub protocol: Protocol,
 }
 
 impl VerdictRun {
@@ -55,16 +127,17 @@ impl VerdictRun {
     }
 
     /// The main job's standard sizes (20-layer MLP of width 128, 8 residual blocks, the CNN of
-    /// 16 channels and 2 blocks, the patch transformer of width 64), trained for [`STEPS`] steps
-    /// of [`BATCH`] with this run's optimiser and seed.
+    /// 16 channels and 2 blocks, the patch transformer of width 64), trained with the protocol's
+    /// budget, this run's optimiser and seed.
     pub fn config(&self) -> StudyConfig {
+        let (epochs, batch_size, n_train) = self.protocol.budget();
         StudyConfig {
-            epochs: 1,
-            batch_size: BATCH,
+            epochs,
+            batch_size,
             learning_rate: self.learning_rate,
             optimizer: self.optimizer.to_string(),
             seed: self.seed,
-            n_train: STEPS * BATCH,
+            n_train,
             n_valid: VALID,
             families: vec![self.spec.family],
             ..StudyConfig::standard()
@@ -151,18 +224,29 @@ pub fn inits(family: Family) -> Result<Vec<RunSpec>, StudyError> {
     })
 }
 
-/// Every run of the study, architecture by architecture, then initialisation, optimiser, seed.
-pub fn plan() -> Result<Vec<VerdictRun>, StudyError> {
+/// The good initialisation of the architecture called `architecture` (the first of its
+/// [`inits`]), if the study knows it.
+pub fn good_init(architecture: &str) -> Option<String> {
+    let family = ARCHITECTURES
+        .into_iter()
+        .find(|f| f.name() == architecture)?;
+    inits(family).ok()?.first().map(|s| s.init_name.clone())
+}
+
+/// Every run of the study under `protocol`, architecture by architecture, then initialisation,
+/// optimiser, seed.
+pub fn plan(protocol: Protocol) -> Result<Vec<VerdictRun>, StudyError> {
     let mut runs = Vec::new();
     for family in ARCHITECTURES {
         for spec in inits(family)? {
             for (optimizer, learning_rate) in OPTIMIZERS {
-                for seed in SEEDS {
+                for seed in protocol.seeds() {
                     runs.push(VerdictRun {
                         spec: spec.clone(),
                         optimizer,
                         learning_rate,
                         seed,
+                        protocol,
                     });
                 }
             }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use burn_init::diagnostics::Verdict;
 use burn_init_examples::training::{self, measure::MeanSe, runs::StudyConfig};
 use burn_init_examples::verdicts::outcome::{self, Outcome, agreement, at_chance, classify};
-use burn_init_examples::verdicts::{self, Confusion, Row, VerdictResults, report};
+use burn_init_examples::verdicts::{self, Confusion, Protocol, Row, VerdictResults, report};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -16,9 +16,12 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn committed() -> VerdictResults {
-    let text = std::fs::read_to_string(root().join("docs/verdicts/results.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+fn committed(protocol: Protocol) -> VerdictResults {
+    let dir = root().join(protocol.committed_dir());
+    let text = std::fs::read_to_string(dir.join("results.json")).unwrap();
+    let results: VerdictResults = serde_json::from_str(&text).unwrap();
+    assert_eq!(results.protocol, protocol);
+    results
 }
 
 fn mean_se(mean: f64, se: f64) -> MeanSe {
@@ -39,6 +42,7 @@ fn row(init: &str, verdict: Verdict, loss: MeanSe, accuracy: f64) -> Row {
         accuracy: mean_se(accuracy, 1.0),
         outcome: None,
         agreement: 0.0,
+        counted: true,
     }
 }
 
@@ -66,7 +70,7 @@ fn the_outcome_rule_is_the_committed_one() {
     let mut sgd = row("sgd", Verdict::Trains, good, 40.0);
     sgd.optimizer = "sgd".into();
     rows.push(sgd);
-    classify(&mut rows);
+    classify(&mut rows, Protocol::V1);
     let got: Vec<(Option<Outcome>, f64)> = rows.iter().map(|r| (r.outcome, r.agreement)).collect();
     use Outcome::*;
     assert_eq!(
@@ -101,109 +105,148 @@ fn the_outcome_rule_is_the_committed_one() {
     assert_eq!(outcome::CHANCE_MARGIN_SE, 5.0);
 }
 
-/// The committed report is rendered from the committed results, and those results are
-/// classified by today's rule: every outcome, credit and the matrix are what `classify` gives
-/// from the raw losses and accuracies. The README's line is the report's headline.
+/// Protocol v2's validity clause: a group whose good initialisation (the CNN's He) stays at chance
+/// on every seed is void, under v2 only; one good seed off chance keeps the group counted.
 #[test]
-fn the_committed_verdict_report_is_what_its_results_give() {
-    let results = committed();
-    let mut rows = results.rows.clone();
-    for r in &mut rows {
-        r.outcome = None;
-        r.agreement = f64::NAN;
-    }
-    classify(&mut rows);
-    // (NaN ≠ NaN: a diverged run's loss is NaN, so rows are compared by what the rule decides.)
-    let decided = |rows: &[Row]| -> Vec<(String, Option<Outcome>, f64)> {
-        rows.iter()
-            .map(|r| (r.label(), r.outcome, r.agreement))
-            .collect()
+fn v2_voids_a_group_whose_good_initialisation_stays_at_chance() {
+    let chance = mean_se(2.30, 0.001);
+    let cnn = |init: &str, seed: u64, loss: MeanSe, accuracy: f64| Row {
+        architecture: "cnn".into(),
+        seed,
+        ..row(init, Verdict::Trains, loss, accuracy)
     };
-    assert_eq!(
-        decided(&rows),
-        decided(&results.rows),
-        "the committed outcomes are not the rule's"
-    );
-    assert_eq!(Confusion::of(&rows), results.confusion);
-    let text = std::fs::read_to_string(root().join("docs/verdicts/report.md")).unwrap();
-    assert!(
-        text == report::render(&results),
-        "docs/verdicts/report.md is not what its results.json renders: regenerate with `{}`",
-        report::COMMAND
-    );
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let headline = report::headline(&results);
-    assert!(
-        readme.contains(&headline),
-        "the README should quote the verdict study's headline:\n{headline}"
-    );
-    // The study is the rule's: every planned run is there once, with the main job's runs.
-    let plan = verdicts::plan().unwrap();
-    let study: Vec<&Row> = rows.iter().filter(|r| r.source == "study").collect();
-    assert_eq!(study.len(), plan.len());
-    assert!(plan.len() >= 30);
-    assert!(rows.iter().any(|r| r.source == "main job"));
+    let group = vec![
+        cnn("he", 1, chance, 10.0),
+        cnn("he", 2, chance, 10.5),
+        cnn("zeros", 1, chance, 9.0),
+    ];
+    for protocol in Protocol::ALL {
+        let mut rows = group.clone();
+        classify(&mut rows, protocol);
+        let void = protocol == Protocol::V2;
+        assert!(rows.iter().all(|r| r.counted != void), "{protocol:?}");
+        assert_eq!(Confusion::of(&rows).runs, if void { 0 } else { 3 });
+        // He off chance on one seed: the group tells initialisations apart.
+        let mut rows = group.clone();
+        rows[1].valid_loss = mean_se(1.5, 0.02);
+        classify(&mut rows, protocol);
+        assert!(rows.iter().all(|r| r.counted), "{protocol:?}");
+    }
 }
 
-/// The verdict at initialisation of every committed run (the study's and the main job's) is what
+/// For each protocol, the committed report is rendered from the committed results, and those
+/// results are classified by today's rule: every outcome, credit, void group and the matrix are
+/// what `classify` gives from the raw losses and accuracies. The README quotes each headline.
+#[test]
+fn the_committed_verdict_reports_are_what_their_results_give() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for protocol in Protocol::ALL {
+        let results = committed(protocol);
+        let mut rows = results.rows.clone();
+        for r in &mut rows {
+            r.outcome = None;
+            r.agreement = f64::NAN;
+            r.counted = !r.counted;
+        }
+        classify(&mut rows, protocol);
+        // (NaN ≠ NaN: a diverged run's loss is NaN, so rows are compared by what the rule decides.)
+        let decided = |rows: &[Row]| -> Vec<(String, Option<Outcome>, f64, bool)> {
+            rows.iter()
+                .map(|r| (r.label(), r.outcome, r.agreement, r.counted))
+                .collect()
+        };
+        assert_eq!(
+            decided(&rows),
+            decided(&results.rows),
+            "{protocol:?}: the committed outcomes are not the rule's"
+        );
+        assert_eq!(Confusion::of(&rows), results.confusion);
+        let dir = root().join(protocol.committed_dir());
+        let text = std::fs::read_to_string(dir.join("report.md")).unwrap();
+        assert!(
+            text == report::render(&results),
+            "{}/report.md is not what its results.json renders: `{} --render`",
+            protocol.committed_dir(),
+            report::command(protocol)
+        );
+        let headline = report::headline(&results);
+        assert!(
+            readme.contains(&headline),
+            "the README should quote the verdict study's headline:\n{headline}"
+        );
+        // The study is the rule's: every planned run is there once, with the main job's runs.
+        let plan = verdicts::plan(protocol).unwrap();
+        let study: Vec<&Row> = rows.iter().filter(|r| r.source == "study").collect();
+        assert_eq!(study.len(), plan.len());
+        assert!(plan.len() >= 30);
+        assert!(rows.iter().any(|r| r.source == "main job"));
+    }
+}
+
+/// The verdict at initialisation of every committed run (both protocols' and the main job's) is what
 /// the code gives today: each model is rebuilt with its committed configuration and key on flex
 /// and diagnosed for its optimiser on the same 500 images. A change to a check, a threshold, a
 /// scheme or a model that moves a verdict fails here until the study is regenerated.
 #[test]
 fn the_committed_verdicts_are_what_the_code_gives() {
-    let results = committed();
     let (split, _) = training::data::load(&training::data::shipped_dir()).unwrap();
     let device = burn_init::devices::by_name("flex").unwrap();
-    let plan = verdicts::plan().unwrap();
     let main_config = StudyConfig::standard();
     let main_plan = training::runs::plan(&main_config, &[]).unwrap();
-    let mut checked = 0;
-    for r in &results.rows {
-        let (spec, config) = if r.source == "study" {
-            let run = plan
-                .iter()
-                .find(|p| {
-                    (
-                        p.spec.family.name(),
-                        p.spec.init_name.as_str(),
-                        p.optimizer,
-                        p.seed,
-                    ) == (
-                        r.architecture.as_str(),
-                        r.init.as_str(),
-                        r.optimizer.as_str(),
-                        r.seed,
-                    )
-                })
-                .unwrap_or_else(|| panic!("{} is not in the plan", r.label()));
-            (run.spec.clone(), run.config())
-        } else {
-            let spec = main_plan
-                .iter()
-                .find(|s| s.family.name() == r.architecture && s.init_name == r.init)
-                .unwrap_or_else(|| panic!("{} is not in the main job's plan", r.label()));
-            (spec.clone(), main_config.clone())
-        };
-        let data = training::data::Split {
-            train: split.train.head(config.n_train),
-            valid: split.valid.head(config.n_valid),
-            source: split.source.clone(),
-        };
-        let report = training::study::diagnose_init(&spec, &config, &data, &device)
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            Some(report.health.verdict),
-            r.verdict,
-            "{}: the verdict is now {}; regenerate with `{}`\n{}",
-            r.label(),
-            report.health.verdict,
-            report::COMMAND,
-            report.health
-        );
-        checked += 1;
+    for protocol in Protocol::ALL {
+        let results = committed(protocol);
+        let plan = verdicts::plan(protocol).unwrap();
+        let mut checked = 0;
+        for r in &results.rows {
+            if r.source != "study" && protocol != Protocol::V1 {
+                continue; // the main job's runs are the same in every protocol: checked once
+            }
+            let (spec, config) = if r.source == "study" {
+                let run = plan
+                    .iter()
+                    .find(|p| {
+                        (
+                            p.spec.family.name(),
+                            p.spec.init_name.as_str(),
+                            p.optimizer,
+                            p.seed,
+                        ) == (
+                            r.architecture.as_str(),
+                            r.init.as_str(),
+                            r.optimizer.as_str(),
+                            r.seed,
+                        )
+                    })
+                    .unwrap_or_else(|| panic!("{} is not in the plan", r.label()));
+                (run.spec.clone(), run.config())
+            } else {
+                let spec = main_plan
+                    .iter()
+                    .find(|s| s.family.name() == r.architecture && s.init_name == r.init)
+                    .unwrap_or_else(|| panic!("{} is not in the main job's plan", r.label()));
+                (spec.clone(), main_config.clone())
+            };
+            let data = training::data::Split {
+                train: split.train.head(config.n_train),
+                valid: split.valid.head(config.n_valid),
+                source: split.source.clone(),
+            };
+            let report = training::study::diagnose_init(&spec, &config, &data, &device)
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                Some(report.health.verdict),
+                r.verdict,
+                "{}: the verdict is now {}; regenerate with `{}`\n{}",
+                r.label(),
+                report.health.verdict,
+                report::command(protocol),
+                report.health
+            );
+            checked += 1;
+        }
+        assert!(checked >= verdicts::plan(protocol).unwrap().len());
     }
-    assert_eq!(checked, results.rows.len());
 }
 
 /// Two runs regenerated end to end through the study's own driver (build, diagnose, train 80
@@ -212,8 +255,8 @@ fn the_committed_verdicts_are_what_the_code_gives() {
 /// (other CPUs round floats differently; the committed runs' SE is about 1 point).
 #[test]
 fn two_runs_regenerated_land_where_the_committed_ones_did() {
-    let results = committed();
-    let runs: Vec<_> = verdicts::plan()
+    let results = committed(Protocol::V1);
+    let runs: Vec<_> = verdicts::plan(Protocol::V1)
         .unwrap()
         .into_iter()
         .filter(|r| {
