@@ -50,9 +50,31 @@ pub enum InitError {
         /// The shape that was given.
         shape: Vec<usize>,
     },
-    /// Lower truncation bound not below the upper one.
-    #[error("truncation bounds must satisfy a < b, got a = {a}, b = {b}")]
+    /// A [`LayerHint`](crate::policy::LayerHint) states a groups or stride that the Burn layer it
+    /// matches contradicts (Burn's convolutions carry their own).
+    #[error(
+        "the hint's `{name}` = {hint} contradicts the layer's own {name} = {layer}: drop it from the hint, or fix the hint's path"
+    )]
+    HintContradictsLayer {
+        /// `groups` or `stride`.
+        name: &'static str,
+        /// What the hint says.
+        hint: String,
+        /// What the layer has.
+        layer: String,
+    },
+    /// A lower bound not below its upper bound (a uniform's `low`/`high`, a truncation's
+    /// `a`/`b`).
+    #[error(
+        "invalid bounds: expected `{lower}` {relation} `{upper}`, got {lower} = {a}, {upper} = {b}"
+    )]
     InvalidBounds {
+        /// The lower bound's name, as in the API (`low`, `a`).
+        lower: &'static str,
+        /// The upper bound's name (`high`, `b`).
+        upper: &'static str,
+        /// `<` (a truncation window must hold mass) or `≤` (a uniform may be a point).
+        relation: &'static str,
         /// Lower bound.
         a: f64,
         /// Upper bound.
@@ -308,6 +330,19 @@ pub enum InitError {
         /// The unexpected parameter.
         path: String,
     },
+}
+
+impl InitError {
+    /// A truncation window [a, b] that is empty or NaN (`a < b` is required).
+    pub(crate) fn truncation(a: f64, b: f64) -> Self {
+        Self::InvalidBounds {
+            lower: "a",
+            upper: "b",
+            relation: "<",
+            a,
+            b,
+        }
+    }
 }
 
 /// `value` must be finite.

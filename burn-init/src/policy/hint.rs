@@ -3,8 +3,9 @@
 //! A `ModuleMapper` sees parameters, not layer configurations, and a weight's shape does not say
 //! how many groups a convolution has, the stride of a transposed convolution, or which activation
 //! follows the layer. A policy reads groups and stride from Burn's own convolutions by itself;
-//! a hint states them for other layers (or overrides them), and says what nothing else can: the
-//! activation, the fan convention, explicit fans. The `from_*` constructors read Burn's layers.
+//! a hint states them for other layers (a hint that contradicts a Burn layer's own groups or
+//! stride is an error, [`InitError::HintContradictsLayer`](crate::InitError::HintContradictsLayer)),
+//! and says what nothing else can: the activation, the fan convention, explicit fans. The `from_*` constructors read Burn's layers.
 
 use burn::config::Config;
 use burn::nn::conv::{
@@ -31,7 +32,8 @@ pub struct LayerHint {
     /// A glob over layer paths (the parameter path without its last segment, e.g. `decoder.up`).
     pub path: String,
     /// Groups of a (transposed) convolution; `None`: the layer's own (Burn's convolutions), else 1
-    /// (recorded in the manifest as an assumption).
+    /// (recorded in the manifest as an assumption). On a Burn convolution it must equal the
+    /// layer's own.
     #[config(default = "None")]
     pub groups: Option<usize>,
     /// Stride of a transposed convolution, one entry per spatial dimension; `None`: the layer's

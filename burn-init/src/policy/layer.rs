@@ -56,6 +56,21 @@ pub(crate) fn fans(
             _ => return Ok((None, Vec::new())),
         }
     };
+    // A hint may state what a layer does not carry, never contradict what it does.
+    if let (Some(hint), Some(facts)) = (hint, facts) {
+        let contradiction = |name, hint: String, layer: String| {
+            Err(error::InitError::HintContradictsLayer { name, hint, layer })
+        };
+        match (&hint.groups, &hint.stride) {
+            (Some(g), _) if *g != facts.groups => {
+                return contradiction("groups", g.to_string(), facts.groups.to_string());
+            }
+            (_, Some(s)) if param.layer.starts_with("ConvTranspose") && *s != facts.stride => {
+                return contradiction("stride", format!("{s:?}"), format!("{:?}", facts.stride));
+            }
+            _ => {}
+        }
+    }
     let mut assumed = Vec::new();
     let mut groups = || match (hint.and_then(|h| h.groups), facts) {
         (Some(groups), _) => groups,
@@ -81,6 +96,17 @@ pub(crate) fn fans(
                     vec![1; kernel.len()]
                 }
             };
+            if mode == TransposedFan::StrideAware
+                && let Some((d, (s, k))) = stride
+                    .iter()
+                    .zip(kernel)
+                    .enumerate()
+                    .find(|(_, (s, k))| s > k)
+            {
+                assumed.push(format!(
+                    "stride {s} > kernel {k} in dimension {d}: a fraction 1 − k/s of the outputs receive no input; the stride-aware fan is the average over all outputs, zeros included"
+                ));
+            }
             let c_out = shape[1]
                 .checked_mul(groups)
                 .ok_or_else(|| error::InitError::TooLarge {

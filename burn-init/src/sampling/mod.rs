@@ -68,7 +68,13 @@ impl Uniform {
         error::representable("low", low)?;
         error::representable("high", high)?;
         if low > high {
-            return Err(InitError::InvalidBounds { a: low, b: high });
+            return Err(InitError::InvalidBounds {
+                lower: "low",
+                upper: "high",
+                relation: "≤",
+                a: low,
+                b: high,
+            });
         }
         Ok(Self { low, high })
     }
@@ -190,7 +196,7 @@ impl TruncatedNormal {
         // Φ⁻¹ of a double in (0, 1) stays within ±38.5.
         error::fits_f32(mean, std, 40.0)?;
         if a.is_nan() || b.is_nan() || a >= b {
-            return Err(InitError::InvalidBounds { a, b });
+            return Err(InitError::truncation(a, b));
         }
         let (alpha, beta) = ((a - mean) / std, (b - mean) / std);
         let candidate = Self {

@@ -135,7 +135,7 @@ pub(crate) fn quantile(p: f64) -> f64 {
 /// to hold its mass.
 pub fn truncated_moments(alpha: f64, beta: f64) -> Result<(f64, f64)> {
     if alpha.is_nan() || beta.is_nan() || alpha >= beta {
-        return Err(InitError::InvalidBounds { a: alpha, b: beta });
+        return Err(InitError::truncation(alpha, beta));
     }
     let (mean, std) = truncated(alpha, beta);
     if mean.is_finite() && std.is_finite() {

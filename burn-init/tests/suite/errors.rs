@@ -206,7 +206,7 @@ fn bounds() {
     assert_err(
         host(&Scheme::trunc_normal(0.0, 1.0, 1.0, 1.0), &[4], None),
         bounds,
-        &["a = 1", "b = 1"],
+        &["expected `a` < `b`", "a = 1", "b = 1"],
     );
     assert_err(
         host(&Scheme::trunc_normal(0.0, 1.0, 2.0, -2.0), &[4], None),
@@ -228,7 +228,21 @@ fn bounds() {
             None,
         ),
         bounds,
-        &[],
+        &["expected `low` ≤ `high`", "low = 1", "high = 0"],
+    );
+    // A uniform is not a truncation: its message names its own arguments.
+    let uniform = host(
+        &Scheme::Uniform {
+            low: 1.0,
+            high: -1.0,
+        },
+        &[4],
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        !uniform.to_string().contains("truncation") && !uniform.to_string().contains("a ="),
+        "{uniform}"
     );
     let empty = |e: &InitError| matches!(e, InitError::EmptyTruncation { .. });
     assert_err(

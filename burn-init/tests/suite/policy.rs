@@ -229,6 +229,22 @@ per_device! {
         assert_eq!(manifest.get("up2d.weight").unwrap().fan.unwrap().fan_in, 72.0);
     }
 
+    fn a_stride_beyond_the_kernel_is_noted_in_the_manifest(device) {
+        // Kernel 2, stride 3: a third of the output rows and columns receive no input, so the
+        // stride-aware fan c_in·(k/s)² is an average over outputs that include zeros.
+        let up = ConvTranspose2dConfig::new([8, 8], [2, 2]).with_stride([3, 3]).init(device);
+        let hint = LayerHint::from_conv_transpose2d("*", &up).with_transposed_fan(TransposedFan::StrideAware);
+        let (_, manifest) = Policy::he(Nonlinearity::Relu).hint(hint).apply(up, Key::new(5)).unwrap();
+        let entry = manifest.get("weight").unwrap();
+        assert!((entry.fan.unwrap().fan_in - 8.0 * 4.0 / 9.0).abs() < 1e-12);
+        assert!(entry.assumptions.iter().any(|a| a.contains("stride 3 > kernel 2")), "{:?}", entry.assumptions);
+        // Stride equal to the kernel: every output gets exactly one tap, nothing to note.
+        let even = ConvTranspose2dConfig::new([8, 8], [2, 2]).with_stride([2, 2]).init(device);
+        let hint = LayerHint::from_conv_transpose2d("*", &even).with_transposed_fan(TransposedFan::StrideAware);
+        let (_, manifest) = Policy::he(Nonlinearity::Relu).hint(hint).apply(even, Key::new(5)).unwrap();
+        assert!(manifest.get("weight").unwrap().assumptions.is_empty());
+    }
+
     fn activation_gain_and_pytorch_default(device) {
         // Xavier with the gain of the activation the hint names: tanh's 5/3.
         let policy = Policy::new()
@@ -302,6 +318,18 @@ per_device! {
         assert_eq!(path, "conv2d.weight");
         assert!(matches!(**source, InitError::GroupsMismatch { scheme_groups: 1, layer_groups: 4, .. }), "{source}");
         assert!(dirac(4).apply(everything(device), Key::new(0)).is_ok());
+        // A hint that contradicts the layer's own groups (conv2d has 4) or stride (up2d has 2):
+        // used silently before, with the hint's fans.
+        let zeros_with = |hint: LayerHint| Policy::new().rule(Rule::new(Scheme::Zeros)).hint(hint);
+        let (error, model) = refuse(zeros_with(LayerHint::new("conv2d".into()).with_groups(Some(1))), model);
+        let InitError::AtParameter { path, source, .. } = &error else { panic!("{error}") };
+        assert_eq!(path, "conv2d.weight");
+        assert_eq!(**source, InitError::HintContradictsLayer { name: "groups", hint: "1".into(), layer: "4".into() });
+        assert!(error.to_string().contains("`groups` = 1 contradicts the layer's own groups = 4"), "{error}");
+        let (error, model) = refuse(zeros_with(LayerHint::new("up2d".into()).with_stride(Some(vec![1, 1]))), model);
+        let InitError::AtParameter { path, source, .. } = &error else { panic!("{error}") };
+        assert_eq!(path, "up2d.weight");
+        assert!(matches!(**source, InitError::HintContradictsLayer { name: "stride", .. }), "{source}");
         // Unmatched parameters under require_all, and a malformed glob.
         let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_layer(Some("Linear".into()))).with_require_all(true), model);
         assert!(matches!(error, InitError::UnmatchedParameter { .. }), "{error}");
