@@ -179,13 +179,16 @@ pub enum InitError {
         /// The shape.
         shape: Vec<usize>,
     },
-    /// The allocator refused a host buffer (the machine lacks the memory).
-    #[error("out of memory: the allocator refused a buffer of {elements} f32 ({bytes} bytes)")]
+    /// A host buffer the machine cannot hold: refused by the allocator, or (before anything is
+    /// allocated, where Burn would abort) larger than the host's RAM plus swap.
+    #[error("out of memory: {elements} f32 ({bytes} bytes) {cause}")]
     OutOfMemory {
         /// Elements requested.
         elements: usize,
         /// Bytes requested.
         bytes: usize,
+        /// What refused it: [`REFUSED_BY_ALLOCATOR`] or [`EXCEEDS_HOST_MEMORY`].
+        cause: &'static str,
     },
     /// A shard (a range of elements, or of rows) reaches past the end of the tensor.
     #[error("{what} {start}..{end} is outside the tensor's {total} {what}s (shape {shape:?})")]
@@ -331,6 +334,12 @@ pub enum InitError {
         path: String,
     },
 }
+
+/// [`InitError::OutOfMemory`]'s cause when the allocator returned no memory.
+pub const REFUSED_BY_ALLOCATOR: &str = "refused by the allocator";
+/// [`InitError::OutOfMemory`]'s cause when the size was refused before any allocation.
+pub const EXCEEDS_HOST_MEMORY: &str =
+    "exceed this host's RAM plus swap: refused before anything was allocated";
 
 impl InitError {
     /// A truncation window [a, b] that is empty or NaN (`a < b` is required).

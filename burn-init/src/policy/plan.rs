@@ -190,10 +190,15 @@ fn with_gain(scheme: &Scheme, gain: Gain) -> error::Result<Scheme> {
     })
 }
 
+/// `error` located at `info`'s parameter; an error already located there is returned as it is
+/// (wrapped twice, `AtParameter { AtParameter { .. } }`, a `match` on its source would fail).
 pub(crate) fn at_parameter(info: &ParamInfo, error: InitError) -> InitError {
-    InitError::AtParameter {
-        path: info.path.clone(),
-        layer: info.layer.clone(),
-        source: Box::new(error),
+    match error {
+        InitError::AtParameter { ref path, .. } if *path == info.path => error,
+        error => InitError::AtParameter {
+            path: info.path.clone(),
+            layer: info.layer.clone(),
+            source: Box::new(error),
+        },
     }
 }

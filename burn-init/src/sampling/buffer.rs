@@ -9,7 +9,7 @@
 
 use std::alloc::{self, Layout};
 
-use crate::error::{InitError, Result};
+use crate::error::{self, InitError, Result};
 
 /// Bytes of a huge page.
 const HUGE_PAGE: usize = 2 << 20;
@@ -34,6 +34,7 @@ pub fn buffer(len: usize) -> Result<Vec<f32>> {
             return Err(InitError::OutOfMemory {
                 elements: len,
                 bytes: layout.size(),
+                cause: error::REFUSED_BY_ALLOCATOR,
             });
         }
         Vec::from_raw_parts(pointer, len, len)
@@ -52,6 +53,7 @@ pub(crate) fn check_allocatable(len: usize) -> Result<()> {
         Some(total) if layout.size() as u128 > total => Err(InitError::OutOfMemory {
             elements: len,
             bytes: layout.size(),
+            cause: error::EXCEEDS_HOST_MEMORY,
         }),
         _ => Ok(()),
     }
@@ -83,6 +85,7 @@ pub(crate) fn with_capacity<T>(len: usize) -> Result<Vec<T>> {
         .map_err(|_| InitError::OutOfMemory {
             elements: len,
             bytes: len.saturating_mul(std::mem::size_of::<T>()),
+            cause: error::REFUSED_BY_ALLOCATOR,
         })?;
     Ok(values)
 }

@@ -229,6 +229,35 @@ fn shapes_beyond_memory_are_typed_errors() {
             .unwrap_err();
         assert!(out_of_memory(&error), "{scheme:?}: {error}");
     }
+    // A lazy policy on a Burn layer too large for this host (2⁵⁸ weights, 1 EiB): refused before
+    // anything is allocated, saying so (it said "the allocator refused a buffer"), located once
+    // at the parameter (it arrived as AtParameter { AtParameter { .. } }).
+    let huge = burn::nn::LinearConfig::new(1 << 30, 1 << 28).init(&device);
+    let refused = burn_init::policy::Policy::he(burn_init::Nonlinearity::Relu)
+        .apply_lazy(huge, key)
+        .unwrap_err();
+    let InitError::AtParameter { path, source, .. } = &refused.error else {
+        panic!("{}", refused.error)
+    };
+    assert_eq!(path, "weight");
+    assert!(
+        matches!(
+            **source,
+            InitError::OutOfMemory {
+                cause: burn_init::error::EXCEEDS_HOST_MEMORY,
+                ..
+            }
+        ),
+        "{source:?}"
+    );
+    assert!(
+        refused
+            .error
+            .to_string()
+            .contains("refused before anything was allocated"),
+        "{}",
+        refused.error
+    );
     // rows × row length overflowed in `sample_rows`.
     let error = Scheme::xavier_normal(1.0)
         .sample_rows::<2>([2, usize::MAX], Some(&fan), key, 0..2, &device)
