@@ -1,8 +1,8 @@
 //! Does the verdict at initialisation predict training? Every run of the verdict study
 //! (4 architectures × their initialisations × Adam and SGD × 2 seeds, trained with the budget of
 //! the chosen protocol: v1 80 steps of batch 64, v2 240 steps of batch 100)
-//! diagnosed and trained, the main job's committed runs added, all judged by the rule of
-//! the protocol's rule; writes `report.md` (confusion matrix first) and `results.json`.
+//! diagnosed and trained, the main job's committed runs added, all judged by the protocol's
+//! committed rule; writes `report.md` (confusion matrix first) and `results.json`.
 //!
 //! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v2 --out docs/verdicts-v2`
 
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use burn_init_examples::training::{self, Family, StudyError};
+use burn_init_examples::training::{self, StudyError};
 use burn_init_examples::verdicts::{self, report};
 use clap::Parser;
 
@@ -79,8 +79,9 @@ fn study(args: Args) -> Result<(), StudyError> {
         let families = only
             .iter()
             .map(|n| {
-                Family::parse(n.trim())
-                    .or((n.trim() == "transformer").then_some(Family::Transformer))
+                verdicts::plan::ARCHITECTURES
+                    .into_iter()
+                    .find(|f| f.name() == n.trim())
                     .ok_or_else(|| {
                         StudyError::Argument(format!(
                             "--only {n}: expected mlp, residual, cnn or transformer"

@@ -3,8 +3,9 @@
 //! Every run of [`plan`] is built, diagnosed at initialisation for its own optimiser
 //! ([`Diagnosis::run_and_fix`](burn_init::diagnostics::Diagnosis::run_and_fix), through the main
 //! job's engine [`crate::training::study::run_one`]) and trained through burn-train; what
-//! training did is then decided from training alone by the rule committed before any run,
-//! `docs/verdict-study-rule.md` ([`outcome`]), and set against the verdict in a confusion
+//! training did is then decided from training alone by the rule of its [`Protocol`], committed
+//! before any of its runs (`docs/verdict-study-rule.md`, `docs/verdict-study-rule-v2.md`;
+//! [`outcome`]), and set against the verdict in a confusion
 //! matrix ([`report`]). The main job's committed runs (`docs/study/results.json`) join the
 //! matrix under the same rule, each compared with the best run of its own group.
 //!
