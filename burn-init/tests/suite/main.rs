@@ -14,6 +14,7 @@ mod diagnostics_claims;
 mod errors;
 mod fans;
 mod gains;
+mod golden;
 mod health;
 mod interop;
 mod mup;
