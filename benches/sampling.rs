@@ -132,11 +132,7 @@ fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D],
                 b.iter(|| distribution.fill(&Key::new(0), 0, &mut buffer))
             });
             group.bench_function(format!("host/{scheme_label}"), |b| {
-                b.iter(|| {
-                    scheme
-                        .sample_host(&shape, Some(&fan), &Key::new(0))
-                        .unwrap()
-                })
+                b.iter(|| scheme.sample_host(&shape, Some(&fan), Key::new(0)).unwrap())
             });
         }
         group.bench_function(format!("tensor/{scheme_label}"), |b| {
@@ -165,13 +161,15 @@ fn distribution(scheme: &Scheme, fan: &Fan) -> Box<dyn KeyedDistribution> {
         Scheme::TruncatedNormal { mean, std, a, b } => {
             Box::new(sampling::TruncatedNormal::new(*mean, *std, *a, *b).unwrap())
         }
-        other => other
-            .variance_scaling()
-            .unwrap()
-            .unwrap()
-            .distribution_for(fan)
-            .unwrap()
-            .unwrap(),
+        other => Box::new(
+            other
+                .variance_scaling()
+                .unwrap()
+                .unwrap()
+                .distribution_for(fan)
+                .unwrap()
+                .unwrap(),
+        ),
     }
 }
 
@@ -191,7 +189,7 @@ fn orthogonal(c: &mut Criterion) {
         let scheme = Scheme::orthogonal(1.0);
         // The host buffer alone: what `benches/pytorch/orthogonal.py` sets beside PyTorch.
         group.bench_function(format!("host/orthogonal_{n}"), |b| {
-            b.iter(|| scheme.sample_host(&[n, n], None, &Key::new(0)).unwrap())
+            b.iter(|| scheme.sample_host(&[n, n], None, Key::new(0)).unwrap())
         });
         group.bench_function(format!("tensor/orthogonal_{n}"), |b| {
             b.iter(|| {
@@ -258,7 +256,7 @@ fn reinit_model(
     for ((path, shape), buffer) in params.iter().zip(buffers) {
         let fan = Fan::pytorch(shape).unwrap_or(Fan::explicit(1.0, 1.0).unwrap());
         scheme(shape)
-            .fill_host(shape, Some(&fan), &root.for_path(path), 0, buffer)
+            .fill_host(shape, Some(&fan), root.for_path(path), 0, buffer)
             .unwrap();
     }
 }

@@ -338,7 +338,7 @@ mod tests {
                 .sample_host(
                     &[d_in, d_out],
                     Some(&Fan::linear(d_in, d_out)),
-                    &crate::Key::new(seed),
+                    crate::Key::new(seed),
                 )
                 .unwrap();
             for a in 0..d_out {

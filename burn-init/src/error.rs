@@ -4,7 +4,7 @@
 //! a user can fix the call without reading burn-init's source. Nothing is half-done when an error
 //! is returned: sampling validates every argument before it draws a single number.
 
-use crate::fan::FanMode;
+use crate::fan::mode::FanMode;
 
 /// Result alias used throughout burn-init.
 pub type Result<T> = core::result::Result<T, InitError>;

@@ -8,7 +8,8 @@ use burn::nn::Initializer;
 use crate::error::{InitError, Result};
 use crate::fan::FanMode;
 use crate::gain::Gain;
-use crate::scheme::Scheme;
+use crate::scheme::{Class, Scheme};
+use crate::structured::Structured;
 use crate::variance::{Distribution, VarianceScaling};
 
 impl From<&Initializer> for Scheme {
@@ -65,30 +66,21 @@ impl TryFrom<&Scheme> for Initializer {
         let none = || InitError::NoBurnEquivalent {
             scheme: format!("{scheme:?}"),
         };
-        Ok(match scheme {
-            Scheme::Constant { value } => Initializer::Constant { value: *value },
-            Scheme::Zeros => Initializer::Zeros,
-            Scheme::Ones => Initializer::Ones,
-            Scheme::Uniform { low, high } => Initializer::Uniform {
-                min: *low,
-                max: *high,
-            },
-            Scheme::Normal { mean, std } => Initializer::Normal {
-                mean: *mean,
-                std: *std,
-            },
-            Scheme::Orthogonal { gain } => Initializer::Orthogonal {
+        Ok(match scheme.class().1 {
+            Class::Constant(0.0) => Initializer::Zeros,
+            Class::Constant(1.0) => Initializer::Ones,
+            Class::Constant(value) => Initializer::Constant { value },
+            Class::Uniform(min, max) => Initializer::Uniform { min, max },
+            Class::Normal(mean, std) => Initializer::Normal { mean, std },
+            Class::Structured(Structured::Orthogonal { gain }) => Initializer::Orthogonal {
                 gain: gain.value()?,
             },
-            _ => {
-                let Some(VarianceScaling {
+            Class::Scaled(scaled) => {
+                let VarianceScaling {
                     scale,
                     mode,
                     distribution,
-                }) = scheme.variance_scaling()?
-                else {
-                    return Err(none());
-                };
+                } = scaled.core()?;
                 let gain = crate::error::non_negative("scale", scale)?.sqrt();
                 let fan_out_only = mode == FanMode::FanOut;
                 match (mode, distribution) {
@@ -103,6 +95,7 @@ impl TryFrom<&Scheme> for Initializer {
                     _ => return Err(none()),
                 }
             }
+            Class::TruncatedNormal(..) | Class::Structured(_) => return Err(none()),
         })
     }
 }

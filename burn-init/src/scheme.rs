@@ -7,15 +7,18 @@
 
 use burn::config::Config;
 
-use crate::error;
+use crate::error::{self, InitError};
 use crate::fan::FanMode;
 use crate::gain::Gain;
+use crate::structured::Structured;
 use crate::variance::{Distribution, VarianceScaling};
 
 mod draw;
 mod moments;
+mod prepared;
 
 pub(crate) use draw::element_count;
+pub use prepared::Prepared;
 
 /// Every initialisation scheme of burn-init. Formulas (n_in, n_out the fans, g the gain):
 ///
@@ -184,83 +187,170 @@ impl Scheme {
 
     /// The scheme's name in PyTorch's spelling, for messages.
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::Constant { .. } => "constant",
-            Self::Zeros => "zeros",
-            Self::Ones => "ones",
-            Self::Uniform { .. } => "uniform",
-            Self::Normal { .. } => "normal",
-            Self::TruncatedNormal { .. } => "trunc_normal",
-            Self::VarianceScaling(_) => "variance_scaling",
-            Self::XavierUniform { .. } => "xavier_uniform",
-            Self::XavierNormal { .. } => "xavier_normal",
-            Self::KaimingUniform { .. } => "kaiming_uniform",
-            Self::KaimingNormal { .. } => "kaiming_normal",
-            Self::LecunUniform => "lecun_uniform",
-            Self::LecunNormal => "lecun_normal",
-            Self::PytorchDefault => "pytorch_default",
-            Self::PytorchFanOut => "pytorch_fan_out",
-            Self::Orthogonal { .. } => "orthogonal",
-            Self::DeltaOrthogonal { .. } => "delta_orthogonal",
-            Self::Eye { .. } => "eye",
-            Self::Dirac { .. } => "dirac",
-            Self::Sparse { .. } => "sparse",
-        }
+        self.class().0
     }
 
     /// The variance-scaling core this scheme specialises, or `None` for schemes that are not
-    /// variance scaling. Each named scheme is one line here: σ² = scale / n(mode).
+    /// variance scaling: σ² = g²·scale / n(mode), one line per named scheme in [`Scheme::class`].
     pub fn variance_scaling(&self) -> error::Result<Option<VarianceScaling>> {
+        match self.class().1 {
+            Class::Scaled(scaled) => scaled.core().map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Whether sampling needs the layer's fans (true for the variance-scaling family).
+    pub fn needs_fan(&self) -> bool {
+        matches!(self.class().1, Class::Scaled(_))
+    }
+
+    /// Whether the values are defined by the whole tensor (orthogonal, delta-orthogonal, eye,
+    /// Dirac, sparse): a shard of them costs the whole draw. Every other scheme fills any range
+    /// of a tensor independently ([`Scheme::fill_host`]).
+    pub fn is_whole(&self) -> bool {
+        matches!(self.class().1, Class::Structured(_))
+    }
+
+    /// What each variant is: its name and its class. This match is the one place that knows
+    /// every variant (no `_` arm: a new variant does not compile until it is classified here);
+    /// [`Scheme::prepare`] turns a class into a validated law, and every moment, bound and draw
+    /// reads that. The other exhaustive match is [`Scheme::with_gain`].
+    pub(crate) fn class(&self) -> (&'static str, Class) {
         use Distribution::{Normal as N, Uniform as U};
         use FanMode::{FanAvg, FanIn, FanOut};
         // kaiming_uniform(a = √5): gain² = 2/(1 + 5) = 1/3, bound √3·√(1/3)/√n = 1/√n.
         const KAIMING_A_SQRT5: f64 = 1.0 / 3.0;
-        let core = |scale: f64, mode, distribution| {
-            Some(VarianceScaling {
+        let scaled = |gain: Option<&Gain>, scale, mode, distribution| {
+            Class::Scaled(Scaled {
+                gain: gain.cloned(),
                 scale,
                 mode,
                 distribution,
             })
         };
+        let structured = Class::Structured;
+        match self {
+            Self::Constant { value } => ("constant", Class::Constant(*value)),
+            Self::Zeros => ("zeros", Class::Constant(0.0)),
+            Self::Ones => ("ones", Class::Constant(1.0)),
+            Self::Uniform { low, high } => ("uniform", Class::Uniform(*low, *high)),
+            Self::Normal { mean, std } => ("normal", Class::Normal(*mean, *std)),
+            Self::TruncatedNormal { mean, std, a, b } => {
+                ("trunc_normal", Class::TruncatedNormal(*mean, *std, *a, *b))
+            }
+            Self::VarianceScaling(core) => (
+                "variance_scaling",
+                scaled(None, core.scale, core.mode, core.distribution),
+            ),
+            Self::XavierUniform { gain } => ("xavier_uniform", scaled(Some(gain), 1.0, FanAvg, U)),
+            Self::XavierNormal { gain } => ("xavier_normal", scaled(Some(gain), 1.0, FanAvg, N)),
+            Self::KaimingUniform { mode, gain } => {
+                ("kaiming_uniform", scaled(Some(gain), 1.0, *mode, U))
+            }
+            Self::KaimingNormal { mode, gain } => {
+                ("kaiming_normal", scaled(Some(gain), 1.0, *mode, N))
+            }
+            Self::LecunUniform => ("lecun_uniform", scaled(None, 1.0, FanIn, U)),
+            Self::LecunNormal => ("lecun_normal", scaled(None, 1.0, FanIn, N)),
+            Self::PytorchDefault => ("pytorch_default", scaled(None, KAIMING_A_SQRT5, FanIn, U)),
+            Self::PytorchFanOut => ("pytorch_fan_out", scaled(None, KAIMING_A_SQRT5, FanOut, U)),
+            Self::Orthogonal { gain } => (
+                "orthogonal",
+                structured(Structured::Orthogonal { gain: gain.clone() }),
+            ),
+            Self::DeltaOrthogonal { gain, groups } => (
+                "delta_orthogonal",
+                structured(Structured::DeltaOrthogonal {
+                    gain: gain.clone(),
+                    groups: *groups,
+                }),
+            ),
+            Self::Eye { gain } => ("eye", structured(Structured::Eye { gain: gain.clone() })),
+            Self::Dirac { groups } => ("dirac", structured(Structured::Dirac { groups: *groups })),
+            Self::Sparse { sparsity, std } => (
+                "sparse",
+                structured(Structured::Sparse {
+                    sparsity: *sparsity,
+                    std: *std,
+                }),
+            ),
+        }
+    }
+
+    /// The scheme with its gain replaced, for the schemes that have one ([`InitError::NoGain`]
+    /// otherwise).
+    pub(crate) fn with_gain(&self, gain: Gain) -> error::Result<Scheme> {
         Ok(match self {
-            Self::VarianceScaling(core) => Some(core.clone()),
-            Self::XavierUniform { gain } => core(gain.value()?.powi(2), FanAvg, U),
-            Self::XavierNormal { gain } => core(gain.value()?.powi(2), FanAvg, N),
-            Self::KaimingUniform { mode, gain } => core(gain.value()?.powi(2), *mode, U),
-            Self::KaimingNormal { mode, gain } => core(gain.value()?.powi(2), *mode, N),
-            Self::LecunUniform => core(1.0, FanIn, U),
-            Self::LecunNormal => core(1.0, FanIn, N),
-            Self::PytorchDefault => core(KAIMING_A_SQRT5, FanIn, U),
-            Self::PytorchFanOut => core(KAIMING_A_SQRT5, FanOut, U),
-            _ => None,
+            Self::XavierUniform { .. } => Self::XavierUniform { gain },
+            Self::XavierNormal { .. } => Self::XavierNormal { gain },
+            Self::KaimingUniform { mode, .. } => Self::KaimingUniform { mode: *mode, gain },
+            Self::KaimingNormal { mode, .. } => Self::KaimingNormal { mode: *mode, gain },
+            Self::Orthogonal { .. } => Self::Orthogonal { gain },
+            Self::DeltaOrthogonal { groups, .. } => Self::DeltaOrthogonal {
+                gain,
+                groups: *groups,
+            },
+            Self::Eye { .. } => Self::Eye { gain },
+            Self::Constant { .. }
+            | Self::Zeros
+            | Self::Ones
+            | Self::Uniform { .. }
+            | Self::Normal { .. }
+            | Self::TruncatedNormal { .. }
+            | Self::VarianceScaling(_)
+            | Self::LecunUniform
+            | Self::LecunNormal
+            | Self::PytorchDefault
+            | Self::PytorchFanOut
+            | Self::Dirac { .. }
+            | Self::Sparse { .. } => {
+                return Err(InitError::NoGain {
+                    scheme: self.name(),
+                });
+            }
         })
     }
+}
 
-    /// Whether sampling needs the layer's fans (true for the variance-scaling family).
-    pub fn needs_fan(&self) -> bool {
-        !matches!(
-            self,
-            Self::Constant { .. }
-                | Self::Zeros
-                | Self::Ones
-                | Self::Uniform { .. }
-                | Self::Normal { .. }
-                | Self::TruncatedNormal { .. }
-                | Self::Orthogonal { .. }
-                | Self::DeltaOrthogonal { .. }
-                | Self::Eye { .. }
-                | Self::Dirac { .. }
-                | Self::Sparse { .. }
-        )
-    }
+/// What a scheme is, independent of any shape: a constant, a keyed distribution with fixed
+/// parameters, the variance-scaling core, or a structured matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Class {
+    /// Every entry is the value.
+    Constant(f64),
+    /// U(low, high).
+    Uniform(f64, f64),
+    /// N(mean, std²).
+    Normal(f64, f64),
+    /// N(mean, std²) conditioned on [a, b].
+    TruncatedNormal(f64, f64, f64, f64),
+    /// σ² = g²·scale / n(mode).
+    Scaled(Scaled),
+    /// Orthogonal, delta-orthogonal, eye, Dirac, sparse.
+    Structured(Structured),
+}
 
-    /// The constant every weight gets, for the constant schemes.
-    fn constant(&self) -> error::Result<Option<f64>> {
-        Ok(match self {
-            Self::Constant { value } => Some(error::representable("value", *value)?),
-            Self::Zeros => Some(0.0),
-            Self::Ones => Some(1.0),
-            _ => None,
+/// A variance-scaling scheme before its gain is evaluated: σ² = g²·scale / n(mode), g = 1
+/// without a gain.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Scaled {
+    gain: Option<Gain>,
+    scale: f64,
+    mode: FanMode,
+    distribution: Distribution,
+}
+
+impl Scaled {
+    /// The core with the gain folded into its scale.
+    pub(crate) fn core(&self) -> error::Result<VarianceScaling> {
+        let scale = match &self.gain {
+            Some(gain) => gain.value()?.powi(2) * self.scale,
+            None => self.scale,
+        };
+        Ok(VarianceScaling {
+            scale,
+            mode: self.mode,
+            distribution: self.distribution,
         })
     }
 }

@@ -12,7 +12,7 @@ use burn::config::Config;
 
 use crate::error::{self, InitError};
 use crate::fan::{Fan, FanMode};
-use crate::sampling::{KeyedDistribution, Normal, TruncatedNormal, Uniform};
+use crate::sampling::{Keyed, Normal, TruncatedNormal, Uniform};
 
 /// The distribution a variance-scaling scheme draws from.
 #[derive(Config, Debug, PartialEq, Eq, Copy)]
@@ -61,15 +61,17 @@ impl VarianceScaling {
     }
 
     /// The distribution to draw from for `fan`, or `None` when σ = 0 (every weight is 0).
-    pub fn distribution_for(&self, fan: &Fan) -> error::Result<Option<Box<dyn KeyedDistribution>>> {
+    pub fn distribution_for(&self, fan: &Fan) -> error::Result<Option<Keyed>> {
         let std = self.std(fan)?;
         if std == 0.0 {
             return Ok(None);
         }
         Ok(Some(match self.distribution {
-            Distribution::Uniform => Box::new(Uniform::symmetric(3f64.sqrt() * std)?),
-            Distribution::Normal => Box::new(Normal::new(0.0, std)?),
-            Distribution::TruncatedNormal => Box::new(TruncatedNormal::with_exact_std(std)?),
+            Distribution::Uniform => Keyed::Uniform(Uniform::symmetric(3f64.sqrt() * std)?),
+            Distribution::Normal => Keyed::Normal(Normal::new(0.0, std)?),
+            Distribution::TruncatedNormal => {
+                Keyed::TruncatedNormal(TruncatedNormal::with_exact_std(std)?)
+            }
         }))
     }
 }

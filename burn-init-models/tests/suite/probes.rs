@@ -3,8 +3,9 @@
 //! match it when measured.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn_init::Lsuv;
 use burn_init::diagnostics::{Diagnosis, Flag, Probe, Report};
-use burn_init::policy::{Lsuv, Policy};
+use burn_init::policy::Policy;
 use burn_init::{Key, Nonlinearity};
 use burn_init_models::*;
 

@@ -236,7 +236,7 @@ impl<'a> Diagnosis<'a> {
     pub fn run_and_fix<M, const D: usize, K>(
         &self,
         model: &M,
-        key: Key,
+        key: impl Into<Key>,
         batch: Tensor<D, K>,
         loss: impl Fn(&M, Tensor<D, K>) -> Tensor<1>,
     ) -> error::Result<Report>
@@ -244,6 +244,7 @@ impl<'a> Diagnosis<'a> {
         M: Module,
         K: Basic,
     {
+        let key = key.into();
         let mut report = self.run(model, batch.clone(), &loss)?;
         if report.health.verdict == Verdict::Trains {
             return Ok(report);

@@ -133,7 +133,7 @@ fn layer_norm<R>(
         mean: 0.0,
         std: 1.0,
     }
-    .sample_host(&[n], None, &Key::new(settings.seed).fold_in(index))?;
+    .sample_host(&[n], None, Key::new(settings.seed).fold_in(index))?;
     let mut v = scaled(&start, 1.0 / norm(&start));
     let (mut estimate, mut converged, mut iterations) = (0.0_f64, false, 0);
     while iterations < settings.max_iterations && !converged {

@@ -67,7 +67,12 @@ pub trait InitWith {
     /// its bias (`beta`), the convention of Flax and Keras; the draw happens on first use. Each
     /// parameter is drawn with `key.for_path(field)`: give each layer its own key
     /// (`key.for_path("encoder.fc1")`).
-    fn init_with(&self, scheme: &Scheme, key: Key, device: &Device) -> Result<Self::Module> {
+    fn init_with(
+        &self,
+        scheme: &Scheme,
+        key: impl Into<Key>,
+        device: &Device,
+    ) -> Result<Self::Module> {
         Ok(self.init_with_manifest(scheme, key, device)?.0)
     }
 
@@ -75,7 +80,7 @@ pub trait InitWith {
     fn init_with_manifest(
         &self,
         scheme: &Scheme,
-        key: Key,
+        key: impl Into<Key>,
         device: &Device,
     ) -> Result<(Self::Module, Manifest)> {
         let main = |role| {
@@ -103,7 +108,7 @@ pub trait InitWith {
     fn init_with_policy(
         &self,
         policy: &Policy,
-        key: Key,
+        key: impl Into<Key>,
         device: &Device,
     ) -> Result<(Self::Module, Manifest)> {
         self.check()?;

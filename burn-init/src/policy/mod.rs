@@ -39,7 +39,6 @@ mod facts;
 mod fresh;
 mod hint;
 mod layer;
-mod lsuv;
 mod manifest;
 mod plan;
 mod presets;
@@ -48,7 +47,6 @@ pub(crate) mod walk;
 
 pub use construct::InitWith;
 pub use hint::LayerHint;
-pub use lsuv::{Lsuv, LsuvLayer};
 pub use manifest::{Entry, Manifest};
 pub use presets::{DeepNorm, Mup, MupClass, MupOptimizer, MupParameter, MupReadout};
 pub use rule::{Role, Rule};
@@ -145,11 +143,11 @@ impl Policy {
     pub fn apply<M: Module>(
         &self,
         model: M,
-        key: Key,
+        key: impl Into<Key>,
     ) -> core::result::Result<(M, Manifest), Refused<M>> {
+        let key = key.into();
         self.replace(model, |planned, assignment| {
-            let (info, fan) = (&planned.info, planned.fan.as_ref());
-            let (drawn, moments) = draw(assignment, info, fan, &key, true)?;
+            let (drawn, moments) = draw(assignment, &planned.info, &key, true)?;
             Ok((Fresh::Values(drawn), entry(planned, moments)))
         })
     }
@@ -188,18 +186,18 @@ impl Policy {
     pub fn apply_lazy<M: Module>(
         &self,
         model: M,
-        key: Key,
+        key: impl Into<Key>,
     ) -> core::result::Result<(M, Manifest), Refused<M>> {
+        let key = key.into();
         self.replace(model, |planned, assignment| {
             // A buffer larger than the host's memory is refused now, not at the first use (where
             // Burn's lazy initialiser has no error path). The plan validated the shape.
-            let len = planned.info.shape.iter().product();
-            sampling::check_allocatable(len).map_err(|e| at_parameter(&planned.info, e))?;
+            sampling::check_allocatable(assignment.prepared.len())
+                .map_err(|e| at_parameter(&planned.info, e))?;
             let (assignment, info) = (assignment.clone(), planned.info.clone());
-            let (fan, key) = (planned.fan, key);
             let draw = move || {
                 // The plan validated this draw; only the allocation itself can fail here.
-                let drawn = draw(&assignment, &info, fan.as_ref(), &key, false);
+                let drawn = draw(&assignment, &info, &key, false);
                 drawn.map(|(values, _)| values).unwrap_or_else(|error| {
                     panic!(
                         "burn-init: a validated lazy draw of `{}` failed: {error}",
@@ -274,19 +272,18 @@ type Drawn = (Vec<f32>, Option<(f64, f64)>);
 fn draw(
     assignment: &Assignment,
     info: &ParamInfo,
-    fan: Option<&Fan>,
     key: &Key,
     with_moments: bool,
 ) -> error::Result<Drawn> {
-    let (scheme, shape, key) = (&assignment.scheme, &info.shape, key.for_path(&info.path));
+    let (prepared, key) = (&assignment.prepared, key.for_path(&info.path));
     let multiplier = assignment.multiplier as f32;
     let scale = |block: &mut [f32]| {
         if multiplier != 1.0 {
             block.iter_mut().for_each(|v| *v *= multiplier);
         }
     };
-    if scheme.is_whole() {
-        let mut values = scheme.sample_host(shape, fan, &key)?;
+    if prepared.is_whole() {
+        let mut values = prepared.sample_host(key)?;
         values.par_chunks_mut(BLOCK).for_each(scale);
         let moments = with_moments.then(|| {
             let partials: Vec<Partial> = values.par_chunks(BLOCK).map(partial_sums).collect();
@@ -294,13 +291,13 @@ fn draw(
         });
         return Ok((values, moments));
     }
-    let len = shape.iter().product::<usize>();
+    let len = prepared.len();
     let mut values = sampling::buffer(len)?;
     let partials = values
         .par_chunks_mut(BLOCK)
         .enumerate()
         .map(|(i, block)| {
-            scheme.fill_host(shape, fan, &key, (i * BLOCK) as u64, block)?;
+            prepared.fill_host(key, (i * BLOCK) as u64, block)?;
             scale(block);
             Ok(with_moments.then(|| partial_sums(block)))
         })

@@ -12,7 +12,7 @@ use super::walk::{Lister, ParamInfo};
 use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::gain::Gain;
-use crate::scheme::Scheme;
+use crate::scheme::{Prepared, Scheme};
 
 /// What the plan decided for one parameter.
 pub(crate) struct Planned {
@@ -29,6 +29,8 @@ pub(crate) struct Assignment {
     pub(crate) rule: usize,
     pub(crate) rule_text: String,
     pub(crate) scheme: Scheme,
+    /// The scheme checked against this parameter's shape and fans: what the draw reads.
+    pub(crate) prepared: Prepared,
     pub(crate) multiplier: f64,
     pub(crate) target_std: f64,
 }
@@ -136,57 +138,36 @@ fn assign(
                 rule: index,
                 what: "activation",
             })?;
-        with_gain(&rule.rule.scheme, Gain::Recommended(activation))?
+        rule.rule.scheme.with_gain(Gain::Recommended(activation))?
     } else {
         rule.rule.scheme.clone()
     };
-    scheme.validate(&info.shape, fan)?;
-    if let (Scheme::Dirac { groups } | Scheme::DeltaOrthogonal { groups, .. }, Some(layer)) =
-        (&scheme, layer_groups)
-        && *groups != layer
+    let prepared = scheme.prepare(&info.shape, fan)?;
+    if let (Some(groups), Some(layer)) = (prepared.groups(), layer_groups)
+        && groups != layer
     {
         return Err(InitError::GroupsMismatch {
             scheme: scheme.name(),
-            scheme_groups: *groups,
+            scheme_groups: groups,
             layer_groups: layer,
         });
     }
     let multiplier = error::representable("multiplier", rule.rule.multiplier)?;
-    if multiplier.abs() * scheme.reach(&info.shape, fan)? > f64::from(f32::MAX) {
+    if multiplier.abs() * prepared.reach() > f64::from(f32::MAX) {
         return Err(InitError::InvalidArgument {
             name: "multiplier",
             value: multiplier,
             expected: "a multiplier that keeps every drawn value inside f32's range",
         });
     }
-    let target_std = scheme.std(&info.shape, fan)? * multiplier.abs();
+    let target_std = prepared.std() * multiplier.abs();
     Ok(Assignment {
         rule: index,
         rule_text: rule.describe(),
         scheme,
+        prepared,
         multiplier: rule.rule.multiplier,
         target_std,
-    })
-}
-
-/// The scheme with its gain replaced (schemes that have a gain).
-fn with_gain(scheme: &Scheme, gain: Gain) -> error::Result<Scheme> {
-    Ok(match scheme {
-        Scheme::XavierUniform { .. } => Scheme::XavierUniform { gain },
-        Scheme::XavierNormal { .. } => Scheme::XavierNormal { gain },
-        Scheme::KaimingUniform { mode, .. } => Scheme::KaimingUniform { mode: *mode, gain },
-        Scheme::KaimingNormal { mode, .. } => Scheme::KaimingNormal { mode: *mode, gain },
-        Scheme::Orthogonal { .. } => Scheme::Orthogonal { gain },
-        Scheme::DeltaOrthogonal { groups, .. } => Scheme::DeltaOrthogonal {
-            gain,
-            groups: *groups,
-        },
-        Scheme::Eye { .. } => Scheme::Eye { gain },
-        other => {
-            return Err(InitError::NoGain {
-                scheme: other.name(),
-            });
-        }
     })
 }
 

@@ -116,6 +116,13 @@ impl Key {
     }
 }
 
+/// Every function that takes a key takes `impl Into<Key>`: a `Key`, a `&Key` or a seed.
+impl From<&Key> for Key {
+    fn from(key: &Key) -> Self {
+        *key
+    }
+}
+
 impl From<u64> for Key {
     fn from(seed: u64) -> Self {
         Self::new(seed)

@@ -55,6 +55,38 @@ pub trait KeyedDistribution: Sync {
     }
 }
 
+/// One of the keyed distributions, chosen at run time without a box: what a variance-scaling
+/// scheme and a [`Prepared`](crate::Prepared) scheme draw from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Keyed {
+    /// U(low, high).
+    Uniform(Uniform),
+    /// N(mean, std²).
+    Normal(Normal),
+    /// N(mean, std²) conditioned on [a, b].
+    TruncatedNormal(TruncatedNormal),
+}
+
+impl Keyed {
+    fn inner(&self) -> &dyn KeyedDistribution {
+        match self {
+            Self::Uniform(d) => d,
+            Self::Normal(d) => d,
+            Self::TruncatedNormal(d) => d,
+        }
+    }
+}
+
+impl KeyedDistribution for Keyed {
+    fn fill(&self, key: &Key, start: u64, out: &mut [f32]) {
+        self.inner().fill(key, start, out);
+    }
+
+    fn sample_on_device(&self, key: &Key, len: usize, device: &Device) -> Result<Tensor<1>> {
+        self.inner().sample_on_device(key, len, device)
+    }
+}
+
 /// U(low, high): every value lies in [low, high] (as f32).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Uniform {

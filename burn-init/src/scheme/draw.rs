@@ -1,126 +1,30 @@
 //! Drawing a scheme: host values, shards, Burn tensors and parameters.
 //!
-//! Every entry point validates all its arguments first (nothing is drawn for a refused call),
-//! then reads the same keyed stream: [`Scheme::sample_host`] is the whole tensor,
+//! Every entry point prepares the scheme first ([`Scheme::prepare`]: every argument checked once,
+//! nothing drawn for a refused call), then reads the same keyed stream: [`Scheme::sample_host`] is the whole tensor,
 //! [`Scheme::fill_host`] any contiguous range of it, [`Scheme::sample`] and
 //! [`Scheme::sample_rows`] upload those to a Burn device, `init`/`init_with` wrap them as `Param`.
 
 use std::ops::Range;
 
 use burn::module::Param;
-use burn::tensor::{Device, Shape, Tensor, TensorData};
+use burn::tensor::{Device, Shape, Tensor};
 
 use super::Scheme;
 use crate::error::{self, InitError};
 use crate::fan::Fan;
-use crate::sampling::{self, Key, KeyedDistribution, Normal, TruncatedNormal, Uniform};
-use crate::structured;
-
-/// Where a tensor's values come from, once every argument has been checked.
-enum Source {
-    Constant(f32),
-    Keyed(Box<dyn KeyedDistribution>),
-    /// Structured schemes (orthogonal, eye, dirac, sparse) are computed whole.
-    Whole(Vec<f32>),
-}
+use crate::sampling::Key;
 
 impl Scheme {
-    fn source(&self, shape: &[usize], fan: Option<&Fan>, key: &Key) -> error::Result<Source> {
-        if let Some(value) = self.constant()? {
-            return Ok(Source::Constant(value as f32));
-        }
-        let keyed = |d: Box<dyn KeyedDistribution>| Ok(Source::Keyed(d));
-        match self {
-            Self::Uniform { low, high } => keyed(Box::new(Uniform::new(*low, *high)?)),
-            Self::Normal { mean, std } => keyed(Box::new(Normal::new(*mean, *std)?)),
-            Self::TruncatedNormal { mean, std, a, b } => {
-                keyed(Box::new(TruncatedNormal::new(*mean, *std, *a, *b)?))
-            }
-            Self::Orthogonal { gain } => Ok(Source::Whole(structured::orthogonal(
-                shape,
-                gain.value()?,
-                key,
-            )?)),
-            Self::DeltaOrthogonal { gain, groups } => Ok(Source::Whole(
-                structured::delta_orthogonal(shape, *groups, gain.value()?, key)?,
-            )),
-            Self::Eye { gain } => Ok(Source::Whole(structured::eye(shape, gain.value()?)?)),
-            Self::Dirac { groups } => Ok(Source::Whole(structured::dirac(shape, *groups)?)),
-            Self::Sparse { sparsity, std } => Ok(Source::Whole(structured::sparse(
-                shape, *sparsity, *std, key,
-            )?)),
-            _ => {
-                let core = self
-                    .variance_scaling()?
-                    .expect("every other scheme is variance scaling");
-                let fan = fan.ok_or(InitError::MissingFan {
-                    scheme: self.name(),
-                })?;
-                Ok(match core.distribution_for(fan)? {
-                    Some(distribution) => Source::Keyed(distribution),
-                    None => Source::Constant(0.0),
-                })
-            }
-        }
-    }
-
-    /// Structured schemes (orthogonal, delta-orthogonal, eye, Dirac, sparse) are defined by the
-    /// whole tensor: a shard of them costs the whole draw. Every other scheme fills any range
-    /// of a tensor independently ([`Scheme::fill_host`]).
-    pub(crate) fn is_whole(&self) -> bool {
-        matches!(
-            self,
-            Self::Orthogonal { .. }
-                | Self::DeltaOrthogonal { .. }
-                | Self::Eye { .. }
-                | Self::Dirac { .. }
-                | Self::Sparse { .. }
-        )
-    }
-
-    /// Checks every argument a draw of `shape` with these fans would check, without drawing: a
-    /// validated draw fails only if memory runs out (lazy policies rely on it).
-    pub(crate) fn validate(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<()> {
-        element_count(shape)?;
-        match self {
-            Self::Orthogonal { gain } => {
-                gain.value()?;
-                structured::check_orthogonal(shape)
-            }
-            Self::DeltaOrthogonal { gain, groups } => {
-                gain.value()?;
-                structured::check_delta_orthogonal(shape, *groups)
-            }
-            Self::Eye { gain } => {
-                gain.value()?;
-                structured::check_eye(shape)
-            }
-            Self::Dirac { groups } => structured::check_dirac(shape, *groups),
-            Self::Sparse { sparsity, std } => structured::check_sparse(shape, *sparsity, *std),
-            _ => self.source(shape, fan, &Key::new(0)).map(|_| ()),
-        }
-    }
-
     /// The row-major values of a tensor of `shape`, drawn with `key`. This is the one sampling
     /// path; [`Scheme::sample`] uploads its result. Every argument is validated first.
     pub fn sample_host(
         &self,
         shape: &[usize],
         fan: Option<&Fan>,
-        key: &Key,
+        key: impl Into<Key>,
     ) -> error::Result<Vec<f32>> {
-        let len = element_count(shape)?;
-        Ok(match self.source(shape, fan, key)? {
-            Source::Constant(value) => {
-                let mut values = sampling::buffer(len)?;
-                if value != 0.0 {
-                    values.fill(value);
-                }
-                values
-            }
-            Source::Keyed(distribution) => distribution.sample(key, len)?,
-            Source::Whole(values) => values,
-        })
+        self.prepare(shape, fan)?.sample_host(key)
     }
 
     /// Elements `start..start + out.len()` of the row-major tensor [`Scheme::sample_host`] would
@@ -140,29 +44,11 @@ impl Scheme {
         &self,
         shape: &[usize],
         fan: Option<&Fan>,
-        key: &Key,
+        key: impl Into<Key>,
         start: u64,
         out: &mut [f32],
     ) -> error::Result<()> {
-        let len = element_count(shape)?;
-        let end = start.checked_add(out.len() as u64);
-        if end.is_none_or(|end| end > len as u64) {
-            return Err(InitError::InvalidRange {
-                what: "element",
-                start,
-                end: end.unwrap_or(u64::MAX),
-                total: len as u64,
-                shape: shape.to_vec(),
-            });
-        }
-        match self.source(shape, fan, key)? {
-            Source::Constant(value) => out.fill(value),
-            Source::Keyed(distribution) => distribution.fill(key, start, out),
-            Source::Whole(values) => {
-                out.copy_from_slice(&values[start as usize..start as usize + out.len()])
-            }
-        }
-        Ok(())
+        self.prepare(shape, fan)?.fill_host(key, start, out)
     }
 
     /// A Burn tensor of `shape` on `device`. Same key ⇒ same bits on every device.
@@ -183,15 +69,7 @@ impl Scheme {
         device: &Device,
     ) -> error::Result<Tensor<D>> {
         let shape: Shape = shape.into();
-        let dims = check_rank::<D>(self.name(), &shape)?;
-        if let Some(value) = self.constant()? {
-            // Filled on the device (no upload); Burn's allocation aborts when refused, so a
-            // tensor no host could hold is refused first.
-            sampling::check_allocatable(element_count(&dims)?)?;
-            return Ok(Tensor::full(shape, value, device));
-        }
-        let values = self.sample_host(&dims, fan, &key.into())?;
-        Ok(Tensor::from_data(TensorData::new(values, shape), device))
+        self.prepare(shape.as_slice(), fan)?.sample(key, device)
     }
 
     /// The device engine (opt-in): like [`Scheme::sample`], but distribution schemes draw on
@@ -220,27 +98,8 @@ impl Scheme {
         device: &Device,
     ) -> error::Result<Tensor<D>> {
         let shape: Shape = shape.into();
-        let dims = check_rank::<D>(self.name(), &shape)?;
-        let len = element_count(&dims)?;
-        let key = key.into();
-        // Burn cannot report a refused allocation (it aborts): refuse what no host could hold.
-        // A device with less memory than the host is still Burn's to report.
-        sampling::check_allocatable(len)?;
-        let source = self.source(&dims, fan, &key)?;
-        if len == 0 {
-            // Burn's `reshape` reads a 0 as "keep this axis": build empty tensors directly.
-            return Ok(Tensor::from_data(
-                TensorData::new(Vec::<f32>::new(), shape),
-                device,
-            ));
-        }
-        Ok(match source {
-            Source::Constant(value) => Tensor::full(shape, value, device),
-            Source::Keyed(distribution) => distribution
-                .sample_on_device(&key, len, device)?
-                .reshape(shape),
-            Source::Whole(values) => Tensor::from_data(TensorData::new(values, shape), device),
-        })
+        self.prepare(shape.as_slice(), fan)?
+            .sample_on_device(key, device)
     }
 
     /// Rows `rows` (along the first axis) of the tensor [`Scheme::sample`] would give for the
@@ -266,28 +125,8 @@ impl Scheme {
         device: &Device,
     ) -> error::Result<Tensor<D>> {
         let shape: Shape = shape.into();
-        let dims = check_rank::<D>(self.name(), &shape)?;
-        let total = dims.first().copied().unwrap_or(1);
-        if rows.start > rows.end || rows.end > total {
-            return Err(InitError::InvalidRange {
-                what: "row",
-                start: rows.start as u64,
-                end: rows.end as u64,
-                total: total as u64,
-                shape: dims,
-            });
-        }
-        // The whole shape fits, so the shard's element count does too.
-        element_count(&dims)?;
-        let row_len: usize = dims.get(1..).unwrap_or(&[]).iter().product();
-        let mut values = sampling::buffer(rows.len() * row_len)?;
-        let start = (rows.start * row_len) as u64;
-        self.fill_host(&dims, fan, &key.into(), start, &mut values)?;
-        let mut shard = dims;
-        if let Some(first) = shard.first_mut() {
-            *first = rows.len();
-        }
-        Ok(Tensor::from_data(TensorData::new(values, shard), device))
+        self.prepare(shape.as_slice(), fan)?
+            .sample_rows(key, rows, device)
     }
 
     /// A trainable Burn parameter (eagerly initialised), for schemes that need no fans.
@@ -348,20 +187,4 @@ pub(crate) fn element_count(shape: &[usize]) -> error::Result<usize> {
             shape: shape.to_vec(),
         })?;
     Ok(if shape.contains(&0) { 0 } else { nonzero })
-}
-
-fn check_rank<const D: usize>(scheme: &'static str, shape: &Shape) -> error::Result<Vec<usize>> {
-    let dims = shape.as_slice().to_vec();
-    if dims.len() != D {
-        let expected = ["0", "1", "2", "3", "4", "5", "6", "7", "8"]
-            .get(D)
-            .copied()
-            .unwrap_or("D (the tensor's rank)");
-        return Err(InitError::Rank {
-            scheme,
-            expected,
-            shape: dims,
-        });
-    }
-    Ok(dims)
 }

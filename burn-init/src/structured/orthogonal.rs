@@ -22,14 +22,14 @@ use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Conj, Mat, MatMut, Par};
 use rayon::prelude::*;
 
-use super::{centre_offset, conv_rank};
+use super::{Moments, centre_offset, conv_rank, share_of};
 use crate::error::{InitError, Result};
 use crate::sampling::{Key, KeyedDistribution, Normal, buffer};
 
 /// `gain`·Q for a tensor flattened to `[shape[0], ∏ shape[1..]]` like PyTorch: orthonormal rows
-/// when there are fewer rows than columns, orthonormal columns otherwise.
-pub(crate) fn orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<Vec<f32>> {
-    check_orthogonal(shape)?;
+/// when there are fewer rows than columns, orthonormal columns otherwise. For a shape
+/// [`check_orthogonal`] accepted.
+pub(super) fn orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<Vec<f32>> {
     let rows = shape[0];
     let cols: usize = shape[1..].iter().product();
     semi_orthogonal(rows, cols, gain, key)
@@ -39,13 +39,13 @@ pub(crate) fn orthogonal(shape: &[usize], gain: f64, key: &Key) -> Result<Vec<f3
 /// at the centre tap, which holds `gain`·Q_j for each group j, Q_j a `(c_out/g) × (c_in/g)`
 /// matrix with orthonormal columns (drawn with `key` when g = 1, `key.fold_in(j)` otherwise).
 /// Each group's convolution is then an isometry at init (dynamical isometry for very deep CNNs).
-pub(crate) fn delta_orthogonal(
+/// For a shape [`check_delta_orthogonal`] accepted.
+pub(super) fn delta_orthogonal(
     shape: &[usize],
     groups: usize,
     gain: f64,
     key: &Key,
 ) -> Result<Vec<f32>> {
-    check_delta_orthogonal(shape, groups)?;
     let (c_out, c_in, kernel) = (shape[0], shape[1], &shape[2..]);
     let taps: usize = kernel.iter().product();
     let centre = centre_offset(kernel);
@@ -70,8 +70,9 @@ pub(crate) fn delta_orthogonal(
     Ok(out)
 }
 
-/// What [`orthogonal`] refuses, checked without drawing.
-pub(crate) fn check_orthogonal(shape: &[usize]) -> Result<()> {
+/// What [`orthogonal`] refuses, checked without drawing, and its moments: `[r, c]` (flattened)
+/// holds g·Q with ‖Q‖²_F = min(r, c), so mean 0 and std |g|·√(min(r, c)/(r·c)); |entry| ≤ |g|.
+pub(super) fn check_orthogonal(shape: &[usize], gain: f64) -> Result<Moments> {
     if shape.len() < 2 {
         return Err(InitError::Rank {
             scheme: "orthogonal",
@@ -79,11 +80,18 @@ pub(crate) fn check_orthogonal(shape: &[usize]) -> Result<()> {
             shape: shape.to_vec(),
         });
     }
-    Ok(())
+    let rows = shape[0] as f64;
+    let cols = shape[1..].iter().map(|&d| d as f64).product::<f64>();
+    Ok(Moments {
+        mean: 0.0,
+        std: gain.abs() * share_of(shape)(rows.min(cols)).sqrt(),
+        reach: gain.abs(),
+    })
 }
 
-/// What [`delta_orthogonal`] refuses, checked without drawing.
-pub(crate) fn check_delta_orthogonal(shape: &[usize], groups: usize) -> Result<()> {
+/// What [`delta_orthogonal`] refuses, checked without drawing, and its moments: G blocks of
+/// c_in/G unit columns give ‖W‖²_F = g²·c_in, so mean 0 and std |g|·√(c_in/N); |entry| ≤ |g|.
+pub(super) fn check_delta_orthogonal(shape: &[usize], groups: usize, gain: f64) -> Result<Moments> {
     conv_rank("delta_orthogonal", shape)?;
     let (c_out, c_in, kernel) = (shape[0], shape[1], &shape[2..]);
     if kernel.iter().any(|k| k % 2 == 0) {
@@ -105,7 +113,11 @@ pub(crate) fn check_delta_orthogonal(shape: &[usize], groups: usize) -> Result<(
             c_in,
         });
     }
-    Ok(())
+    Ok(Moments {
+        mean: 0.0,
+        std: gain.abs() * share_of(shape)((c_in * groups) as f64).sqrt(),
+        reach: gain.abs(),
+    })
 }
 
 /// Columns per Householder block: narrow panels for small matrices (the panel's BLAS-2 work

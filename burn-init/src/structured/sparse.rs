@@ -2,6 +2,7 @@
 
 use rand_chacha::rand_core::Rng;
 
+use super::Moments;
 use crate::error::{self, InitError, Result};
 use crate::sampling::{Key, KeyedDistribution, Normal};
 
@@ -9,9 +10,9 @@ use crate::sampling::{Key, KeyedDistribution, Normal};
 /// uniformly random rows, independent per column) set to 0.
 ///
 /// The count is computed without PyTorch's floating-point slip: PyTorch's `math.ceil(0.3 * 10)`
-/// is 4 because 0.3·10 = 3.0000000000000004; here it is 3.
-pub(crate) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Result<Vec<f32>> {
-    check_sparse(shape, sparsity, std)?;
+/// is 4 because 0.3·10 = 3.0000000000000004; here it is 3. For arguments [`check_sparse`]
+/// accepted.
+pub(super) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Result<Vec<f32>> {
     let (rows, cols) = (shape[0], shape[1]);
     let zeros = zeros_per_column(sparsity, rows);
     let mut out = Normal::new(0.0, std)?.sample(&key.fold_in(0), rows * cols)?;
@@ -35,8 +36,9 @@ pub(crate) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Res
     Ok(out)
 }
 
-/// What [`sparse`] refuses, checked without drawing.
-pub(crate) fn check_sparse(shape: &[usize], sparsity: f64, std: f64) -> Result<()> {
+/// What [`sparse`] refuses, checked without drawing, and its moments: a share z/rows of each
+/// column is 0, so mean 0 and std = std·√(1 − z/rows); the normal's tail stays below 11σ.
+pub(super) fn check_sparse(shape: &[usize], sparsity: f64, std: f64) -> Result<Moments> {
     if shape.len() != 2 {
         return Err(InitError::Rank {
             scheme: "sparse",
@@ -54,11 +56,17 @@ pub(crate) fn check_sparse(shape: &[usize], sparsity: f64, std: f64) -> Result<(
     error::non_negative("std", std)?;
     // The values come from N(0, std²), whose draws must fit in f32 (as `Normal::new` checks).
     error::fits_f32(0.0, std, 11.0)?;
-    Ok(())
+    let rows = shape[0];
+    let kept = 1.0 - zeros_per_column(sparsity, rows) as f64 / rows.max(1) as f64;
+    Ok(Moments {
+        mean: 0.0,
+        std: std * kept.sqrt(),
+        reach: 11.0 * std,
+    })
 }
 
 /// ⌈sparsity·rows⌉, treating products within rounding error of an integer as that integer.
-pub(crate) fn zeros_per_column(sparsity: f64, rows: usize) -> usize {
+fn zeros_per_column(sparsity: f64, rows: usize) -> usize {
     let product = sparsity * rows as f64;
     let nearest = product.round();
     let count = if (product - nearest).abs() <= 1e-9 * product.max(1.0) {

@@ -5,7 +5,7 @@ use burn::tensor::{Device, Tensor};
 use burn_init::sampling::normal::{normal_cdf, truncated_moments};
 use burn_init::{Distribution, Fan, FanMode, Gain, Key, Nonlinearity, Scheme, VarianceScaling};
 
-use crate::common::{assert_ks, assert_moments, values};
+use crate::common::{assert_every_variant, assert_ks, assert_moments, values, variant_of};
 
 const FAN_IN: usize = 256;
 const FAN_OUT: usize = 512;
@@ -134,5 +134,39 @@ per_device! {
     fn zero_scale_gives_zeros(device) {
         let scheme = Scheme::VarianceScaling(VarianceScaling::new(0.0, FanMode::FanIn, Distribution::TruncatedNormal));
         assert!(draw(&scheme, 0, device).iter().all(|&x| x == 0.0));
+    }
+}
+
+/// Every hand-written list of schemes — the golden bits, the reproducibility catalogue, the JSON
+/// round trip — and the README's catalogue table name every variant of `Scheme` (the variants
+/// as serde knows them, so the list follows the enum): a variant added to the enum fails here
+/// until each of them has it.
+#[test]
+fn every_variant_is_in_every_list() {
+    let golden: Vec<Scheme> = crate::golden::schemes()
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_every_variant("golden::schemes", &golden);
+    let reproducibility: Vec<Scheme> = crate::reproducibility::catalogue()
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_every_variant("reproducibility::catalogue", &reproducibility);
+    assert_every_variant("config::every_scheme", &crate::config::every_scheme());
+    let readme = include_str!("../../../README.md");
+    let table = readme
+        .split("## The catalogue")
+        .nth(1)
+        .and_then(|rest| rest.split("**Gains**").next())
+        .expect("the README has a catalogue section");
+    for scheme in &golden {
+        let (variant, name) = (variant_of(scheme), scheme.name());
+        assert!(
+            table.contains(&format!("`Scheme::{variant}"))
+                || table.contains(&format!("`{variant}`"))
+                || table.contains(&format!("`Scheme::{name}(")),
+            "the README's catalogue misses {variant} ({name})"
+        );
     }
 }

@@ -6,7 +6,7 @@ use burn_init::{
     ConvFan, Distribution, Fan, FanMode, Gain, Scheme, TransposedFan, VarianceScaling,
 };
 
-fn every_scheme() -> Vec<Scheme> {
+pub(crate) fn every_scheme() -> Vec<Scheme> {
     vec![
         Scheme::Constant { value: 0.5 },
         Scheme::Zeros,

@@ -4,10 +4,11 @@
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{DType, Device, Tensor};
+use burn_init::Lsuv;
 use burn_init::diagnostics::headroom::{FP16_MAX, FP16_MIN_NORMAL, Headroom};
 use burn_init::diagnostics::probe;
 use burn_init::diagnostics::spectra::{PowerIteration, empirical_ntk, jacobian_norms};
-use burn_init::policy::{Lsuv, Policy};
+use burn_init::policy::Policy;
 use burn_init::{InitError, Key, Nonlinearity, Scheme};
 
 use crate::diagnostics::{Mlp, gaussian};

@@ -9,7 +9,7 @@ use burn_init::{
 };
 
 fn host(scheme: &Scheme, shape: &[usize], fan: Option<&Fan>) -> Result<Vec<f32>, InitError> {
-    scheme.sample_host(shape, fan, &Key::new(0))
+    scheme.sample_host(shape, fan, Key::new(0))
 }
 
 fn invalid(name: &str) -> impl Fn(&InitError) -> bool + '_ {

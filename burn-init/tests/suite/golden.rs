@@ -31,7 +31,7 @@ fn fingerprint(values: &[f32]) -> u64 {
 
 /// Every variant of `Scheme`, with shapes that cross the sampler's 32 768-value blocks (and
 /// odd sizes that end inside a SIMD lane group).
-fn schemes() -> Vec<(Scheme, Vec<Vec<usize>>)> {
+pub(crate) fn schemes() -> Vec<(Scheme, Vec<Vec<usize>>)> {
     let dense = || vec![vec![3, 5], vec![96, 1024], vec![7, 9363]];
     let conv = || vec![vec![24, 8, 3, 3], vec![16, 4, 5]];
     vec![
@@ -133,7 +133,7 @@ fn scheme_fingerprints() -> Vec<(String, u64)> {
             let fan = Fan::pytorch(&shape).unwrap();
             for seed in [0, 7] {
                 let drawn = scheme
-                    .sample_host(&shape, Some(&fan), &Key::new(seed))
+                    .sample_host(&shape, Some(&fan), Key::new(seed))
                     .unwrap();
                 let label = format!("{scheme:?} {shape:?} seed {seed}");
                 out.push((label, fingerprint(&drawn)));

@@ -11,7 +11,7 @@ use crate::common::values;
 
 /// Every scheme of the catalogue, each with a shape it accepts (several parallel blocks each
 /// where the scheme draws per element).
-fn catalogue() -> Vec<(Scheme, Vec<usize>)> {
+pub(crate) fn catalogue() -> Vec<(Scheme, Vec<usize>)> {
     let linear = vec![96, 1024];
     let conv = vec![24, 8, 3, 3];
     vec![
@@ -55,6 +55,7 @@ fn catalogue() -> Vec<(Scheme, Vec<usize>)> {
         (Scheme::LecunUniform, linear.clone()),
         (Scheme::LecunNormal, linear.clone()),
         (Scheme::PytorchDefault, conv.clone()),
+        (Scheme::PytorchFanOut, linear.clone()),
         (Scheme::orthogonal(1.0), vec![300, 200]),
         (Scheme::orthogonal(1.0), vec![40, 600]),
         (
@@ -92,7 +93,7 @@ fn bits(values: &[f32]) -> Vec<u32> {
 
 fn host(scheme: &Scheme, shape: &[usize], key: u64) -> Vec<f32> {
     scheme
-        .sample_host(shape, Some(&fan(shape)), &Key::new(key))
+        .sample_host(shape, Some(&fan(shape)), Key::new(key))
         .unwrap()
 }
 
@@ -202,7 +203,7 @@ fn model(paths: &[&str]) -> Vec<(String, Vec<f32>)> {
         .iter()
         .map(|path| {
             let values = scheme
-                .sample_host(&[32, 48], Some(&Fan::linear(48, 32)), &root.for_path(path))
+                .sample_host(&[32, 48], Some(&Fan::linear(48, 32)), root.for_path(path))
                 .unwrap();
             (path.to_string(), values)
         })
@@ -267,7 +268,7 @@ proptest! {
         let (lo, hi) = if a < b { (a, b) } else { (b, a) };
         let (start, end) = ((lo * full.len() as f64) as usize, (hi * full.len() as f64) as usize);
         let mut shard = vec![0.0; end - start];
-        scheme.fill_host(&shape, Some(&fan(&shape)), &Key::new(seed), start as u64, &mut shard).unwrap();
+        scheme.fill_host(&shape, Some(&fan(&shape)), Key::new(seed), start as u64, &mut shard).unwrap();
         prop_assert!(bits(&shard) == bits(&full[start..end]));
     }
 }
@@ -293,7 +294,7 @@ fn shards_outside_the_tensor_are_refused() {
     };
     let mut out = vec![0.0; 10];
     let err = scheme
-        .fill_host(&[4, 4], None, &Key::new(0), 8, &mut out)
+        .fill_host(&[4, 4], None, Key::new(0), 8, &mut out)
         .unwrap_err();
     assert!(
         matches!(

@@ -164,7 +164,7 @@ fn diagonal_is_unbiased(n: usize, keys: usize) {
     let mut diagonal = Vec::with_capacity(n * keys);
     for key in 0..keys as u64 {
         let q = Scheme::orthogonal(1.0)
-            .sample_host(&[n, n], None, &Key::new(key))
+            .sample_host(&[n, n], None, Key::new(key))
             .unwrap();
         diagonal.extend((0..n).map(|i| f64::from(q[i * n + i])));
     }

@@ -6,7 +6,8 @@
 
 use burn::nn::Initializer;
 use burn::tensor::{Device, Tensor};
-use burn_init::policy::{Lsuv, Manifest, Policy, Role, Rule};
+use burn_init::Lsuv;
+use burn_init::policy::{Manifest, Policy, Role, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
 use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig, blank_linear};

@@ -74,3 +74,38 @@ pub fn assert_ks(label: &str, values: &[f32], cdf: impl Fn(f64) -> f64) {
         d * n.sqrt()
     );
 }
+
+/// Every variant of `Scheme`, as serde (Burn's `Config` derive) knows them: the list is read from
+/// the error that deserialising an unknown variant gives, so it follows the enum by itself and a
+/// test can check that a hand-written list of schemes misses none.
+pub fn scheme_variants() -> Vec<String> {
+    let error = serde_json::from_str::<burn_init::Scheme>("\"NoSuchScheme\"")
+        .expect_err("not a variant")
+        .to_string();
+    let list = error
+        .split("expected one of ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("serde's message changed: {error}"));
+    list.split(", ")
+        .map(|v| v.split('`').nth(1).expect("a quoted variant").to_string())
+        .collect()
+}
+
+/// The variant of `scheme` (its serde tag).
+pub fn variant_of(scheme: &burn_init::Scheme) -> String {
+    match serde_json::to_value(scheme).expect("serialisable") {
+        serde_json::Value::String(unit) => unit,
+        serde_json::Value::Object(map) => map.keys().next().expect("one tag").clone(),
+        other => panic!("unexpected serde form {other}"),
+    }
+}
+
+/// Panics naming the variants of `Scheme` that `schemes` (the list called `list`) misses.
+pub fn assert_every_variant(list: &str, schemes: &[burn_init::Scheme]) {
+    let have: std::collections::BTreeSet<String> = schemes.iter().map(variant_of).collect();
+    let missing: Vec<String> = scheme_variants()
+        .into_iter()
+        .filter(|v| !have.contains(v))
+        .collect();
+    assert!(missing.is_empty(), "{list} misses {missing:?}");
+}

@@ -6,8 +6,9 @@ use burn::module::Module;
 use burn::nn::conv::Conv2dConfig;
 use burn::nn::{EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, activation::relu};
+use burn_init::Lsuv;
 use burn_init::diagnostics::{Diagnosis, Tolerance, probe};
-use burn_init::policy::{InitWith, Lsuv};
+use burn_init::policy::InitWith;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 

@@ -25,10 +25,10 @@ use burn::config::Config;
 use burn::module::Module;
 use serde::{Deserialize, Serialize};
 
-use super::walk::{Lister, Scaler};
-use super::{Manifest, Policy, Refused};
 use crate::diagnostics::Probe;
 use crate::error::{self, InitError};
+use crate::policy::walk::{Lister, Scaler};
+use crate::policy::{Manifest, Policy, Refused};
 use crate::sampling::Key;
 
 /// LSUV settings. See the [module documentation](self).

@@ -23,27 +23,13 @@
 //! fan_in and fan_out swapped (pytorch#5521) and ignore the stride. The `Pytorch` modes reproduce
 //! those values for parity; the other modes are the corrected ones.
 
-// `FanMode`'s variants mirror JAX's `fan_*` names (also in the serde twin Burn's derive makes).
-#![allow(clippy::enum_variant_names)]
+pub(crate) mod mode;
 
 use burn::config::Config;
 use burn::nn::LinearLayout;
 
 use crate::error::{self, InitError};
-
-/// Which fan a variance-scaling scheme divides by (JAX's `fan_in`, `fan_out`, `fan_avg`,
-/// `fan_geo_avg`; the shared prefix is kept so the JSON reads like JAX's modes).
-#[derive(Config, Debug, PartialEq, Eq, Copy, Hash)]
-pub enum FanMode {
-    /// n = fan_in: preserves the forward signal.
-    FanIn,
-    /// n = fan_out: preserves the backward (gradient) signal.
-    FanOut,
-    /// n = (fan_in + fan_out)/2: Glorot's compromise.
-    FanAvg,
-    /// n = √(fan_in·fan_out).
-    FanGeoAvg,
-}
+pub use mode::FanMode;
 
 /// How fans of a (grouped) convolution are counted.
 #[derive(Config, Debug, PartialEq, Eq, Copy)]
