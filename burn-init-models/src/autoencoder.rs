@@ -50,7 +50,7 @@ impl DeepAutoencoderConfig {
         if self.n_layers < 2 || !self.n_layers.is_multiple_of(2) {
             return Err(InitError::InvalidArgument {
                 name: "n_layers",
-                value: self.n_layers as f64,
+                value: self.n_layers.into(),
                 expected: "an even number of layers, at least 2",
             });
         }

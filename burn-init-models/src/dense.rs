@@ -91,7 +91,7 @@ impl DenseBlockConfig {
             if value == 0 {
                 return Err(InitError::InvalidArgument {
                     name,
-                    value: 0.0,
+                    value: 0_usize.into(),
                     expected: "at least 1",
                 });
             }

@@ -135,14 +135,14 @@ impl GraphAttention {
         if degrees.len() != m || m > n {
             return Err(InitError::InvalidArgument {
                 name: "degrees",
-                value: degrees.len() as f64,
+                value: degrees.len().into(),
                 expected: "one degree per row of neighbours, at most one row per node",
             });
         }
         if let Some(&bad) = degrees.iter().find(|&&d| d == 0 || d > k) {
             return Err(InitError::InvalidArgument {
                 name: "degrees",
-                value: bad as f64,
+                value: bad.into(),
                 expected: "each degree between 1 and the width of neighbours",
             });
         }
@@ -153,15 +153,15 @@ impl GraphAttention {
             .into_data()
             .convert::<i64>()
             .try_to_vec::<i64>()
-            .map_err(|_| InitError::InvalidArgument {
+            .map_err(|refused| InitError::InvalidArgument {
                 name: "neighbours",
-                value: f64::NAN,
+                value: format!("{refused:?}").into(),
                 expected: "an integer tensor",
             })?;
         if let Some(&bad) = indices.iter().find(|&&i| i < 0 || i as u64 >= n as u64) {
             return Err(InitError::InvalidArgument {
                 name: "neighbours",
-                value: bad as f64,
+                value: bad.into(),
                 expected: "node indices in 0..n (padding entries too)",
             });
         }

@@ -80,7 +80,7 @@ impl InceptionSumConfig {
         if self.channels == 0 {
             return Err(InitError::InvalidArgument {
                 name: "channels",
-                value: 0.0,
+                value: 0_usize.into(),
                 expected: "at least 1",
             });
         }
@@ -92,7 +92,7 @@ impl InceptionSumConfig {
         if self.kernels.is_empty() {
             return Err(InitError::InvalidArgument {
                 name: "kernels",
-                value: 0.0,
+                value: 0_usize.into(),
                 expected: "at least one branch",
             });
         }

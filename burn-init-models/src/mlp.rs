@@ -127,7 +127,7 @@ pub(crate) fn positive_size(name: &'static str, value: usize) -> burn_init::Resu
     if value == 0 {
         return Err(InitError::InvalidArgument {
             name,
-            value: 0.0,
+            value: 0_usize.into(),
             expected: "at least 1",
         });
     }

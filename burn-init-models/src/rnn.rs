@@ -77,7 +77,7 @@ impl SimpleRnnConfig {
             if value == 0 {
                 return Err(burn_init::InitError::InvalidArgument {
                     name,
-                    value: 0.0,
+                    value: 0_usize.into(),
                     expected: "at least 1",
                 });
             }

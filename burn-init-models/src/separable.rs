@@ -59,7 +59,7 @@ impl DepthwiseSeparableConfig {
             if value == 0 {
                 return Err(InitError::InvalidArgument {
                     name,
-                    value: 0.0,
+                    value: 0_usize.into(),
                     expected: "at least 1",
                 });
             }

@@ -164,14 +164,14 @@ impl TransformerBlockConfig {
         if h == 0 || d == 0 || d % h != 0 {
             return Err(InitError::InvalidArgument {
                 name: "n_heads",
-                value: h as f64,
+                value: h.into(),
                 expected: "a positive divisor of d_model",
             });
         }
         if self.d_ff == 0 {
             return Err(InitError::InvalidArgument {
                 name: "d_ff",
-                value: 0.0,
+                value: 0_usize.into(),
                 expected: "at least 1",
             });
         }

@@ -61,7 +61,7 @@ impl UnetUpConfig {
         if c == 0 {
             return Err(InitError::InvalidArgument {
                 name: "channels",
-                value: 0.0,
+                value: 0_usize.into(),
                 expected: "at least 1",
             });
         }

@@ -90,7 +90,7 @@ impl UpsamplerConfig {
             if value == 0 {
                 return Err(InitError::InvalidArgument {
                     name,
-                    value: 0.0,
+                    value: 0_usize.into(),
                     expected: "at least 1",
                 });
             }
@@ -154,7 +154,7 @@ impl UpsamplerConfig {
         if self.padding >= k {
             return Err(InitError::InvalidArgument {
                 name: "padding",
-                value: self.padding as f64,
+                value: self.padding.into(),
                 expected: "less than the kernel size",
             });
         }

@@ -16,7 +16,7 @@ fn at_least_one(name: &'static str, value: usize) -> error::Result<f64> {
     if value == 0 {
         return Err(InitError::InvalidArgument {
             name,
-            value: 0.0,
+            value: 0_usize.into(),
             expected: "at least 1",
         });
     }
@@ -27,7 +27,7 @@ fn fraction(name: &'static str, value: f64, expected: &'static str) -> error::Re
     if !(value > 0.0 && value <= 1.0) {
         return Err(InitError::InvalidArgument {
             name,
-            value,
+            value: value.into(),
             expected,
         });
     }
@@ -92,7 +92,7 @@ pub fn forward_correction(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error:
     if !(ratio > 0.0 && ratio.is_finite()) {
         return Err(InitError::InvalidArgument {
             name: "forward_ratio",
-            value: ratio,
+            value: ratio.into(),
             expected: "a positive, finite variance ratio (a scheme that draws non-zero weights)",
         });
     }
@@ -123,7 +123,7 @@ pub fn dropout_correction(p: f64, convention: DropoutConvention) -> error::Resul
     if !(0.0..1.0).contains(&p) {
         return Err(InitError::InvalidArgument {
             name: "p",
-            value: p,
+            value: p.into(),
             expected: "a drop probability in [0, 1)",
         });
     }
@@ -184,7 +184,7 @@ pub fn phase_equalisation(kernel: &[usize], stride: &[usize]) -> error::Result<V
     if kernel.len() != stride.len() || kernel.is_empty() {
         return Err(InitError::InvalidArgument {
             name: "stride",
-            value: stride.len() as f64,
+            value: stride.len().into(),
             expected: "one stride per kernel axis",
         });
     }
@@ -229,7 +229,7 @@ pub fn degree_logit_scale(degree: usize, reference: usize) -> error::Result<f64>
         if d < 2 {
             return Err(InitError::InvalidArgument {
                 name,
-                value: d as f64,
+                value: d.into(),
                 expected: "a degree of at least 2 (ln 1 = 0)",
             });
         }

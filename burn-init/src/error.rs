@@ -6,19 +6,83 @@
 
 use crate::fan::mode::FanMode;
 
+/// The value of a refused argument, printed as the user wrote it: a number (`0.5`, `NaN`), a
+/// count (`0`, `3`) or a text (`"enc."`). Counts stay integers, so a message never says a layer
+/// count is `NaN` or a width `= 0.0`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// A real number.
+    Number(f64),
+    /// A count, an index or a size.
+    Count(u64),
+    /// A signed integer (an index that may be negative).
+    Integer(i64),
+    /// Anything else, described.
+    Text(String),
+}
+
+impl core::fmt::Display for Value {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Number(x) => write!(f, "{x}"),
+            Self::Count(n) => write!(f, "{n}"),
+            Self::Integer(n) => write!(f, "{n}"),
+            Self::Text(text) => write!(f, "{text:?}"),
+        }
+    }
+}
+
+impl From<f64> for Value {
+    fn from(x: f64) -> Self {
+        Self::Number(x)
+    }
+}
+
+impl From<usize> for Value {
+    fn from(n: usize) -> Self {
+        Self::Count(n as u64)
+    }
+}
+
+impl From<u64> for Value {
+    fn from(n: u64) -> Self {
+        Self::Count(n)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Self::Integer(n)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
 /// Result alias used throughout burn-init.
 pub type Result<T> = core::result::Result<T, InitError>;
 
 /// Why an initialisation request was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum InitError {
-    /// A numeric argument is out of its domain (negative, non-finite, outside a range…).
+    /// An argument is out of its domain (negative, non-finite, outside a range, an empty count…).
     #[error("invalid argument `{name}` = {value}: expected {expected}")]
     InvalidArgument {
         /// The argument's name, as in the API (`std`, `gain`, `scale`, `sparsity`…).
         name: &'static str,
-        /// The value that was given.
-        value: f64,
+        /// The value that was given: a number, a count or a text, each printed as itself.
+        value: Value,
         /// What the argument must be.
         expected: &'static str,
     },
@@ -361,7 +425,7 @@ pub(crate) fn finite(name: &'static str, value: f64) -> Result<f64> {
     } else {
         Err(InitError::InvalidArgument {
             name,
-            value,
+            value: value.into(),
             expected: "a finite number",
         })
     }
@@ -374,7 +438,7 @@ pub(crate) fn non_negative(name: &'static str, value: f64) -> Result<f64> {
     } else {
         Err(InitError::InvalidArgument {
             name,
-            value,
+            value: value.into(),
             expected: "a finite number ≥ 0",
         })
     }
@@ -387,7 +451,7 @@ pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64> {
     } else {
         Err(InitError::InvalidArgument {
             name,
-            value,
+            value: value.into(),
             expected: "a finite number > 0",
         })
     }
@@ -400,7 +464,7 @@ pub(crate) fn representable(name: &'static str, value: f64) -> Result<f64> {
     } else {
         Err(InitError::InvalidArgument {
             name,
-            value,
+            value: value.into(),
             expected: "a finite number representable in f32",
         })
     }
@@ -414,7 +478,7 @@ pub(crate) fn fits_f32(mean: f64, std: f64, reach: f64) -> Result<()> {
     } else {
         Err(InitError::InvalidArgument {
             name: "std",
-            value: std,
+            value: std.into(),
             expected: "small enough that the draws fit in f32",
         })
     }

@@ -9,12 +9,14 @@
 //! * [`fan`] — fans for every Burn weight layout, with PyTorch-compatible and corrected modes.
 //! * [`VarianceScaling`] — the core σ² = scale/n; every named scheme specialises it.
 //! * [`Scheme`] — the catalogue: Xavier, Kaiming, LeCun, PyTorch's default, truncated normal,
-//!   orthogonal, delta-orthogonal, eye, Dirac, sparse, constants.
+//!   orthogonal, delta-orthogonal, eye, Dirac, sparse, constants. [`Scheme::prepare`] checks a
+//!   scheme against one tensor once; the [`Prepared`] draw then cannot fail but for memory.
 //! * [`sampling`] — keyed, parallel, reproducible sampling.
 //! * [`composition`] — factors for sums, residuals, concatenation, dropout, sparse masks, weight
 //!   normalisation, transposed-conv phases and attention, derived from fans and branch counts.
 //! * [`diagnostics`] — variance ratios with standard errors, phase maps, spectral radius,
 //!   attention sharpness, measured on the host.
+//! * [`lsuv`] — data-dependent initialisation (LSUV), built on a policy and the probe.
 //! * [`policy`] — initialise any Burn model with ordered rules and presets, never running Burn's
 //!   own initializer (eagerly, or lazily on first use); a manifest records what every parameter
 //!   received. [`policy::InitWith`] initialises at construction: `LinearConfig::new(784,

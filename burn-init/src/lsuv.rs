@@ -73,14 +73,14 @@ impl Lsuv {
         if !(self.tolerance > 0.0 && self.tolerance < 1.0) {
             return Err(InitError::InvalidArgument {
                 name: "tolerance",
-                value: self.tolerance,
+                value: self.tolerance.into(),
                 expected: "a relative tolerance in (0, 1)",
             });
         }
         if self.max_iterations == 0 {
             return Err(InitError::InvalidArgument {
                 name: "max_iterations",
-                value: 0.0,
+                value: 0_usize.into(),
                 expected: "at least 1",
             });
         }
@@ -149,7 +149,7 @@ impl Lsuv {
                         name: layer.layer.clone(),
                         source: Box::new(InitError::InvalidArgument {
                             name: "variance",
-                            value: variance,
+                            value: variance.into(),
                             expected: "a positive output variance to rescale (a layer whose output is constant cannot be normalised)",
                         }),
                     }));

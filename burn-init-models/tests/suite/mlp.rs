@@ -75,7 +75,7 @@ per_device! {
         assert!(matches!(err, InitError::InvalidShape { argument: "activation", .. }), "{err}");
         assert!(err.to_string().contains("Selu"), "{err}");
         let err = DeepMlpConfig::new(4, 8, 0, 1).init(Key::new(0), device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "depth", value: 0.0, .. }), "{err}");
+        assert!(matches!(err, InitError::InvalidArgument { name: "depth", value: burn_init::error::Value::Count(0), .. }), "{err}");
         // A policy that cannot serve the model: the policy's error, unchanged.
         let policy = Policy::new().rule(
             burn_init::policy::Rule::new(Scheme::Zeros).with_path(Some("decoder.*".into())),

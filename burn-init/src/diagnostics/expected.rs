@@ -69,7 +69,7 @@ impl Expected {
                 if !(0.0..=1.0).contains(rectified) {
                     return Err(error::InitError::InvalidArgument {
                         name: "Expected::Moment::rectified",
-                        value: *rectified,
+                        value: (*rectified).into(),
                         expected: "(1 − s²)/(1 + s²) of a rectifier's slope s: in [0, 1]",
                     });
                 }

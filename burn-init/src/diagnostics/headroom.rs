@@ -86,7 +86,7 @@ pub fn two_sided_quantile(delta: f64) -> error::Result<f64> {
     if !(delta > 0.0 && delta < 1.0) {
         return Err(InitError::InvalidArgument {
             name: "delta",
-            value: delta,
+            value: delta.into(),
             expected: "a probability in (0, 1)",
         });
     }

@@ -33,7 +33,7 @@ impl Moments {
         if values.len() < 2 {
             return Err(InitError::InvalidArgument {
                 name: "values",
-                value: values.len() as f64,
+                value: values.len().into(),
                 expected: "at least 2 values",
             });
         }
@@ -51,7 +51,7 @@ impl Moments {
             // A NaN or infinite value, or values whose fourth moment overflows f64.
             return Err(InitError::InvalidArgument {
                 name: "values",
-                value: mean + m2 + se_var,
+                value: (mean + m2 + se_var).into(),
                 expected: "finite values whose fourth moment fits in f64",
             });
         }
@@ -117,7 +117,7 @@ pub fn phase_variances(map: Tensor<4>, stride: [usize; 2]) -> error::Result<Vec<
     if stride[0] == 0 || stride[1] == 0 || height < stride[0] || width < stride[1] {
         return Err(InitError::InvalidArgument {
             name: "stride",
-            value: stride[0].min(stride[1]) as f64,
+            value: stride[0].min(stride[1]).into(),
             expected: "positive strides no larger than the map",
         });
     }
@@ -148,7 +148,7 @@ pub fn spectral_radius(values: &[f64], n: usize) -> error::Result<f64> {
     if n == 0 || values.len() != n * n {
         return Err(InitError::InvalidArgument {
             name: "values",
-            value: values.len() as f64,
+            value: values.len().into(),
             expected: "n·n entries of a square matrix",
         });
     }
@@ -157,7 +157,7 @@ pub fn spectral_radius(values: &[f64], n: usize) -> error::Result<f64> {
         .eigenvalues()
         .map_err(|_| InitError::InvalidArgument {
             name: "values",
-            value: n as f64,
+            value: n.into(),
             expected: "a matrix whose eigenvalues converge",
         })?;
     Ok(eigenvalues
@@ -182,7 +182,7 @@ impl Sharpness {
         if logits.len() < 2 || logits.iter().any(|x| !x.is_finite()) {
             return Err(InitError::InvalidArgument {
                 name: "logits",
-                value: logits.len() as f64,
+                value: logits.len().into(),
                 expected: "at least 2 finite logits",
             });
         }

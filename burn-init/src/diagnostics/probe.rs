@@ -124,7 +124,7 @@ impl Probe {
         if busy {
             return Err(InitError::InvalidArgument {
                 name: "probe",
-                value: 1.0,
+                value: "a second capture".into(),
                 expected: "no other capture running on this thread",
             });
         }

@@ -286,7 +286,7 @@ impl<'a> Diagnosis<'a> {
         if !(t.dead > 0.0 && t.dead <= 1.0) {
             return Err(InitError::InvalidArgument {
                 name: "dead",
-                value: t.dead,
+                value: t.dead.into(),
                 expected: "a fraction in (0, 1]",
             });
         }
@@ -523,9 +523,9 @@ fn input_stats<const D: usize, K: Basic>(
         .into_data()
         .convert::<f32>()
         .try_into_vec::<f32>()
-        .map_err(|_| InitError::InvalidArgument {
+        .map_err(|refused| InitError::InvalidArgument {
             name: "batch",
-            value: f64::NAN,
+            value: format!("{refused:?}").into(),
             expected: "a float tensor",
         })?;
     Ok(Some(InputStats {

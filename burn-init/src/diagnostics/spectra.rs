@@ -94,7 +94,7 @@ pub fn jacobian_norms<R>(
     if settings.max_iterations == 0 {
         return Err(InitError::InvalidArgument {
             name: "max_iterations",
-            value: 0.0,
+            value: 0_usize.into(),
             expected: "at least 1",
         });
     }
@@ -196,7 +196,7 @@ fn missing(name: &str) -> InitError {
 fn not_tracked() -> InitError {
     InitError::InvalidArgument {
         name: "forward",
-        value: 0.0,
+        value: "a pass not tracked by autodiff".into(),
         expected: "a forward pass on an autodiff device (`device.autodiff()`)",
     }
 }
@@ -248,7 +248,7 @@ pub fn empirical_ntk<M: Module, const D: usize>(
     if parameters > NTK_MAX_PARAMETERS {
         return Err(InitError::InvalidArgument {
             name: "model",
-            value: parameters as f64,
+            value: parameters.into(),
             expected: "at most 100 000 parameters for the empirical NTK",
         });
     }
@@ -256,7 +256,7 @@ pub fn empirical_ntk<M: Module, const D: usize>(
     if count == 0 || count > NTK_MAX_OUTPUTS {
         return Err(InitError::InvalidArgument {
             name: "outputs",
-            value: count as f64,
+            value: count.into(),
             expected: "between 1 and 2 048 output values",
         });
     }
@@ -281,7 +281,7 @@ pub fn empirical_ntk<M: Module, const D: usize>(
         .self_adjoint_eigenvalues(faer::Side::Lower)
         .map_err(|_| InitError::InvalidArgument {
             name: "ntk",
-            value: count as f64,
+            value: count.into(),
             expected: "a kernel whose eigenvalues converge",
         })?;
     eigenvalues.sort_by(f64::total_cmp);

@@ -56,9 +56,9 @@ pub fn host_f32<const D: usize>(tensor: Tensor<D>) -> error::Result<(Vec<f32>, V
         .into_data()
         .convert::<f32>()
         .try_to_vec::<f32>()
-        .map_err(|_| InitError::InvalidArgument {
+        .map_err(|refused| InitError::InvalidArgument {
             name: "tensor",
-            value: f64::NAN,
+            value: format!("{refused:?}").into(),
             expected: "a float tensor",
         })?;
     Ok((values, shape))

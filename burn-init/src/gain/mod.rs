@@ -219,7 +219,7 @@ pub fn pass_fraction_gain(pass_fraction: f64) -> error::Result<f64> {
     } else {
         Err(InitError::InvalidArgument {
             name: "pass_fraction",
-            value: pass_fraction,
+            value: pass_fraction.into(),
             expected: "a fraction in (0, 1]",
         })
     }

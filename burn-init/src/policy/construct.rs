@@ -156,7 +156,7 @@ fn check_batch_norm(config: &BatchNormConfig) -> Result<()> {
     if config.num_features == 0 {
         return Err(InitError::InvalidArgument {
             name: "num_features",
-            value: 0.0,
+            value: 0_usize.into(),
             expected: "at least 1",
         });
     }
@@ -164,7 +164,7 @@ fn check_batch_norm(config: &BatchNormConfig) -> Result<()> {
     if !(config.momentum.is_finite() && (0.0..=1.0).contains(&config.momentum)) {
         return Err(InitError::InvalidArgument {
             name: "momentum",
-            value: config.momentum,
+            value: config.momentum.into(),
             expected: "a fraction in [0, 1]",
         });
     }
@@ -178,7 +178,7 @@ fn positive(name: &'static str, value: f64) -> Result<()> {
     } else {
         Err(InitError::InvalidArgument {
             name,
-            value,
+            value: value.into(),
             expected: "finite and > 0",
         })
     }

@@ -156,7 +156,7 @@ fn assign(
     if multiplier.abs() * prepared.reach() > f64::from(f32::MAX) {
         return Err(InitError::InvalidArgument {
             name: "multiplier",
-            value: multiplier,
+            value: multiplier.into(),
             expected: "a multiplier that keeps every drawn value inside f32's range",
         });
     }

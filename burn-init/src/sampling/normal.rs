@@ -98,7 +98,7 @@ pub fn normal_quantile(p: f64) -> Result<f64> {
     } else {
         Err(InitError::InvalidArgument {
             name: "p",
-            value: p,
+            value: p.into(),
             expected: "a probability in (0, 1)",
         })
     }

@@ -49,7 +49,7 @@ pub(super) fn check_sparse(shape: &[usize], sparsity: f64, std: f64) -> Result<M
     if !(sparsity.is_finite() && (0.0..1.0).contains(&sparsity)) {
         return Err(InitError::InvalidArgument {
             name: "sparsity",
-            value: sparsity,
+            value: sparsity.into(),
             expected: "a fraction in [0, 1)",
         });
     }

@@ -387,3 +387,25 @@ fn groups_strides_and_axes() {
         &["groups = 4"],
     );
 }
+
+/// A value that is not a real number is not printed as one (issue 21): a clashing prefix is
+/// quoted (it was `decoder_prefix = NaN`), a count stays exact (`usize::MAX` as f64 printed
+/// 18446744073709552000).
+#[test]
+fn values_print_as_what_they_are() {
+    use burn_init::error::Value;
+    use burn_init::policy::DeepNorm;
+    let clash = DeepNorm::new(6, 6)
+        .with_encoder_prefix("model.".into())
+        .with_decoder_prefix("model.decoder.".into())
+        .policy()
+        .unwrap_err();
+    assert!(
+        clash
+            .to_string()
+            .contains("`decoder_prefix` = \"model.decoder.\""),
+        "{clash}"
+    );
+    assert_eq!(Value::from(usize::MAX).to_string(), "18446744073709551615");
+    assert_eq!(Value::from(0.5).to_string(), "0.5");
+}

@@ -225,7 +225,7 @@ impl PatchTransformer {
     ) -> burn_init::Result<Self> {
         let invalid = |name, value: usize, expected| burn_init::InitError::InvalidArgument {
             name,
-            value: value as f64,
+            value: value.into(),
             expected,
         };
         if heads == 0 || !d.is_multiple_of(heads) {

@@ -64,7 +64,7 @@ impl DeepNorm {
         if self.encoder_layers == 0 && self.decoder_layers == 0 {
             return Err(InitError::InvalidArgument {
                 name: "encoder_layers",
-                value: 0.0,
+                value: 0_usize.into(),
                 expected: "at least 1 layer in the encoder or the decoder",
             });
         }
@@ -77,7 +77,7 @@ impl DeepNorm {
         {
             return Err(InitError::InvalidArgument {
                 name: "decoder_prefix",
-                value: f64::NAN,
+                value: d.as_str().into(),
                 expected: "a path prefix that neither starts nor is started by the encoder's (both stacks are present)",
             });
         }

@@ -100,7 +100,7 @@ pub(super) fn at_least(name: &'static str, value: usize, min: usize) -> Result<f
     } else {
         Err(InitError::InvalidArgument {
             name,
-            value: value as f64,
+            value: value.into(),
             expected: if min == 1 { "at least 1" } else { "at least 2" },
         })
     }
