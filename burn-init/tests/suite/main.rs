@@ -7,6 +7,7 @@ extern crate burn_init;
 mod common;
 
 mod catalogue;
+mod composition;
 mod config;
 mod device_engine;
 mod diagnostics;

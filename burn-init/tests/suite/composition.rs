@@ -1,0 +1,163 @@
+//! The composition factors measured, not restated: each is applied to a simulated layer (keyed
+//! draws, f64 arithmetic on the host) whose output variance it must bring back to 1. A factor
+//! whose exponent or constant is wrong (the dropout correction's ½ raised to 0.45 changes the
+//! variance by 7–18 %) fails by more than 5 standard errors.
+//!
+//! Standard error of the measured output variance of y = x·W (x: B × n rows of i.i.d. entries
+//! with E[x²] = s₂, E[x⁴] = s₄; W: n × m with i.i.d. N(0, σ²) entries, fixed within a test),
+//! relative to its mean, from the three independent sources that a finite simulation has:
+//! the realised ΣᵢW²ᵢⱼ of each column (2/(n·m)), the realised Σᵢx²ᵢ of each row
+//! ((s₄/s₂² − 1)/(n·B)) and the draw of y given both (2/(B·m)).
+
+use burn_init::composition::{
+    DropoutConvention, attention_scale, dropout_correction, residual_scale, sparse_correction,
+    sum_scale,
+};
+use burn_init::{Key, Scheme};
+
+use crate::common::SIGMAS;
+
+/// `len` values of N(0, std²) drawn with `seed` (keyed: the test is deterministic).
+fn normal(len: usize, std: f64, seed: u64) -> Vec<f64> {
+    let scheme = Scheme::Normal { mean: 0.0, std };
+    let values = scheme.sample_host(&[len], None, Key::new(seed)).unwrap();
+    values.into_iter().map(f64::from).collect()
+}
+
+/// `len` values of U(0, 1).
+fn uniform(len: usize, seed: u64) -> Vec<f64> {
+    let scheme = Scheme::Uniform {
+        low: 0.0,
+        high: 1.0,
+    };
+    let values = scheme.sample_host(&[len], None, Key::new(seed)).unwrap();
+    values.into_iter().map(f64::from).collect()
+}
+
+/// Mean of (x·W)² over the B × m outputs (x row-major B × n, W row-major n × m).
+fn output_second_moment(x: &[f64], w: &[f64], n: usize, m: usize) -> f64 {
+    let b = x.len() / n;
+    let mut total = 0.0;
+    for row in x.chunks(n) {
+        let mut y = vec![0.0; m];
+        for (xi, w_row) in row.iter().zip(w.chunks(m)) {
+            for (yj, wij) in y.iter_mut().zip(w_row) {
+                *yj += xi * wij;
+            }
+        }
+        total += y.iter().map(|v| v * v).sum::<f64>();
+    }
+    total / (b * m) as f64
+}
+
+/// The relative standard error derived in the module docs.
+fn relative_se(b: usize, n: usize, m: usize, kurtosis: f64) -> f64 {
+    let (b, n, m) = (b as f64, n as f64, m as f64);
+    (2.0 / (n * m) + (kurtosis - 1.0) / (n * b) + 2.0 / (b * m)).sqrt()
+}
+
+fn assert_unit(label: &str, measured: f64, se: f64) {
+    assert!(
+        (measured - 1.0).abs() <= SIGMAS * se,
+        "{label}: output variance {measured:.4}, expected 1 ± {:.4} (5 SE)",
+        SIGMAS * se
+    );
+}
+
+const B: usize = 256;
+const N: usize = 512;
+const M: usize = 256;
+
+/// Dropout with p = 0.8 in front of a LeCun layer (σ² = 1/n): the correction brings the output
+/// variance back to 1 under both conventions. Kept units have s₂ = (1 − p)·c², s₄ = 3(1 − p)·c⁴
+/// (c = 1/(1 − p) inverted, 1 plain): kurtosis 3/(1 − p) = 15.
+#[test]
+fn dropout_correction_restores_unit_variance() {
+    let p = 0.8;
+    let x = normal(B * N, 1.0, 1);
+    let keep = uniform(B * N, 2);
+    for (convention, kept_scale) in [
+        (DropoutConvention::Inverted, 1.0 / (1.0 - p)),
+        (DropoutConvention::Plain, 1.0),
+    ] {
+        let dropped: Vec<f64> = x
+            .iter()
+            .zip(&keep)
+            .map(|(v, u)| if *u >= p { v * kept_scale } else { 0.0 })
+            .collect();
+        let std = dropout_correction(p, convention).unwrap() / (N as f64).sqrt();
+        let w = normal(N * M, std, 3);
+        let measured = output_second_moment(&dropped, &w, N, M);
+        let se = relative_se(B, N, M, 3.0 / (1.0 - p));
+        assert_unit(&format!("{convention:?}"), measured, se);
+    }
+}
+
+/// A weight mask keeping 30 % of the connections: the sparse correction 1/√keep restores the
+/// variance. The masked weights w·δ have kurtosis 3/keep = 10 (it enters through ΣW², whose
+/// relative variance is (kurtosis − 1)/(n·m) instead of 2/(n·m): 9/(n·m) is used).
+#[test]
+fn sparse_correction_restores_unit_variance() {
+    let keep = 0.3;
+    let x = normal(B * N, 1.0, 4);
+    let std = sparse_correction(keep).unwrap() / (N as f64).sqrt();
+    let mask = uniform(N * M, 5);
+    let w: Vec<f64> = normal(N * M, std, 6)
+        .into_iter()
+        .zip(mask)
+        .map(|(v, u)| if u < keep { v } else { 0.0 })
+        .collect();
+    let measured = output_second_moment(&x, &w, N, M);
+    let se = (relative_se(B, N, M, 3.0).powi(2) + 7.0 / (N * M) as f64).sqrt();
+    assert_unit("sparse keep 0.3", measured, se);
+}
+
+/// Three independent branches summed, times sum_scale(3); and x + f(x) times residual_scale(1).
+#[test]
+fn sum_and_residual_scales_restore_unit_variance() {
+    let (b, n, m) = (B, N, M);
+    let x = normal(b * n, 1.0, 7);
+    let std = 1.0 / (n as f64).sqrt();
+    // Σ_b x·W_b = x·(Σ_b W_b): one matrix of variance 3σ², times sum_scale(3)².
+    let branches: Vec<Vec<f64>> = (0..3).map(|k| normal(n * m, std, 8 + k)).collect();
+    let s = sum_scale(3).unwrap();
+    let summed: Vec<f64> = (0..n * m)
+        .map(|i| s * branches.iter().map(|w| w[i]).sum::<f64>())
+        .collect();
+    assert_unit(
+        "sum of 3",
+        output_second_moment(&x, &summed, n, m),
+        relative_se(b, n, m, 3.0),
+    );
+    // α(x + x·W) with a square W: x·(α(I + W)).
+    let a = residual_scale(1).unwrap();
+    let mut w = normal(n * n, std, 11);
+    for (i, v) in w.iter_mut().enumerate() {
+        *v = a * (*v + if i / n == i % n { 1.0 } else { 0.0 });
+    }
+    // The identity's share adds no column variance: the ΣW² term halves; 2/(n·m) kept (bound).
+    assert_unit(
+        "residual",
+        output_second_moment(&x, &w, n, n),
+        relative_se(b, n, n, 3.0),
+    );
+}
+
+/// Unit-variance queries and keys of width 64: q·k·attention_scale(64) has variance 1. Over
+/// P independent pairs the variance of (q·k)²/d has relative SE √(2/P)·√(1 + 3/d) (the product
+/// of two normals has kurtosis 9, so the sum's excess kurtosis is 6/d).
+#[test]
+fn attention_scale_gives_unit_logits() {
+    let (pairs, d) = (8192, 64);
+    let q = normal(pairs * d, 1.0, 12);
+    let k = normal(pairs * d, 1.0, 13);
+    let scale = attention_scale(d).unwrap();
+    let measured = q
+        .chunks(d)
+        .zip(k.chunks(d))
+        .map(|(q, k)| (scale * q.iter().zip(k).map(|(a, b)| a * b).sum::<f64>()).powi(2))
+        .sum::<f64>()
+        / pairs as f64;
+    let se = (2.0 / pairs as f64 * (1.0 + 3.0 / d as f64)).sqrt();
+    assert_unit("attention 1/√64", measured, se);
+}
