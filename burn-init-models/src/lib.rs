@@ -37,7 +37,7 @@ pub use autoencoder::{DeepAutoencoder, DeepAutoencoderConfig};
 pub use dense::{DenseBlock, DenseBlockConfig, DenseLayer};
 pub use graph_attention::{GraphAttention, GraphAttentionConfig, GraphAttentionOutput};
 pub use inception::{BranchInit, InceptionSum, InceptionSumConfig};
-pub use mlp::{DeepMlp, DeepMlpConfig, blank_linear};
+pub use mlp::{DeepMlp, DeepMlpConfig};
 pub use residual::{
     ResidualBlock, ResidualBlockConfig, ResidualScaling, ResidualStack, ResidualStackConfig,
 };

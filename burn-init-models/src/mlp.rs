@@ -114,10 +114,8 @@ pub struct DeepMlp {
 }
 
 /// A zero-initialised Burn `Linear` (with bias): the blank a [`Policy`] fills. Burn's global
-/// RNG is never consumed. Every model of this crate is built from such blanks, and a model that
-/// embeds one of them (a classifier around a [`ResidualStack`](crate::ResidualStack)…) can use
-/// it for its own layers.
-pub fn blank_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
+/// RNG is never consumed, and Burn's lazy parameters never compute the zeros a policy replaces.
+pub(crate) fn blank_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
     LinearConfig::new(d_in, d_out)
         .with_initializer(Initializer::Zeros)
         .init(device)
@@ -185,9 +183,9 @@ impl DeepMlpConfig {
 
 impl DeepMlp {
     /// Sets the variances the records declare from a manifest of this model's parameters —
-    /// Var z_l = n_in·σ_w²·(E[φ(z)²]/E[z²])·E[z_{l−1}²] + σ_b² (the mean-field recursion of
+    /// Var z_l = n_in·σ_w²·(E[φ(z)²]/E\[z²])·E[z_{l−1}²] + σ_b² (the mean-field recursion of
     /// Poole et al. 2016, in second moments: σ_w, σ_b the target stds, n_in the fan-in, and
-    /// E[x²] itself for the first layer) — where `prefix` precedes
+    /// E\[x²] itself for the first layer) — where `prefix` precedes
     /// `layers.i.weight` in the manifest (`net.` when the model is a field `net`).
     /// [`DeepMlpConfig::init`] does this with its own manifest; call it after re-initialising
     /// the model with another policy. A layer without a target (kept, or a structured scheme

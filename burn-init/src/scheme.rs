@@ -191,7 +191,7 @@ impl Scheme {
     }
 
     /// The variance-scaling core this scheme specialises, or `None` for schemes that are not
-    /// variance scaling: σ² = g²·scale / n(mode), one line per named scheme in [`Scheme::class`].
+    /// variance scaling: σ² = g²·scale / n(mode), one line per named scheme in the classification (`Scheme::class`).
     pub fn variance_scaling(&self) -> error::Result<Option<VarianceScaling>> {
         match self.class().1 {
             Class::Scaled(scaled) => scaled.core().map(Some),

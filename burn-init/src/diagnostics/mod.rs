@@ -52,6 +52,7 @@ mod measures;
 pub mod probe;
 mod render;
 mod report;
+mod rows;
 pub mod spectra;
 pub mod stats;
 pub mod symmetry;
@@ -65,6 +66,7 @@ pub use measures::{
     Moments, Sharpness, VarianceRatio, host_values, phase_spread, phase_variances, spectral_radius,
 };
 pub use probe::{Expected, Probe, Record, Trace};
-pub use report::{ActivationRow, Diagnosis, ParameterRow, Report};
+pub use report::{Diagnosis, Report};
+pub use rows::{ActivationRow, ParameterRow};
 pub use stats::TensorStats;
 pub use symmetry::{identical_nonzero_units, identical_units};

@@ -35,6 +35,7 @@ use super::flags::{Flag, Tolerance, headroom_flags};
 use super::headroom::int8_scale;
 use super::health::{self, Health, InputStats, Optimizer, Verdict};
 use super::probe::{Expected, Probe, Record};
+use super::rows::{ActivationRow, ParameterRow};
 use super::stats::{TensorStats, host_f32};
 use super::stats::{t_to_normal, units_dof};
 use super::symmetry::{identical_nonzero_units, identical_units, unit_axis};
@@ -42,72 +43,6 @@ use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::policy::{self, Manifest};
 use crate::sampling::Key;
-
-/// One parameter of the model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ParameterRow {
-    /// Dotted path (`layers.0.weight`).
-    pub path: String,
-    /// Owning layer type.
-    pub layer: String,
-    /// Shape in memory.
-    pub shape: Vec<usize>,
-    /// Fans from Burn's layout.
-    pub fan: Option<Fan>,
-    /// The manifest's scheme name, if a manifest was given and the parameter was drawn.
-    pub scheme: Option<String>,
-    /// The manifest's target std.
-    pub target_std: Option<f64>,
-    /// Statistics of the values (drawn mean, std = √var).
-    pub values: TensorStats,
-    /// Statistics of the gradient, after the backward pass.
-    pub gradient: Option<TensorStats>,
-    /// Gradient RMS ÷ weight RMS (the relative size of a unit-learning-rate SGD step).
-    pub grad_to_weight: Option<f64>,
-    /// Units (along [`unit_axis`]) with an exact twin among the weights.
-    pub identical_units: usize,
-    /// Units with an exact twin among the gradients (all-zero gradient units are dead, not
-    /// copies, and are not counted).
-    pub identical_gradient_units: Option<usize>,
-    /// Number of units (0 for rank-1 parameters).
-    pub units: usize,
-    /// What is wrong.
-    pub flags: Vec<Flag>,
-}
-
-/// One recorded activation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActivationRow {
-    /// The record's name.
-    pub name: String,
-    /// Its shape.
-    pub shape: Vec<usize>,
-    /// Forward statistics.
-    pub values: TensorStats,
-    /// The declared (theory's) variance, resolved to a number (a second moment for an
-    /// [`Expected::Moment`]).
-    pub predicted_var: Option<f64>,
-    /// Standard error of measured − predicted.
-    pub se: f64,
-    /// (measured − predicted)/SE on the normal scale (the SE is estimated across the record's
-    /// U units, so the ratio is Student-t with U − 1 degrees of freedom, converted by
-    /// [`t_to_normal`](crate::diagnostics::stats::t_to_normal)); the measured quantity is the
-    /// record's variance, or its second moment for an [`Expected::Moment`]. `None` without a
-    /// prediction or SE.
-    #[serde(default)]
-    pub z: Option<f64>,
-    /// Across the batch: distinct fraction, dead units, saturation, softmax.
-    pub batch: Option<BatchStats>,
-    /// Statistics of ∂loss/∂a.
-    pub gradient: Option<TensorStats>,
-    /// Whether the loss reads this record through a softmax (its gradient has a cross-entropy's shape, (p − y)/B: rows summing to zero with one negative entry).
-    pub logits: bool,
-    /// The INT8 scale for δ = [`Tolerance::int8_delta`], from the predicted variance (else the
-    /// measured one).
-    pub int8_scale: Option<f64>,
-    /// What is wrong.
-    pub flags: Vec<Flag>,
-}
 
 /// The report. `Display` prints the verdict, then the tables; [`Report::to_json`] serialises it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -170,7 +105,7 @@ impl Report {
     }
 }
 
-/// Builds a [`Report`]. See the [module documentation](self).
+/// Builds a [`Report`]. See the [diagnostics module](crate::diagnostics).
 #[derive(Debug, Clone, Default)]
 pub struct Diagnosis<'a> {
     manifest: Option<&'a Manifest>,

@@ -25,7 +25,11 @@ use crate::fan::{TransposedFan, check_groups};
 use crate::sampling::Key;
 use crate::scheme::Scheme;
 
-/// Builds a Burn layer from its config with burn-init's schemes. See the [module docs](self).
+/// Builds a Burn layer from its config with burn-init's schemes, reading every fact the fans
+/// need — shape, layout, groups, stride — from the config itself. The layer is built by Burn's
+/// `init` (lazy parameters) and handed to a policy ([`Policy::apply_lazy`]): Burn's own
+/// initializer never runs, and the scheme's values are drawn on first use, on the layer's
+/// device — as cheap to build as Burn's `init`, and bit-identical to drawing them eagerly.
 ///
 /// ```
 /// use burn::nn::conv::Conv2dConfig;

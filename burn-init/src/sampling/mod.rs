@@ -5,9 +5,9 @@
 //! on (key, element index), so the same key gives bit-identical tensors on every Burn device
 //! (the values are made here and uploaded), for any thread count, and for any shard.
 //!
-//! Transforms, one 32-bit word of ChaCha8 per element (see [`stream`] for the layout):
+//! Transforms, one 32-bit word of ChaCha8 per element (see `sampling/stream.rs` for the layout):
 //! * uniform: u = ⌊w/2⁸⌋·2⁻²⁴ ∈ [0, 1), x = low·(1 − u) + high·u in f32, kept inside [low, high];
-//! * normal: the ziggurat ([`ziggurat`]), 98.5 % of words accepted at once, the rest finished
+//! * normal: the ziggurat (`sampling/ziggurat.rs`), 98.5 % of words accepted at once, the rest finished
 //!   from the block's spare words; tails reach ≈10σ;
 //! * truncated normal, one pass: when [α, β] holds at least half the mass, ziggurat deviates
 //!   outside it are redrawn from the spare words (≤ 2 draws on average, 1.05 for ±2σ); narrower

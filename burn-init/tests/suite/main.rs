@@ -17,6 +17,7 @@ mod fans;
 mod gains;
 mod golden;
 mod health;
+mod imports;
 mod interop;
 mod mup;
 mod policy;

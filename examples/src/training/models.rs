@@ -63,6 +63,15 @@ pub fn burn_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
     LinearConfig::new(d_in, d_out).init(device)
 }
 
+/// A Burn `Linear` whose parameters a policy fills: Burn's `Zeros` initializer, so a parameter
+/// no rule matches stays 0 (never a draw from Burn's global generator). Burn's parameters are
+/// lazy, so the zeros are never computed for a parameter the policy replaces.
+pub fn zero_linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
+    LinearConfig::new(d_in, d_out)
+        .with_initializer(Initializer::Zeros)
+        .init(device)
+}
+
 /// input Linear → residual stack (the stream stays linear; each branch has its ReLU) → output
 /// Linear.
 #[derive(Module, Debug)]

@@ -10,12 +10,13 @@ use burn_init::Lsuv;
 use burn_init::policy::{Manifest, Policy, Role, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
-use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig, blank_linear};
+use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig};
 use serde::Serialize;
 
 use super::StudyError;
 use super::models::{
     Classifier, PatchTransformer, Reconstructor, ResidualNet, SeparableCnn, burn_linear,
+    zero_linear,
 };
 
 /// Sizes and training settings of the study.
@@ -490,9 +491,9 @@ pub fn build(
             .map_err(init_err)?;
             let net = Classifier {
                 net: ResidualNet {
-                    input: blank_linear(features, w, device),
+                    input: zero_linear(features, w, device),
                     stack,
-                    output: blank_linear(w, 10, device),
+                    output: zero_linear(w, 10, device),
                 },
             };
             let Init::Policy(policy) = &run.init else {
@@ -532,7 +533,7 @@ pub fn build(
             );
             match &run.init {
                 Init::Policy(policy) => {
-                    let blank = |i, o| blank_linear(i, o, device);
+                    let blank = |i, o| zero_linear(i, o, device);
                     let net =
                         PatchTransformer::new(image, p, d, h, blank, device).map_err(init_err)?;
                     let (m, manifest) = apply(policy, Classifier { net }, key)?;

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::{Check, Health, Verdict};
-use crate::diagnostics::report::ParameterRow;
+use crate::diagnostics::rows::ParameterRow;
 use crate::gain::Nonlinearity;
 use crate::policy::{Policy, Rule};
 use crate::scheme::Scheme;

@@ -18,6 +18,7 @@
 //! for the smallest policy change that heals the model ([`Fix`]), and checks it by running the
 //! diagnosis again under that policy.
 
+mod band;
 pub mod checks;
 mod fix;
 mod render;
@@ -33,7 +34,7 @@ pub(crate) use fix::{candidates, search};
 pub use signal::SignalRow;
 
 use super::batch::BatchStats;
-use super::report::{ActivationRow, ParameterRow};
+use super::rows::{ActivationRow, ParameterRow};
 use super::stats::TensorStats;
 
 /// The optimiser a verdict is for.

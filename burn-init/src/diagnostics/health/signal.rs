@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::InputStats;
-use super::checks::band;
-use crate::diagnostics::report::ActivationRow;
+use super::band::band;
+use crate::diagnostics::rows::ActivationRow;
 use crate::diagnostics::stats::unit_axis;
 
 /// One record's signal. See the [module documentation](self).

@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::{COLLAPSE_FATAL, LAYER_ALLOWANCE, SIGMAS, band, finding};
+use super::levels::{COLLAPSE_FATAL, finding};
 use crate::diagnostics::headroom::FP16_MAX;
+use crate::diagnostics::health::band::{LAYER_ALLOWANCE, SIGMAS, band};
 use crate::diagnostics::health::signal::SignalRow;
 use crate::diagnostics::health::{Check, Finding, Optimizer, Severity};
-use crate::diagnostics::report::{ActivationRow, ParameterRow};
+use crate::diagnostics::rows::{ActivationRow, ParameterRow};
 
 /// The read-out's input: the last live record that is not the loss's logits (a model whose only
 /// record is its logits has none). The trunk's signal is judged there, not at the logits: the

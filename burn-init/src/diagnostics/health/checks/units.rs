@@ -1,14 +1,15 @@
 //! Units and structure: dead and saturated units, symmetric copies, no gradient, residual
 //! growth, a saturated softmax, overflow and the report's own flags (thresholds in the
-//! [table](super)).
+//! [table](crate::diagnostics::health::checks)).
 
 use std::collections::BTreeMap;
 use std::f64::consts::LN_2;
 
-use super::{DEAD_AT_RISK, SATURATED_AT_RISK, SIGMAS, SOFTMAX_ENTROPY_AT_RISK, finding};
+use super::levels::{DEAD_AT_RISK, SATURATED_AT_RISK, SOFTMAX_ENTROPY_AT_RISK, finding};
 use crate::diagnostics::flags::Flag;
+use crate::diagnostics::health::band::SIGMAS;
 use crate::diagnostics::health::{Check, Finding, Optimizer, Severity};
-use crate::diagnostics::report::{ActivationRow, ParameterRow};
+use crate::diagnostics::rows::{ActivationRow, ParameterRow};
 
 /// A record holding ±∞ in float32: whatever follows computes with infinities (NaN losses).
 pub(super) fn overflow(acts: &[ActivationRow], out: &mut Vec<Finding>) {
