@@ -10,6 +10,7 @@ mod common;
 mod conv_measure;
 mod dense;
 mod even_kernels;
+mod golden;
 mod graph_attention;
 mod inception;
 mod mlp;
