@@ -35,9 +35,10 @@ use burn::nn::Linear;
 use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use burn_init::diagnostics::probe;
+use burn_init::policy::{Policy, Role, Rule};
 use burn_init::{InitError, Key, Scheme, composition};
 
-use crate::transformer::linear;
+use crate::mlp::blank_linear;
 
 /// Configuration of a [`GraphAttention`] layer.
 #[derive(Config, Debug)]
@@ -92,19 +93,22 @@ impl GraphAttentionConfig {
         if let Some(reference) = self.reference_degree {
             composition::degree_logit_scale(reference, reference)?;
         }
-        let key = key.into();
-        Ok(GraphAttention {
-            transform: linear(
-                &Scheme::xavier_normal(1.0),
-                self.d_input,
-                self.d_output,
-                &key,
-                "transform",
-                device,
-            )?,
+        let blank = GraphAttention {
+            transform: blank_linear(self.d_input, self.d_output, device),
             scale: composition::attention_scale(self.d_output)?,
             reference_degree: self.reference_degree,
-        })
+        };
+        let (layer, _) = Self::policy()
+            .apply(blank, key)
+            .map_err(|refused| refused.error)?;
+        Ok(layer)
+    }
+
+    /// The policy `init` applies: Xavier normal on `transform.weight`, a zero bias.
+    pub fn policy() -> Policy {
+        Policy::new()
+            .rule(Rule::new(Scheme::xavier_normal(1.0)).with_role(Some(Role::Weight)))
+            .rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)))
     }
 }
 

@@ -13,9 +13,9 @@ use burn::nn::{Linear, Lstm, LstmConfig};
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::probe;
 use burn_init::policy::{Policy, Role, Rule};
-use burn_init::{Fan, Key, Scheme};
+use burn_init::{Key, Scheme};
 
-use crate::transformer::linear;
+use crate::mlp::blank_linear;
 
 /// How the recurrent matrix W_hh is drawn.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -82,23 +82,25 @@ impl SimpleRnnConfig {
                 });
             }
         }
-        let key = key.into();
         let n = self.d_hidden;
-        let input = linear(
-            &Scheme::xavier_normal(1.0),
-            self.d_input,
-            n,
-            &key,
-            "input",
-            device,
-        )?;
-        let recurrent = self.recurrent.scheme().init_with(
-            [n, n],
-            Fan::linear(n, n),
-            key.for_path("recurrent"),
-            device,
-        )?;
-        Ok(SimpleRnnCell { input, recurrent })
+        let blank = SimpleRnnCell {
+            input: blank_linear(self.d_input, n, device),
+            recurrent: Param::from_tensor(Tensor::zeros([n, n], device)),
+        };
+        let (cell, _) = self
+            .policy()
+            .apply(blank, key)
+            .map_err(|refused| refused.error)?;
+        Ok(cell)
+    }
+
+    /// The policy `init` applies: Xavier normal on `input.weight`, the recurrent choice on
+    /// `recurrent` (fans (n, n)), a zero bias.
+    pub fn policy(&self) -> Policy {
+        Policy::new()
+            .rule(Rule::new(Scheme::xavier_normal(1.0)).with_path(Some("input.weight".into())))
+            .rule(Rule::new(self.recurrent.scheme()).with_path(Some("recurrent".into())))
+            .rule(Rule::new(Scheme::Zeros).with_path(Some("input.bias".into())))
     }
 }
 

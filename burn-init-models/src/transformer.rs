@@ -22,35 +22,10 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::{gelu, relu, softmax};
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::probe;
-use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
+use burn_init::policy::{Manifest, Policy, Role, Rule};
+use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
-/// A `Linear` (`[d_in, d_out]`) drawn with `scheme` and fans (d_in, d_out) from
-/// `key.for_path("<path>.weight")`, zero bias.
-pub(crate) fn linear(
-    scheme: &Scheme,
-    d_in: usize,
-    d_out: usize,
-    key: &Key,
-    path: &str,
-    device: &Device,
-) -> burn_init::Result<Linear> {
-    let weight = scheme.init_with(
-        [d_in, d_out],
-        Fan::linear(d_in, d_out),
-        key.for_path(&format!("{path}.weight")),
-        device,
-    )?;
-    let bias = Scheme::Zeros.init_with(
-        [d_out],
-        Fan::linear(d_in, d_out),
-        key.for_path(&format!("{path}.bias")),
-        device,
-    )?;
-    Ok(Linear {
-        weight,
-        bias: Some(bias),
-    })
-}
+use crate::mlp::blank_linear;
 
 /// Where the LayerNorms sit.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -150,16 +125,46 @@ impl TransformerBlockConfig {
         key: impl Into<Key>,
         device: &Device,
     ) -> burn_init::Result<TransformerBlock> {
-        self.init_at(&key.into(), "", device)
+        Ok(self.init_with_manifest(key, device)?.0)
     }
 
-    /// The block with parameter paths prefixed by `prefix` (e.g. `blocks.3.`).
-    fn init_at(
+    /// [`TransformerBlockConfig::init`] and the manifest of what every parameter received.
+    pub fn init_with_manifest(
         &self,
-        key: &Key,
-        prefix: &str,
+        key: impl Into<Key>,
         device: &Device,
-    ) -> burn_init::Result<TransformerBlock> {
+    ) -> burn_init::Result<(TransformerBlock, Manifest)> {
+        self.policy()
+            .apply(self.blank(device)?, key)
+            .map_err(|refused| refused.error)
+    }
+
+    /// The policy `init` applies: `projection` on the query, key, value and output weights, He
+    /// with the MLP activation's gain on `fc1`, Xavier on `fc2`, zero biases; the LayerNorms
+    /// keep γ = 1, β = 0. Each parameter is drawn with `key.for_path(its path)`.
+    pub fn policy(&self) -> Policy {
+        let he = Scheme::kaiming_normal(FanMode::FanIn, self.activation.nonlinearity());
+        let weight = |scheme: &Scheme, field: &str| {
+            Rule::new(scheme.clone()).with_path(Some(format!("*{field}.weight")))
+        };
+        let p = &self.projection;
+        Policy::new()
+            .rule(weight(p, "query"))
+            .rule(weight(p, "key"))
+            .rule(weight(p, "value"))
+            .rule(weight(p, "output"))
+            .rule(weight(&he, "fc1"))
+            .rule(weight(&Scheme::xavier_normal(1.0), "fc2"))
+            .rule(
+                Rule::new(Scheme::Zeros)
+                    .with_layer(Some("Linear".into()))
+                    .with_role(Some(Role::Bias)),
+            )
+    }
+
+    /// The block's layers, checked, with nothing drawn (zero Linears, Burn's LayerNorms): what
+    /// [`TransformerBlockConfig::policy`] fills.
+    pub fn blank(&self, device: &Device) -> burn_init::Result<TransformerBlock> {
         let (d, h) = (self.d_model, self.n_heads);
         if h == 0 || d == 0 || d % h != 0 {
             return Err(InitError::InvalidArgument {
@@ -175,16 +180,13 @@ impl TransformerBlockConfig {
                 expected: "at least 1",
             });
         }
-        let p = &self.projection;
-        let he = Scheme::kaiming_normal(FanMode::FanIn, self.activation.nonlinearity());
-        let xavier = Scheme::xavier_normal(1.0);
         Ok(TransformerBlock {
-            query: linear(p, d, d, key, &format!("{prefix}query"), device)?,
-            key: linear(p, d, d, key, &format!("{prefix}key"), device)?,
-            value: linear(p, d, d, key, &format!("{prefix}value"), device)?,
-            output: linear(p, d, d, key, &format!("{prefix}output"), device)?,
-            fc1: linear(&he, d, self.d_ff, key, &format!("{prefix}fc1"), device)?,
-            fc2: linear(&xavier, self.d_ff, d, key, &format!("{prefix}fc2"), device)?,
+            query: blank_linear(d, d, device),
+            key: blank_linear(d, d, device),
+            value: blank_linear(d, d, device),
+            output: blank_linear(d, d, device),
+            fc1: blank_linear(d, self.d_ff, device),
+            fc2: blank_linear(self.d_ff, d, device),
             norm1: LayerNormConfig::new(d).init(device),
             norm2: LayerNormConfig::new(d).init(device),
             n_heads: h,
@@ -263,11 +265,22 @@ impl TransformerBlockConfig {
         key: impl Into<Key>,
         device: &Device,
     ) -> burn_init::Result<TransformerStack> {
-        let key = key.into();
+        Ok(self.init_stack_with_manifest(n_blocks, key, device)?.0)
+    }
+
+    /// [`TransformerBlockConfig::init_stack`] and the manifest (paths `blocks.i.…`).
+    pub fn init_stack_with_manifest(
+        &self,
+        n_blocks: usize,
+        key: impl Into<Key>,
+        device: &Device,
+    ) -> burn_init::Result<(TransformerStack, Manifest)> {
         let blocks = (0..n_blocks)
-            .map(|i| self.init_at(&key, &format!("blocks.{i}."), device))
+            .map(|_| self.blank(device))
             .collect::<burn_init::Result<Vec<_>>>()?;
-        Ok(TransformerStack { blocks })
+        self.policy()
+            .apply(TransformerStack { blocks }, key)
+            .map_err(|refused| refused.error)
     }
 }
 
