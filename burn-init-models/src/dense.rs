@@ -13,12 +13,13 @@
 //! bias (the next BN removes any shift).
 
 use burn::config::Config;
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::probe;
+use burn_init::policy::{Policy, Rule};
 use burn_init::{ConvFan, Fan, FanMode, InitError, Key, Nonlinearity, Scheme};
 
 /// Configuration of a [`DenseBlock`].
@@ -97,27 +98,25 @@ impl DenseBlockConfig {
             }
         }
         let (k, g) = (self.kernel, self.growth);
-        let scheme = Self::scheme();
         let mut layers = Vec::with_capacity(self.layers);
         for l in 0..self.layers {
             let c_in = self.in_channels + l * g;
-            let fan = Fan::conv(c_in, g, &[k, k], 1, ConvFan::GroupCorrect)?;
-            let weight = scheme.sample::<4>(
-                [g, c_in, k, k],
-                Some(&fan),
-                key.for_path(&format!("layers.{l}.conv.weight")),
-                device,
-            )?;
-            let mut conv = Conv2dConfig::new([c_in, g], [k, k])
+            // The fans the policy will read, checked before Burn builds the layer.
+            Fan::conv(c_in, g, &[k, k], 1, ConvFan::GroupCorrect)?;
+            let conv = Conv2dConfig::new([c_in, g], [k, k])
                 .with_padding(PaddingConfig2d::Same)
                 .with_bias(false)
                 .with_initializer(Initializer::Zeros)
                 .init(device);
-            conv.weight = Param::from_tensor(weight);
             let norm = BatchNormConfig::new(c_in).init(device);
             layers.push(DenseLayer { norm, conv });
         }
-        Ok(DenseBlock { layers })
+        let policy =
+            Policy::new().rule(Rule::new(Self::scheme()).with_path(Some("*conv.weight".into())));
+        let (block, _) = policy
+            .apply(DenseBlock { layers }, key)
+            .map_err(|refused| refused.error)?;
+        Ok(block)
     }
 }
 

@@ -11,11 +11,12 @@
 //! about interior pixels, at least ⌊k_max/2⌋ from every edge.
 
 use burn::config::Config;
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::probe;
+use burn_init::policy::{Policy, Rule};
 use burn_init::{ConvFan, Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
 /// How each branch's weight is drawn.
@@ -96,26 +97,24 @@ impl InceptionSumConfig {
                 expected: "at least one branch",
             });
         }
-        let scheme = self.init.scheme();
         let c = self.channels;
         let mut branches = Vec::with_capacity(self.kernels.len());
-        for (i, &k) in self.kernels.iter().enumerate() {
-            let fan = Fan::conv(c, c, &[k, k], 1, ConvFan::GroupCorrect)?;
-            let weight = scheme.sample::<4>(
-                [c, c, k, k],
-                Some(&fan),
-                key.for_path(&format!("branches.{i}.weight")),
-                device,
-            )?;
-            let mut conv = Conv2dConfig::new([c, c], [k, k])
+        for &k in &self.kernels {
+            // The fans the policy will read, checked before Burn builds the layer.
+            Fan::conv(c, c, &[k, k], 1, ConvFan::GroupCorrect)?;
+            let conv = Conv2dConfig::new([c, c], [k, k])
                 .with_padding(PaddingConfig2d::Same)
                 .with_bias(false)
                 .with_initializer(Initializer::Zeros)
                 .init(device);
-            conv.weight = Param::from_tensor(weight);
             branches.push(conv);
         }
-        Ok(InceptionSum { branches, scale })
+        let policy = Policy::new()
+            .rule(Rule::new(self.init.scheme()).with_path(Some("branches.*.weight".into())));
+        let (block, _) = policy
+            .apply(InceptionSum { branches, scale }, key)
+            .map_err(|refused| refused.error)?;
+        Ok(block)
     }
 }
 
