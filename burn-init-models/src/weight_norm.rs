@@ -8,7 +8,8 @@
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
-use burn_init::{Fan, Key, Nonlinearity, Scheme, composition};
+use burn_init::policy::{Policy, Rule};
+use burn_init::{Key, Nonlinearity, Scheme, composition};
 
 use crate::mlp::positive_size;
 
@@ -54,30 +55,34 @@ impl WeightNormLinearConfig {
         key: impl Into<Key>,
         device: &Device,
     ) -> burn_init::Result<WeightNormLinear> {
-        let key: Key = key.into();
         positive_size("d_input", self.d_input)?;
         positive_size("d_output", self.d_output)?;
+        let (d_in, d_out) = (self.d_input, self.d_output);
+        let blank = WeightNormLinear {
+            v: Param::from_tensor(Tensor::zeros([d_in, d_out], device)),
+            g: Param::from_tensor(Tensor::zeros([d_out], device)),
+            bias: Param::from_tensor(Tensor::zeros([d_out], device)),
+        };
+        let (layer, _) = self
+            .policy()?
+            .apply(blank, key)
+            .map_err(|refused| refused.error)?;
+        Ok(layer)
+    }
+
+    /// The policy `init` applies: v ~ N(0, 1), g = weight_norm_gain(activation), b = 0, each by
+    /// its path.
+    pub fn policy(&self) -> burn_init::Result<Policy> {
         let gain = composition::weight_norm_gain(&self.activation)?;
-        let fan = Fan::linear(self.d_input, self.d_output);
+        let at = |scheme: Scheme, path: &str| Rule::new(scheme).with_path(Some(path.into()));
         let unit = Scheme::Normal {
             mean: 0.0,
             std: 1.0,
         };
-        Ok(WeightNormLinear {
-            v: unit.init_with(
-                [self.d_input, self.d_output],
-                fan,
-                key.for_path("v"),
-                device,
-            )?,
-            g: Scheme::Constant { value: gain }.init_with(
-                [self.d_output],
-                fan,
-                key.for_path("g"),
-                device,
-            )?,
-            bias: Scheme::Zeros.init_with([self.d_output], fan, key.for_path("bias"), device)?,
-        })
+        Ok(Policy::new()
+            .rule(at(unit, "v"))
+            .rule(at(Scheme::Constant { value: gain }, "g"))
+            .rule(at(Scheme::Zeros, "bias")))
     }
 }
 
