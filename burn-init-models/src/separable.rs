@@ -13,11 +13,12 @@
 //! Padding is 'same' (border pixels see fewer taps) and there are no biases.
 
 use burn::config::Config;
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::probe;
+use burn_init::policy::{LayerHint, Policy, Role, Rule};
 use burn_init::{ConvFan, Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
 /// Configuration of a [`DepthwiseSeparable`] block.
@@ -111,37 +112,37 @@ impl DepthwiseSeparableConfig {
         key: impl Into<Key>,
         device: &Device,
     ) -> burn_init::Result<DepthwiseSeparable> {
-        let key = key.into();
-        let dw_fan = self.depthwise_draw_fan()?;
+        let policy = self.policy()?;
         let (c, co, k) = (self.channels, self.out_channels, self.kernel);
-        let scheme = Self::scheme();
-        let dw = scheme.sample::<4>(
-            [c, 1, k, k],
-            Some(&dw_fan),
-            key.for_path("depthwise.weight"),
-            device,
-        )?;
-        let pw = scheme.sample::<4>(
-            [co, c, 1, 1],
-            Some(&Fan::pointwise(c, co)),
-            key.for_path("pointwise.weight"),
-            device,
-        )?;
-        let mut depthwise = Conv2dConfig::new([c, c], [k, k])
+        let depthwise = Conv2dConfig::new([c, c], [k, k])
             .with_groups(c)
             .with_padding(PaddingConfig2d::Same)
             .with_bias(false)
             .with_initializer(Initializer::Zeros)
             .init(device);
-        depthwise.weight = Param::from_tensor(dw);
-        let mut pointwise = Conv2dConfig::new([c, co], [1, 1])
+        let pointwise = Conv2dConfig::new([c, co], [1, 1])
             .with_bias(false)
             .with_initializer(Initializer::Zeros)
             .init(device);
-        pointwise.weight = Param::from_tensor(pw);
-        Ok(DepthwiseSeparable {
+        let blank = DepthwiseSeparable {
             depthwise,
             pointwise,
+        };
+        let (block, _) = policy.apply(blank, key).map_err(|refused| refused.error)?;
+        Ok(block)
+    }
+
+    /// The policy `init` applies: [`DepthwiseSeparableConfig::scheme`] on both weights, with the
+    /// fans Burn's layers give (depthwise k², pointwise C) — or, with `wrong_depthwise_fan`, the
+    /// depthwise weight drawn with the standard conv fan through a hint.
+    pub fn policy(&self) -> burn_init::Result<Policy> {
+        let policy = Policy::new().rule(Rule::new(Self::scheme()).with_role(Some(Role::Weight)));
+        // Checks the config (channels, kernel) as the fans do, before Burn builds anything.
+        let fan = self.depthwise_draw_fan()?;
+        Ok(if self.wrong_depthwise_fan {
+            policy.hint(LayerHint::new("depthwise".into()).with_fan(Some(fan)))
+        } else {
+            policy
         })
     }
 }
