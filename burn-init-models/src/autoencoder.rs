@@ -48,11 +48,11 @@ impl DeepAutoencoderConfig {
         positive_size("d_input", self.d_input)?;
         positive_size("bottleneck", self.bottleneck)?;
         if self.n_layers < 2 || !self.n_layers.is_multiple_of(2) {
-            return Err(InitError::InvalidArgument {
-                name: "n_layers",
-                value: self.n_layers.into(),
-                expected: "an even number of layers, at least 2",
-            });
+            return Err(InitError::out_of_domain(
+                "n_layers",
+                self.n_layers,
+                "an even number of layers, at least 2",
+            ));
         }
         let half = self.n_layers / 2;
         let ratio = self.bottleneck as f64 / self.d_input as f64;

@@ -90,11 +90,7 @@ impl DenseBlockConfig {
             ("layers", self.layers),
         ] {
             if value == 0 {
-                return Err(InitError::InvalidArgument {
-                    name,
-                    value: 0_usize.into(),
-                    expected: "at least 1",
-                });
+                return Err(InitError::out_of_domain(name, 0_usize, "at least 1"));
             }
         }
         let (k, g) = (self.kernel, self.growth);

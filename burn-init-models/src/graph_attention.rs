@@ -137,18 +137,18 @@ impl GraphAttention {
         let [n, _] = features.dims();
         let [m, k] = neighbours.dims();
         if degrees.len() != m || m > n {
-            return Err(InitError::InvalidArgument {
-                name: "degrees",
-                value: degrees.len().into(),
-                expected: "one degree per row of neighbours, at most one row per node",
-            });
+            return Err(InitError::out_of_domain(
+                "degrees",
+                degrees.len(),
+                "one degree per row of neighbours, at most one row per node",
+            ));
         }
         if let Some(&bad) = degrees.iter().find(|&&d| d == 0 || d > k) {
-            return Err(InitError::InvalidArgument {
-                name: "degrees",
-                value: bad.into(),
-                expected: "each degree between 1 and the width of neighbours",
-            });
+            return Err(InitError::out_of_domain(
+                "degrees",
+                bad,
+                "each degree between 1 and the width of neighbours",
+            ));
         }
         // Every listed neighbour (padding included: `select` reads it) must be a node: Burn's
         // `select` would panic, or read out of bounds, on an index ≥ n.
@@ -157,17 +157,15 @@ impl GraphAttention {
             .into_data()
             .convert::<i64>()
             .try_to_vec::<i64>()
-            .map_err(|refused| InitError::InvalidArgument {
-                name: "neighbours",
-                value: format!("{refused:?}").into(),
-                expected: "an integer tensor",
+            .map_err(|refused| {
+                InitError::out_of_domain("neighbours", format!("{refused:?}"), "an integer tensor")
             })?;
         if let Some(&bad) = indices.iter().find(|&&i| i < 0 || i as u64 >= n as u64) {
-            return Err(InitError::InvalidArgument {
-                name: "neighbours",
-                value: bad.into(),
-                expected: "node indices in 0..n (padding entries too)",
-            });
+            return Err(InitError::out_of_domain(
+                "neighbours",
+                bad,
+                "node indices in 0..n (padding entries too)",
+            ));
         }
         let device = features.device();
         let z = probe::record("transform", self.transform.forward(features));

@@ -79,11 +79,7 @@ impl InceptionSumConfig {
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<InceptionSum> {
         let key = key.into();
         if self.channels == 0 {
-            return Err(InitError::InvalidArgument {
-                name: "channels",
-                value: 0_usize.into(),
-                expected: "at least 1",
-            });
+            return Err(InitError::out_of_domain("channels", 0_usize, "at least 1"));
         }
         let scale = if self.unscaled {
             1.0
@@ -91,11 +87,11 @@ impl InceptionSumConfig {
             composition::sum_scale(self.kernels.len())?
         };
         if self.kernels.is_empty() {
-            return Err(InitError::InvalidArgument {
-                name: "kernels",
-                value: 0_usize.into(),
-                expected: "at least one branch",
-            });
+            return Err(InitError::out_of_domain(
+                "kernels",
+                0_usize,
+                "at least one branch",
+            ));
         }
         let c = self.channels;
         let mut branches = Vec::with_capacity(self.kernels.len());

@@ -12,6 +12,7 @@ use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation;
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::{Expected, probe};
+use burn_init::error::ArgumentError;
 use burn_init::policy::{Manifest, Policy};
 use burn_init::{InitError, Key, Nonlinearity};
 
@@ -60,12 +61,12 @@ impl Activation {
             Nonlinearity::Silu => Self::Silu,
             Nonlinearity::Linear => Self::Linear,
             other => {
-                return Err(InitError::InvalidShape {
+                return Err(InitError::Argument(ArgumentError::Shape {
                     argument: "activation",
                     reason: format!(
                         "{other:?} has no tensor form in DeepMlp; expected Relu, LeakyRelu, Tanh, Sigmoid, Gelu, Silu or Linear"
                     ),
-                });
+                }));
             }
         })
     }
@@ -123,11 +124,7 @@ pub(crate) fn blank_linear(d_in: usize, d_out: usize, device: &Device) -> Linear
 
 pub(crate) fn positive_size(name: &'static str, value: usize) -> burn_init::Result<()> {
     if value == 0 {
-        return Err(InitError::InvalidArgument {
-            name,
-            value: 0_usize.into(),
-            expected: "at least 1",
-        });
+        return Err(InitError::out_of_domain(name, 0_usize, "at least 1"));
     }
     Ok(())
 }

@@ -75,11 +75,11 @@ impl SimpleRnnConfig {
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<SimpleRnnCell> {
         for (name, value) in [("d_input", self.d_input), ("d_hidden", self.d_hidden)] {
             if value == 0 {
-                return Err(burn_init::InitError::InvalidArgument {
+                return Err(burn_init::InitError::out_of_domain(
                     name,
-                    value: 0_usize.into(),
-                    expected: "at least 1",
-                });
+                    0_usize,
+                    "at least 1",
+                ));
             }
         }
         let n = self.d_hidden;

@@ -58,11 +58,7 @@ impl DepthwiseSeparableConfig {
             ("out_channels", self.out_channels),
         ] {
             if value == 0 {
-                return Err(InitError::InvalidArgument {
-                    name,
-                    value: 0_usize.into(),
-                    expected: "at least 1",
-                });
+                return Err(InitError::out_of_domain(name, 0_usize, "at least 1"));
             }
         }
         Ok(())

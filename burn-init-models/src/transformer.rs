@@ -167,18 +167,14 @@ impl TransformerBlockConfig {
     pub fn blank(&self, device: &Device) -> burn_init::Result<TransformerBlock> {
         let (d, h) = (self.d_model, self.n_heads);
         if h == 0 || d == 0 || d % h != 0 {
-            return Err(InitError::InvalidArgument {
-                name: "n_heads",
-                value: h.into(),
-                expected: "a positive divisor of d_model",
-            });
+            return Err(InitError::out_of_domain(
+                "n_heads",
+                h,
+                "a positive divisor of d_model",
+            ));
         }
         if self.d_ff == 0 {
-            return Err(InitError::InvalidArgument {
-                name: "d_ff",
-                value: 0_usize.into(),
-                expected: "at least 1",
-            });
+            return Err(InitError::out_of_domain("d_ff", 0_usize, "at least 1"));
         }
         Ok(TransformerBlock {
             query: blank_linear(d, d, device),

@@ -59,11 +59,7 @@ impl UnetUpConfig {
     fn shape_and_fan(&self) -> burn_init::Result<([usize; 4], Fan)> {
         let (c, k) = (self.channels, self.kernel);
         if c == 0 {
-            return Err(InitError::InvalidArgument {
-                name: "channels",
-                value: 0_usize.into(),
-                expected: "at least 1",
-            });
+            return Err(InitError::out_of_domain("channels", 0_usize, "at least 1"));
         }
         let fan = Fan::conv(2 * c, c, &[k, k], 1, ConvFan::GroupCorrect)?;
         Ok(([c, 2 * c, k, k], fan))

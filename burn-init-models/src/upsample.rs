@@ -88,11 +88,7 @@ impl UpsamplerConfig {
             ("channels_out", self.channels_out),
         ] {
             if value == 0 {
-                return Err(InitError::InvalidArgument {
-                    name,
-                    value: 0_usize.into(),
-                    expected: "at least 1",
-                });
+                return Err(InitError::out_of_domain(name, 0_usize, "at least 1"));
             }
         }
         let (k, s) = (self.kernel, self.stride);
@@ -152,11 +148,11 @@ impl UpsamplerConfig {
         let multipliers = self.tap_multipliers()?;
         let (k, s) = (self.kernel, self.stride);
         if self.padding >= k {
-            return Err(InitError::InvalidArgument {
-                name: "padding",
-                value: self.padding.into(),
-                expected: "less than the kernel size",
-            });
+            return Err(InitError::out_of_domain(
+                "padding",
+                self.padding,
+                "less than the kernel size",
+            ));
         }
         let taps: Vec<f32> = multipliers.iter().map(|&m| m as f32).collect();
         let taps = Tensor::<4>::from_data(TensorData::new(taps, [1, 1, k, k]), device);

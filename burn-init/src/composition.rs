@@ -14,22 +14,14 @@ use crate::scheme::Scheme;
 
 fn at_least_one(name: &'static str, value: usize) -> error::Result<f64> {
     if value == 0 {
-        return Err(InitError::InvalidArgument {
-            name,
-            value: 0_usize.into(),
-            expected: "at least 1",
-        });
+        return Err(InitError::out_of_domain(name, 0_usize, "at least 1"));
     }
     Ok(value as f64)
 }
 
 fn fraction(name: &'static str, value: f64, expected: &'static str) -> error::Result<f64> {
     if !(value > 0.0 && value <= 1.0) {
-        return Err(InitError::InvalidArgument {
-            name,
-            value: value.into(),
-            expected,
-        });
+        return Err(InitError::out_of_domain(name, value, expected));
     }
     Ok(value)
 }
@@ -90,11 +82,11 @@ pub fn forward_ratio(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error::Resu
 pub fn forward_correction(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error::Result<f64> {
     let ratio = forward_ratio(scheme, shape, fan)?;
     if !(ratio > 0.0 && ratio.is_finite()) {
-        return Err(InitError::InvalidArgument {
-            name: "forward_ratio",
-            value: ratio.into(),
-            expected: "a positive, finite variance ratio (a scheme that draws non-zero weights)",
-        });
+        return Err(InitError::out_of_domain(
+            "forward_ratio",
+            ratio,
+            "a positive, finite variance ratio (a scheme that draws non-zero weights)",
+        ));
     }
     Ok(1.0 / ratio.sqrt())
 }
@@ -121,11 +113,11 @@ pub enum DropoutConvention {
 /// ```
 pub fn dropout_correction(p: f64, convention: DropoutConvention) -> error::Result<f64> {
     if !(0.0..1.0).contains(&p) {
-        return Err(InitError::InvalidArgument {
-            name: "p",
-            value: p.into(),
-            expected: "a drop probability in [0, 1)",
-        });
+        return Err(InitError::out_of_domain(
+            "p",
+            p,
+            "a drop probability in [0, 1)",
+        ));
     }
     Ok(match convention {
         DropoutConvention::Inverted => (1.0 - p).sqrt(),
@@ -182,11 +174,11 @@ pub fn phase_taps(kernel: usize, stride: usize) -> error::Result<Vec<usize>> {
 /// ```
 pub fn phase_equalisation(kernel: &[usize], stride: &[usize]) -> error::Result<Vec<f64>> {
     if kernel.len() != stride.len() || kernel.is_empty() {
-        return Err(InitError::InvalidArgument {
-            name: "stride",
-            value: stride.len().into(),
-            expected: "one stride per kernel axis",
-        });
+        return Err(InitError::out_of_domain(
+            "stride",
+            stride.len(),
+            "one stride per kernel axis",
+        ));
     }
     for (&k, &s) in kernel.iter().zip(stride) {
         at_least_one("kernel", k)?;
@@ -227,11 +219,11 @@ pub fn attention_scale(d_k: usize) -> error::Result<f64> {
 pub fn degree_logit_scale(degree: usize, reference: usize) -> error::Result<f64> {
     for (name, d) in [("degree", degree), ("reference", reference)] {
         if d < 2 {
-            return Err(InitError::InvalidArgument {
+            return Err(InitError::out_of_domain(
                 name,
-                value: d.into(),
-                expected: "a degree of at least 2 (ln 1 = 0)",
-            });
+                d,
+                "a degree of at least 2 (ln 1 = 0)",
+            ));
         }
     }
     Ok(((degree as f64).ln() / (reference as f64).ln()).sqrt())
@@ -263,6 +255,7 @@ pub fn shared_projection_logit_variance(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ArgumentError;
 
     #[test]
     fn forward_ratio_counts_the_mean_of_non_centred_schemes() {
@@ -288,7 +281,8 @@ mod tests {
         };
         assert!(matches!(
             reversed.std(&[4, 6], None),
-            Err(InitError::InvalidBounds { .. }) | Err(InitError::InvalidArgument { .. })
+            Err(InitError::Argument(ArgumentError::Bounds { .. }))
+                | Err(InitError::Argument(ArgumentError::OutOfDomain { .. }))
         ));
     }
 
@@ -296,33 +290,45 @@ mod tests {
     fn bad_arguments_are_typed_errors() {
         assert!(matches!(
             sum_scale(0),
-            Err(InitError::InvalidArgument {
+            Err(InitError::Argument(ArgumentError::OutOfDomain {
                 name: "branches",
                 ..
-            })
+            }))
         ));
         assert!(matches!(
             sparse_correction(0.0),
-            Err(InitError::InvalidArgument { name: "keep", .. })
+            Err(InitError::Argument(ArgumentError::OutOfDomain {
+                name: "keep",
+                ..
+            }))
         ));
         assert!(matches!(
             dropout_correction(1.0, DropoutConvention::Plain),
-            Err(InitError::InvalidArgument { name: "p", .. })
+            Err(InitError::Argument(ArgumentError::OutOfDomain {
+                name: "p",
+                ..
+            }))
         ));
         assert!(matches!(
             phase_equalisation(&[3, 3], &[2]),
-            Err(InitError::InvalidArgument { name: "stride", .. })
+            Err(InitError::Argument(ArgumentError::OutOfDomain {
+                name: "stride",
+                ..
+            }))
         ));
         assert!(matches!(
             degree_logit_scale(1, 4),
-            Err(InitError::InvalidArgument { name: "degree", .. })
+            Err(InitError::Argument(ArgumentError::OutOfDomain {
+                name: "degree",
+                ..
+            }))
         ));
         assert!(matches!(
             forward_correction(&Scheme::Zeros, &[4, 4], &Fan::linear(4, 4)),
-            Err(InitError::InvalidArgument {
+            Err(InitError::Argument(ArgumentError::OutOfDomain {
                 name: "forward_ratio",
                 ..
-            })
+            }))
         ));
     }
 

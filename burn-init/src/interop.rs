@@ -3,9 +3,9 @@
 //! device's global RNG, burn-init with explicit keys. Note also that Burn's layers compute their
 //! own fans, wrongly for `ConvTranspose`, `LinearLayout::Col` and `Embedding`: see [`crate::fan`].)
 
+use crate::error::{InitError, Result, SchemeError};
 use burn::nn::Initializer;
 
-use crate::error::{InitError, Result};
 use crate::fan::FanMode;
 use crate::gain::Gain;
 use crate::scheme::{Class, Scheme};
@@ -63,8 +63,10 @@ impl TryFrom<&Scheme> for Initializer {
     /// The Burn initializer with the same distribution. Named variance-scaling schemes map through
     /// their core: fan_in/fan_out → Kaiming with g = √scale, fan_avg → Xavier with g = √scale.
     fn try_from(scheme: &Scheme) -> Result<Self> {
-        let none = || InitError::NoBurnEquivalent {
-            scheme: format!("{scheme:?}"),
+        let none = || {
+            InitError::Scheme(SchemeError::NoBurnEquivalent {
+                scheme: format!("{scheme:?}"),
+            })
         };
         Ok(match scheme.class().1 {
             Class::Constant(0.0) => Initializer::Zeros,

@@ -19,6 +19,7 @@
 //!   weights. Each layer's final scale is recorded in the manifest (multiplier, target std and
 //!   drawn moments updated, and a note).
 
+use crate::error::{self, ArgumentError, DiagnosisError, InitError};
 use std::collections::HashMap;
 
 use burn::config::Config;
@@ -26,7 +27,6 @@ use burn::module::Module;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::Probe;
-use crate::error::{self, InitError};
 use crate::policy::walk::{Lister, Scaler};
 use crate::policy::{Manifest, Policy, Refused};
 use crate::sampling::Key;
@@ -71,18 +71,18 @@ impl Lsuv {
     fn check(&self) -> error::Result<()> {
         error::positive("target_variance", self.target_variance)?;
         if !(self.tolerance > 0.0 && self.tolerance < 1.0) {
-            return Err(InitError::InvalidArgument {
-                name: "tolerance",
-                value: self.tolerance.into(),
-                expected: "a relative tolerance in (0, 1)",
-            });
+            return Err(InitError::out_of_domain(
+                "tolerance",
+                self.tolerance,
+                "a relative tolerance in (0, 1)",
+            ));
         }
         if self.max_iterations == 0 {
-            return Err(InitError::InvalidArgument {
-                name: "max_iterations",
-                value: 0_usize.into(),
-                expected: "at least 1",
-            });
+            return Err(InitError::out_of_domain(
+                "max_iterations",
+                0_usize,
+                "at least 1",
+            ));
         }
         Ok(())
     }
@@ -145,14 +145,14 @@ impl Lsuv {
                     break;
                 }
                 if !(variance > 0.0 && variance.is_finite()) {
-                    return Err(refuse(InitError::AtActivation {
+                    return Err(refuse(InitError::Diagnosis(DiagnosisError::AtActivation {
                         name: layer.layer.clone(),
-                        source: Box::new(InitError::InvalidArgument {
-                            name: "variance",
-                            value: variance.into(),
-                            expected: "a positive output variance to rescale (a layer whose output is constant cannot be normalised)",
-                        }),
-                    }));
+                        source: Box::new(InitError::out_of_domain(
+                            "variance",
+                            variance,
+                            "a positive output variance to rescale (a layer whose output is constant cannot be normalised)",
+                        )),
+                    })));
                 }
                 let factor = (self.target_variance / variance).sqrt();
                 let factors: HashMap<String, f64> = layer
@@ -168,13 +168,13 @@ impl Lsuv {
             layers.push(layer);
         }
         if layers.is_empty() {
-            return Err(refuse(InitError::InvalidShape {
+            return Err(refuse(InitError::Argument(ArgumentError::Shape {
                 argument: "forward",
                 reason: format!(
                     "none of its {} records names a layer of the model: record each layer's output under the layer's path (`layers.0` for `layers.0.weight`)",
                     trace.records().len()
                 ),
-            }));
+            })));
         }
         Ok((model, manifest, layers))
     }
@@ -186,18 +186,20 @@ impl Lsuv {
         name: &str,
     ) -> error::Result<f64> {
         let (_, trace) = Probe::new().capture(|| forward(model))?;
-        let record = trace.get(name).ok_or_else(|| InitError::UnknownProbe {
-            name: name.to_string(),
-            by: "lsuv".to_string(),
+        let record = trace.get(name).ok_or_else(|| {
+            InitError::Diagnosis(DiagnosisError::UnknownProbe {
+                name: name.to_string(),
+                by: "lsuv".to_string(),
+            })
         })?;
         // The probe refuses NaN; ±∞ it counts (the diagnosis flags it as an overflow), and the
         // variance of the finite rest would describe another tensor: LSUV "converged" on it.
         if record.stats.infinite > 0 {
-            return Err(InitError::NonFinite {
+            return Err(InitError::Diagnosis(DiagnosisError::NonFinite {
                 layer: name.to_string(),
                 count: record.stats.infinite,
                 total: record.stats.n,
-            });
+            }));
         }
         Ok(record.stats.var)
     }

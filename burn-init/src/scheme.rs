@@ -5,9 +5,9 @@
 //! [`VarianceScaling::distribution_for`] turns fans into a distribution, and the keyed sampler
 //! fills the tensor on the host, which is then uploaded to any Burn device.
 
+use crate::error::{self, InitError, PolicyError};
 use burn::config::Config;
 
-use crate::error::{self, InitError};
 use crate::fan::FanMode;
 use crate::gain::Gain;
 use crate::structured::Structured;
@@ -277,7 +277,7 @@ impl Scheme {
         }
     }
 
-    /// The scheme with its gain replaced, for the schemes that have one ([`InitError::NoGain`]
+    /// The scheme with its gain replaced, for the schemes that have one ([`PolicyError::NoGain`]
     /// otherwise).
     pub(crate) fn with_gain(&self, gain: Gain) -> error::Result<Scheme> {
         Ok(match self {
@@ -304,9 +304,9 @@ impl Scheme {
             | Self::PytorchFanOut
             | Self::Dirac { .. }
             | Self::Sparse { .. } => {
-                return Err(InitError::NoGain {
+                return Err(InitError::Policy(PolicyError::NoGain {
                     scheme: self.name(),
-                });
+                }));
             }
         })
     }

@@ -8,9 +8,9 @@
 //! | `Normal` | N(0, σ²) | σ² |
 //! | `TruncatedNormal` | N(0, (σ/0.8796…)²) cut at ±2 of its own std | σ² exactly |
 
+use crate::error::{self, InitError, SchemeError};
 use burn::config::Config;
 
-use crate::error::{self, InitError};
 use crate::fan::{Fan, FanMode};
 use crate::sampling::{Keyed, Normal, TruncatedNormal, Uniform};
 
@@ -50,11 +50,11 @@ impl VarianceScaling {
         let scale = error::non_negative("scale", self.scale)?;
         let n = fan.get(self.mode);
         if !(n.is_finite() && n > 0.0) {
-            return Err(InitError::ZeroFan {
+            return Err(InitError::Scheme(SchemeError::ZeroFan {
                 mode: self.mode,
                 fan_in: fan.fan_in,
                 fan_out: fan.fan_out,
-            });
+            }));
         }
         // A subnormal fan (1e−310) overflows the variance.
         error::finite("variance scale / fan", scale / n).map(f64::sqrt)

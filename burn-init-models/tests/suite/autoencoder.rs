@@ -1,6 +1,7 @@
 //! DeepAutoencoder: 20 plain ReLU layers keep the pre-activation variance with He.
 
 use burn_init::diagnostics::Moments;
+use burn_init::error::ArgumentError;
 use burn_init::policy::{Policy, Role, Rule};
 use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 use burn_init_models::autoencoder::DeepAutoencoderConfig;
@@ -69,6 +70,6 @@ per_device! {
 
     fn odd_depth_is_a_typed_error(device) {
         let err = DeepAutoencoderConfig::new(8, 2).with_n_layers(5).init(Key::new(0), device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "n_layers", value: burn_init::error::Value::Count(5), .. }), "{err}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "n_layers", value: burn_init::error::Value::Count(5), .. })), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 
 use burn::tensor::Tensor;
 use burn_init::diagnostics::{Moments, VarianceRatio, host_values};
+use burn_init::error::ArgumentError;
 use burn_init::{ConvFan, Fan, InitError, Nonlinearity, composition};
 use burn_init_models::dense::DenseBlockConfig;
 
@@ -92,9 +93,9 @@ per_device! {
             (DenseBlockConfig::new(4).with_layers(0), "layers"),
         ] {
             let err = config.init(0, device).unwrap_err();
-            assert!(matches!(err, InitError::InvalidArgument { name: n, .. } if n == name), "{err:?}");
+            assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: n, .. }) if n == name), "{err:?}");
         }
         let err = DenseBlockConfig::new(4).with_kernel(0).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidShape { argument: "kernel", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::Shape { argument: "kernel", .. })), "{err:?}");
     }
 }

@@ -4,6 +4,7 @@
 use burn::tensor::{Int, Tensor, TensorData};
 use burn_init::InitError;
 use burn_init::diagnostics::{Moments, Sharpness, host_values};
+use burn_init::error::ArgumentError;
 use burn_init_models::graph_attention::GraphAttentionConfig;
 
 use crate::common::{SIGMAS, gaussian, readme_row};
@@ -134,14 +135,14 @@ per_device! {
         let layer = GraphAttentionConfig::new(4, 4).init(0, device).unwrap();
         let h = gaussian([3, 4], 1, device);
         let nb = Tensor::<2, Int>::from_data([[1, 2], [0, 2]], device);
-        assert!(matches!(layer.forward(h.clone(), nb.clone(), &[2]), Err(InitError::InvalidArgument { name: "degrees", .. })));
-        assert!(matches!(layer.forward(h.clone(), nb.clone(), &[2, 3]), Err(InitError::InvalidArgument { name: "degrees", .. })));
-        assert!(matches!(layer.forward(h.clone(), nb, &[0, 1]), Err(InitError::InvalidArgument { name: "degrees", .. })));
+        assert!(matches!(layer.forward(h.clone(), nb.clone(), &[2]), Err(InitError::Argument(ArgumentError::OutOfDomain { name: "degrees", .. }))));
+        assert!(matches!(layer.forward(h.clone(), nb.clone(), &[2, 3]), Err(InitError::Argument(ArgumentError::OutOfDomain { name: "degrees", .. }))));
+        assert!(matches!(layer.forward(h.clone(), nb, &[0, 1]), Err(InitError::Argument(ArgumentError::OutOfDomain { name: "degrees", .. }))));
         // A neighbour index beyond the 3 nodes (or negative) is refused before `select` sees it.
         for bad in [3i64, -1] {
             let out_of_range = Tensor::<2, Int>::from_data([[1, bad], [0, 2]], device);
             let err = layer.forward(h.clone(), out_of_range, &[2, 2]).err();
-            assert!(matches!(err, Some(InitError::InvalidArgument { name: "neighbours", ref value, .. }) if *value == burn_init::error::Value::Integer(bad)), "{err:?}");
+            assert!(matches!(err, Some(InitError::Argument(ArgumentError::OutOfDomain { name: "neighbours", ref value, .. })) if *value == burn_init::error::Value::Integer(bad)), "{err:?}");
         }
         assert!(GraphAttentionConfig::new(4, 4).with_reference_degree(Some(1)).init(0, device).is_err());
     }

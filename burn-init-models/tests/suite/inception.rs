@@ -2,6 +2,7 @@
 //! composition factor 1/√3 brings the sum back to 1.
 
 use burn_init::diagnostics::VarianceRatio;
+use burn_init::error::ArgumentError;
 use burn_init::{ConvFan, Fan, InitError, composition};
 use burn_init_models::inception::{BranchInit, InceptionSumConfig};
 
@@ -51,10 +52,10 @@ per_device! {
 
     fn inception_bad_config_is_a_typed_error(device) {
         let err = InceptionSumConfig::new(0).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "channels", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "channels", .. })), "{err:?}");
         let err = InceptionSumConfig::new(4).with_kernels(vec![]).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "branches", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "branches", .. })), "{err:?}");
         let err = InceptionSumConfig::new(4).with_kernels(vec![1, 0]).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidShape { argument: "kernel", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::Shape { argument: "kernel", .. })), "{err:?}");
     }
 }

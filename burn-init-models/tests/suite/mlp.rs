@@ -3,6 +3,7 @@
 
 use burn::tensor::Device;
 use burn_init::diagnostics::{Moments, host_values};
+use burn_init::error::{ArgumentError, PolicyError};
 use burn_init::policy::Policy;
 use burn_init::{InitError, Key, Nonlinearity, Scheme, composition};
 use burn_init_models::mlp::DeepMlpConfig;
@@ -72,10 +73,10 @@ per_device! {
             .with_activation(Nonlinearity::Selu)
             .init(Key::new(0), device)
             .unwrap_err();
-        assert!(matches!(err, InitError::InvalidShape { argument: "activation", .. }), "{err}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::Shape { argument: "activation", .. })), "{err}");
         assert!(err.to_string().contains("Selu"), "{err}");
         let err = DeepMlpConfig::new(4, 8, 0, 1).init(Key::new(0), device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "depth", value: burn_init::error::Value::Count(0), .. }), "{err}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "depth", value: burn_init::error::Value::Count(0), .. })), "{err}");
         // A policy that cannot serve the model: the policy's error, unchanged.
         let policy = Policy::new().rule(
             burn_init::policy::Rule::new(Scheme::Zeros).with_path(Some("decoder.*".into())),
@@ -84,7 +85,7 @@ per_device! {
             .with_policy(Some(policy))
             .init(Key::new(0), device)
             .unwrap_err();
-        assert!(matches!(err, InitError::UnmatchedRule { rule: 0, .. }), "{err}");
+        assert!(matches!(err, InitError::Policy(PolicyError::UnmatchedRule { rule: 0, .. })), "{err}");
     }
 
     fn same_key_same_weights_and_tanh_runs(device) {

@@ -3,6 +3,7 @@
 
 use burn::nn::LstmConfig;
 use burn_init::diagnostics::{Moments, host_values, spectral_radius};
+use burn_init::error::ArgumentError;
 use burn_init::{Fan, InitError, Scheme};
 use burn_init_models::rnn::{RecurrentInit, SimpleRnnConfig, lstm_with_policy};
 
@@ -76,6 +77,6 @@ per_device! {
 
     fn bad_rnn_config_is_a_typed_error(device) {
         let error = SimpleRnnConfig::new(8, 0).init(0, device).unwrap_err();
-        assert!(matches!(error, InitError::InvalidArgument { name: "d_hidden", .. }), "{error}");
+        assert!(matches!(error, InitError::Argument(ArgumentError::OutOfDomain { name: "d_hidden", .. })), "{error}");
     }
 }

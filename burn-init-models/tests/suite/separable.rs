@@ -3,6 +3,7 @@
 
 use burn_init::InitError;
 use burn_init::diagnostics::{VarianceRatio, host_values};
+use burn_init::error::ArgumentError;
 use burn_init_models::separable::DepthwiseSeparableConfig;
 
 use crate::common::{SIGMAS, gaussian, readme_row};
@@ -49,10 +50,10 @@ per_device! {
 
     fn separable_bad_config_is_a_typed_error(device) {
         let err = DepthwiseSeparableConfig::new(0, 4).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "channels", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "channels", .. })), "{err:?}");
         let err = DepthwiseSeparableConfig::new(4, 0).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "out_channels", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "out_channels", .. })), "{err:?}");
         let err = DepthwiseSeparableConfig::new(4, 4).with_kernel(0).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidShape { argument: "kernel", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::Shape { argument: "kernel", .. })), "{err:?}");
     }
 }

@@ -4,6 +4,7 @@
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::Tensor;
 use burn_init::diagnostics::{Moments, Sharpness, VarianceRatio, host_values};
+use burn_init::error::ArgumentError;
 use burn_init::{Fan, FanMode, InitError, Nonlinearity, Scheme, composition};
 use burn_init_models::transformer::{Norm, TransformerBlockConfig};
 
@@ -261,8 +262,8 @@ per_device! {
 
     fn bad_config_is_a_typed_error(device) {
         let error = TransformerBlockConfig::new(30, 4, 64).init(0, device).unwrap_err();
-        assert!(matches!(error, InitError::InvalidArgument { name: "n_heads", ref value, .. } if *value == burn_init::error::Value::Count(4)), "{error}");
+        assert!(matches!(error, InitError::Argument(ArgumentError::OutOfDomain { name: "n_heads", ref value, .. }) if *value == burn_init::error::Value::Count(4)), "{error}");
         assert!(TransformerBlockConfig::new(32, 0, 64).init(0, device).is_err());
-        assert!(matches!(TransformerBlockConfig::new(32, 4, 0).init(0, device), Err(InitError::InvalidArgument { name: "d_ff", .. })));
+        assert!(matches!(TransformerBlockConfig::new(32, 4, 0).init(0, device), Err(InitError::Argument(ArgumentError::OutOfDomain { name: "d_ff", .. }))));
     }
 }

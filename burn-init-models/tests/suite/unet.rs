@@ -3,6 +3,7 @@
 
 use burn::tensor::Tensor;
 use burn_init::diagnostics::VarianceRatio;
+use burn_init::error::ArgumentError;
 use burn_init::{ConvFan, Fan, InitError, composition};
 use burn_init_models::unet::{UnetUpConfig, upsample_nearest2};
 
@@ -43,8 +44,8 @@ per_device! {
 
     fn unet_bad_config_is_a_typed_error(device) {
         let err = UnetUpConfig::new(0).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "channels", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "channels", .. })), "{err:?}");
         let err = UnetUpConfig::new(4).with_kernel(0).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidShape { argument: "kernel", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::Shape { argument: "kernel", .. })), "{err:?}");
     }
 }

@@ -4,6 +4,7 @@
 
 use burn_init::InitError;
 use burn_init::diagnostics::{Moments, phase_spread, phase_variances};
+use burn_init::error::ArgumentError;
 use burn_init_models::upsample::{UpsampleInit, UpsamplerConfig};
 
 use crate::common::{SIGMAS, gaussian, readme_row};
@@ -55,16 +56,16 @@ per_device! {
 
     fn upsampler_bad_config_is_a_typed_error(device) {
         let err = UpsamplerConfig::new(0, 4).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "channels_in", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "channels_in", .. })), "{err:?}");
         let err = UpsamplerConfig::new(4, 0).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "channels_out", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "channels_out", .. })), "{err:?}");
         let err = UpsamplerConfig::new(4, 4).with_kernel(0).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidShape { argument: "kernel", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::Shape { argument: "kernel", .. })), "{err:?}");
         for init in [UpsampleInit::Naive, UpsampleInit::StrideAware] {
             let err = UpsamplerConfig::new(4, 4).with_stride(0).with_init(init).init(0, device).unwrap_err();
-            assert!(matches!(err, InitError::InvalidShape { argument: "stride", .. }), "{err:?}");
+            assert!(matches!(err, InitError::Argument(ArgumentError::Shape { argument: "stride", .. })), "{err:?}");
         }
         let err = UpsamplerConfig::new(4, 4).with_padding(3).init(0, device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "padding", .. }), "{err:?}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "padding", .. })), "{err:?}");
     }
 }

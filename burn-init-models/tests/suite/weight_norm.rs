@@ -2,6 +2,7 @@
 
 use burn::tensor::activation::relu;
 use burn_init::diagnostics::VarianceRatio;
+use burn_init::error::ArgumentError;
 use burn_init::{InitError, Key, Nonlinearity, composition};
 use burn_init_models::weight_norm::WeightNormLinearConfig;
 
@@ -33,6 +34,6 @@ per_device! {
 
     fn bad_sizes_are_typed_errors(device) {
         let err = WeightNormLinearConfig::new(0, 4).init(Key::new(0), device).unwrap_err();
-        assert!(matches!(err, InitError::InvalidArgument { name: "d_input", .. }), "{err}");
+        assert!(matches!(err, InitError::Argument(ArgumentError::OutOfDomain { name: "d_input", .. })), "{err}");
     }
 }

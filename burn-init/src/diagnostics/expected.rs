@@ -67,11 +67,11 @@ impl Expected {
             } => {
                 error::non_negative("Expected::Moment::offset", *offset)?;
                 if !(0.0..=1.0).contains(rectified) {
-                    return Err(error::InitError::InvalidArgument {
-                        name: "Expected::Moment::rectified",
-                        value: (*rectified).into(),
-                        expected: "(1 − s²)/(1 + s²) of a rectifier's slope s: in [0, 1]",
-                    });
+                    return Err(error::InitError::out_of_domain(
+                        "Expected::Moment::rectified",
+                        *rectified,
+                        "(1 − s²)/(1 + s²) of a rectifier's slope s: in [0, 1]",
+                    ));
                 }
                 ("Expected::Moment::ratio", *ratio)
             }

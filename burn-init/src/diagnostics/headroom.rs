@@ -84,11 +84,11 @@ impl Headroom {
 /// the lower tail so that a tiny δ keeps its precision).
 pub fn two_sided_quantile(delta: f64) -> error::Result<f64> {
     if !(delta > 0.0 && delta < 1.0) {
-        return Err(InitError::InvalidArgument {
-            name: "delta",
-            value: delta.into(),
-            expected: "a probability in (0, 1)",
-        });
+        return Err(InitError::out_of_domain(
+            "delta",
+            delta,
+            "a probability in (0, 1)",
+        ));
     }
     Ok(-quantile(0.5 * delta))
 }

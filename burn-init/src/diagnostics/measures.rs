@@ -31,11 +31,11 @@ impl Moments {
     /// Moments of a slice of values.
     pub fn of(values: &[f64]) -> error::Result<Self> {
         if values.len() < 2 {
-            return Err(InitError::InvalidArgument {
-                name: "values",
-                value: values.len().into(),
-                expected: "at least 2 values",
-            });
+            return Err(InitError::out_of_domain(
+                "values",
+                values.len(),
+                "at least 2 values",
+            ));
         }
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
@@ -49,11 +49,11 @@ impl Moments {
         let se_var = ((m4 - m2 * m2).max(0.0) / n).sqrt();
         if !(mean.is_finite() && m2.is_finite() && se_var.is_finite()) {
             // A NaN or infinite value, or values whose fourth moment overflows f64.
-            return Err(InitError::InvalidArgument {
-                name: "values",
-                value: (mean + m2 + se_var).into(),
-                expected: "finite values whose fourth moment fits in f64",
-            });
+            return Err(InitError::out_of_domain(
+                "values",
+                mean + m2 + se_var,
+                "finite values whose fourth moment fits in f64",
+            ));
         }
         Ok(Self {
             n: values.len(),
@@ -115,11 +115,11 @@ impl VarianceRatio {
 pub fn phase_variances(map: Tensor<4>, stride: [usize; 2]) -> error::Result<Vec<Moments>> {
     let [batch, channels, height, width] = map.dims();
     if stride[0] == 0 || stride[1] == 0 || height < stride[0] || width < stride[1] {
-        return Err(InitError::InvalidArgument {
-            name: "stride",
-            value: stride[0].min(stride[1]).into(),
-            expected: "positive strides no larger than the map",
-        });
+        return Err(InitError::out_of_domain(
+            "stride",
+            stride[0].min(stride[1]),
+            "positive strides no larger than the map",
+        ));
     }
     let values = host_values(map)?;
     let mut phases = vec![Vec::new(); stride[0] * stride[1]];
@@ -146,20 +146,16 @@ pub fn phase_spread(phases: &[Moments]) -> f64 {
 /// iteration does not converge).
 pub fn spectral_radius(values: &[f64], n: usize) -> error::Result<f64> {
     if n == 0 || values.len() != n * n {
-        return Err(InitError::InvalidArgument {
-            name: "values",
-            value: values.len().into(),
-            expected: "n·n entries of a square matrix",
-        });
+        return Err(InitError::out_of_domain(
+            "values",
+            values.len(),
+            "n·n entries of a square matrix",
+        ));
     }
     let matrix = faer::Mat::<f64>::from_fn(n, n, |i, j| values[i * n + j]);
-    let eigenvalues = matrix
-        .eigenvalues()
-        .map_err(|_| InitError::InvalidArgument {
-            name: "values",
-            value: n.into(),
-            expected: "a matrix whose eigenvalues converge",
-        })?;
+    let eigenvalues = matrix.eigenvalues().map_err(|_| {
+        InitError::out_of_domain("values", n, "a matrix whose eigenvalues converge")
+    })?;
     Ok(eigenvalues
         .iter()
         .map(|z| z.re.hypot(z.im))
@@ -180,11 +176,11 @@ impl Sharpness {
     /// The sharpness of softmax(logits), computed stably in f64.
     pub fn of_logits(logits: &[f64]) -> error::Result<Self> {
         if logits.len() < 2 || logits.iter().any(|x| !x.is_finite()) {
-            return Err(InitError::InvalidArgument {
-                name: "logits",
-                value: logits.len().into(),
-                expected: "at least 2 finite logits",
-            });
+            return Err(InitError::out_of_domain(
+                "logits",
+                logits.len(),
+                "at least 2 finite logits",
+            ));
         }
         let top = logits.iter().copied().fold(f64::MIN, f64::max);
         let weights: Vec<f64> = logits.iter().map(|x| (x - top).exp()).collect();

@@ -29,6 +29,7 @@
 //! Records are per thread: a capture sees the records of the forward pass it runs on its own
 //! thread. [`scope`] prefixes names (`encoder.` …) for modules used inside others.
 
+use crate::error::{self, ArgumentError, DiagnosisError, InitError};
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -41,7 +42,6 @@ use super::batch::BatchStats;
 pub use super::expected::Expected;
 use super::stats::{TensorStats, host_f32};
 pub use super::trace::{Record, Trace};
-use crate::error::{self, InitError};
 
 /// Number of live captures, on any thread: zero means every `record` returns at once.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -100,8 +100,8 @@ impl Probe {
     /// Runs `forward` with recording on for this thread and returns its result with the trace.
     ///
     /// Errors (nothing is returned but the error): a name recorded twice
-    /// ([`InitError::DuplicateProbe`]), a NaN in a recorded activation
-    /// ([`InitError::NonFinite`], naming the first such record), an [`Expected`] relative to a
+    /// ([`DiagnosisError::DuplicateProbe`]), a NaN in a recorded activation
+    /// ([`DiagnosisError::NonFinite`], naming the first such record), an [`Expected`] relative to a
     /// record not made before it, a capture already running on this thread.
     pub fn capture<R>(self, forward: impl FnOnce() -> R) -> error::Result<(R, Trace)> {
         let session = Session {
@@ -122,11 +122,11 @@ impl Probe {
             false
         });
         if busy {
-            return Err(InitError::InvalidArgument {
-                name: "probe",
-                value: "a second capture".into(),
-                expected: "no other capture running on this thread",
-            });
+            return Err(InitError::out_of_domain(
+                "probe",
+                "a second capture",
+                "no other capture running on this thread",
+            ));
         }
         let guard = Live::start();
         let out = forward();
@@ -135,10 +135,10 @@ impl Probe {
             return Err(error);
         }
         if let Some(name) = session.perturbations.keys().next() {
-            return Err(InitError::UnknownProbe {
+            return Err(InitError::Diagnosis(DiagnosisError::UnknownProbe {
                 name: name.clone(),
                 by: "a perturbation".to_string(),
-            });
+            }));
         }
         check_references(&session.trace.records)?;
         Ok((out, session.trace))
@@ -171,18 +171,20 @@ impl Drop for Live {
 fn check_references(records: &[Record]) -> error::Result<()> {
     for (i, record) in records.iter().enumerate() {
         if let Some(expected) = &record.expected {
-            expected.check().map_err(|e| InitError::AtActivation {
-                name: record.name.clone(),
-                source: Box::new(e),
+            expected.check().map_err(|e| {
+                InitError::Diagnosis(DiagnosisError::AtActivation {
+                    name: record.name.clone(),
+                    source: Box::new(e),
+                })
             })?;
         }
         if let Some((of, ..)) = record.expected.as_ref().and_then(Expected::reference)
             && !records[..i].iter().any(|r| r.name == of)
         {
-            return Err(InitError::UnknownProbe {
+            return Err(InitError::Diagnosis(DiagnosisError::UnknownProbe {
                 name: of.to_string(),
                 by: record.name.clone(),
-            });
+            }));
         }
     }
     Ok(())
@@ -218,28 +220,30 @@ impl Session {
             return x;
         }
         if !self.names.insert(name.clone()) {
-            self.error = Some(InitError::DuplicateProbe { name });
+            self.error = Some(InitError::Diagnosis(DiagnosisError::DuplicateProbe {
+                name,
+            }));
             return x;
         }
         let x = match self.perturbations.remove(&name) {
             Some(delta) => match delta.downcast_ref::<Tensor<D>>() {
                 Some(delta) if delta.dims() == x.dims() => x + delta.clone(),
                 Some(delta) => {
-                    self.error = Some(InitError::InvalidShape {
+                    self.error = Some(InitError::Argument(ArgumentError::Shape {
                         argument: "perturbation",
                         reason: format!(
                             "the perturbation of `{name}` has shape {:?}, the record {:?}",
                             delta.dims(),
                             x.dims()
                         ),
-                    });
+                    }));
                     return x;
                 }
                 None => {
-                    self.error = Some(InitError::InvalidShape {
+                    self.error = Some(InitError::Argument(ArgumentError::Shape {
                         argument: "perturbation",
                         reason: format!("the perturbation of `{name}` is not of rank {D}"),
-                    });
+                    }));
                     return x;
                 }
             },
@@ -248,7 +252,7 @@ impl Session {
         let shape = x.dims().to_vec();
         if shape.contains(&0) {
             // One fault, one error: the diagnosis refuses an empty batch the same way.
-            self.error = Some(InitError::EmptyBatch { shape });
+            self.error = Some(InitError::Diagnosis(DiagnosisError::EmptyBatch { shape }));
             return x;
         }
         let measured = host_f32(x.clone()).and_then(|(values, shape)| {
@@ -259,19 +263,19 @@ impl Session {
         });
         let (stats, batch) = match measured {
             Ok((stats, _)) if stats.nan > 0 => {
-                self.error = Some(InitError::NonFinite {
+                self.error = Some(InitError::Diagnosis(DiagnosisError::NonFinite {
                     layer: name,
                     count: stats.nan,
                     total: stats.n,
-                });
+                }));
                 return x;
             }
             Ok(measured) => measured,
             Err(error) => {
-                self.error = Some(InitError::AtActivation {
+                self.error = Some(InitError::Diagnosis(DiagnosisError::AtActivation {
                     name,
                     source: Box::new(error),
-                });
+                }));
                 return x;
             }
         };

@@ -23,6 +23,7 @@
 //!   the gradients do not separate them (equal non-zero gradients, all-zero gradients, or no
 //!   backward pass).
 
+use crate::error::{self, DiagnosisError, InitError, PolicyError};
 use std::collections::HashMap;
 
 use burn::module::{Module, ModuleVisitor, Param, ParamId};
@@ -39,7 +40,6 @@ use super::rows::{ActivationRow, ParameterRow};
 use super::stats::{TensorStats, host_f32};
 use super::stats::{t_to_normal, units_dof};
 use super::symmetry::{identical_nonzero_units, identical_units, unit_axis};
-use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::policy::{self, Manifest};
 use crate::sampling::Key;
@@ -219,16 +219,16 @@ impl<'a> Diagnosis<'a> {
         error::positive("int8_delta", t.int8_delta)?;
         error::non_negative("subnormal", t.subnormal)?;
         if !(t.dead > 0.0 && t.dead <= 1.0) {
-            return Err(InitError::InvalidArgument {
-                name: "dead",
-                value: t.dead.into(),
-                expected: "a fraction in (0, 1]",
-            });
+            return Err(InitError::out_of_domain(
+                "dead",
+                t.dead,
+                "a fraction in (0, 1]",
+            ));
         }
         if batch.shape().num_elements() == 0 {
-            return Err(InitError::EmptyBatch {
+            return Err(InitError::Diagnosis(DiagnosisError::EmptyBatch {
                 shape: batch.dims().to_vec(),
-            });
+            }));
         }
         let layout = policy::layout(model)?;
         let input = input_stats(&batch)?;
@@ -237,15 +237,17 @@ impl<'a> Diagnosis<'a> {
             .capture(|| loss(model, batch))?;
         let loss_shape = loss.dims().to_vec();
         if loss.shape().num_elements() != 1 {
-            return Err(InitError::NonScalarLoss { shape: loss_shape });
+            return Err(InitError::Diagnosis(DiagnosisError::NonScalarLoss {
+                shape: loss_shape,
+            }));
         }
         let loss_value = f64::from(host_f32(loss.clone())?.0[0]);
         if !loss_value.is_finite() {
-            return Err(InitError::NonFinite {
+            return Err(InitError::Diagnosis(DiagnosisError::NonFinite {
                 layer: "loss".into(),
                 count: 1,
                 total: 1,
-            });
+            }));
         }
         let grads = loss.is_tracked().then(|| loss.backward());
         if let Some(grads) = &grads {
@@ -287,8 +289,10 @@ impl<'a> Diagnosis<'a> {
                 let read = reader
                     .read
                     .get(&info.id)
-                    .ok_or_else(|| InitError::ModelChanged {
-                        path: info.path.clone(),
+                    .ok_or_else(|| {
+                        InitError::Policy(PolicyError::ModelChanged {
+                            path: info.path.clone(),
+                        })
                     })?
                     .clone()
                     .map_err(|e| policy::at_parameter(info, e))?;
@@ -357,10 +361,10 @@ impl<'a> Diagnosis<'a> {
                 (_, None) => None,
                 (_, Some((of, ratio, offset, second_moment))) => {
                     let base = rows.iter().find(|r| r.name == of).ok_or_else(|| {
-                        InitError::UnknownProbe {
+                        InitError::Diagnosis(DiagnosisError::UnknownProbe {
                             name: of.to_string(),
                             by: record.name.clone(),
-                        }
+                        })
                     })?;
                     let reference = if second_moment {
                         base.values.rms * base.values.rms
@@ -458,10 +462,8 @@ fn input_stats<const D: usize, K: Basic>(
         .into_data()
         .convert::<f32>()
         .try_into_vec::<f32>()
-        .map_err(|refused| InitError::InvalidArgument {
-            name: "batch",
-            value: format!("{refused:?}").into(),
-            expected: "a float tensor",
+        .map_err(|refused| {
+            InitError::out_of_domain("batch", format!("{refused:?}"), "a float tensor")
         })?;
     Ok(Some(InputStats {
         values: TensorStats::of(&values, &shape)?,

@@ -18,6 +18,7 @@
 //! the size of the first gradient steps and its condition number λ_max/λ_min how unevenly they
 //! move. Limited to models of at most [`NTK_MAX_PARAMETERS`] parameters and 2 048 output values.
 
+use crate::error::{self, DiagnosisError, InitError};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Gradients, Tensor};
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,6 @@ use serde::{Deserialize, Serialize};
 use super::probe::Probe;
 use super::stats::host_f32;
 use crate::Scheme;
-use crate::error::{self, InitError};
 use crate::sampling::Key;
 
 /// The largest model [`empirical_ntk`] accepts: G holds N·K × P f64 values.
@@ -92,11 +92,11 @@ pub fn jacobian_norms<R>(
     error::positive("tolerance", settings.tolerance)?;
     error::positive("step", settings.step)?;
     if settings.max_iterations == 0 {
-        return Err(InitError::InvalidArgument {
-            name: "max_iterations",
-            value: 0_usize.into(),
-            expected: "at least 1",
-        });
+        return Err(InitError::out_of_domain(
+            "max_iterations",
+            0_usize,
+            "at least 1",
+        ));
     }
     let (_, trace) = Probe::new().capture(&forward)?;
     let names: Vec<String> = trace.records().iter().map(|r| r.name.clone()).collect();
@@ -105,10 +105,10 @@ pub fn jacobian_norms<R>(
         .enumerate()
         .map(|(i, pair)| {
             layer_norm(&forward, &pair[0], &pair[1], settings, i as u64).map_err(|e| {
-                InitError::AtActivation {
+                InitError::Diagnosis(DiagnosisError::AtActivation {
                     name: pair[1].clone(),
                     source: Box::new(e),
-                }
+                })
             })
         })
         .collect()
@@ -187,18 +187,18 @@ fn layer_norm<R>(
 }
 
 fn missing(name: &str) -> InitError {
-    InitError::UnknownProbe {
+    InitError::Diagnosis(DiagnosisError::UnknownProbe {
         name: name.to_string(),
         by: "jacobian_norms".to_string(),
-    }
+    })
 }
 
 fn not_tracked() -> InitError {
-    InitError::InvalidArgument {
-        name: "forward",
-        value: "a pass not tracked by autodiff".into(),
-        expected: "a forward pass on an autodiff device (`device.autodiff()`)",
-    }
+    InitError::out_of_domain(
+        "forward",
+        "a pass not tracked by autodiff",
+        "a forward pass on an autodiff device (`device.autodiff()`)",
+    )
 }
 
 /// The empirical NTK of a model on one batch.
@@ -246,19 +246,19 @@ pub fn empirical_ntk<M: Module, const D: usize>(
 ) -> error::Result<Ntk> {
     let parameters = model.num_params();
     if parameters > NTK_MAX_PARAMETERS {
-        return Err(InitError::InvalidArgument {
-            name: "model",
-            value: parameters.into(),
-            expected: "at most 100 000 parameters for the empirical NTK",
-        });
+        return Err(InitError::out_of_domain(
+            "model",
+            parameters,
+            "at most 100 000 parameters for the empirical NTK",
+        ));
     }
     let count = outputs(model).shape().num_elements();
     if count == 0 || count > NTK_MAX_OUTPUTS {
-        return Err(InitError::InvalidArgument {
-            name: "outputs",
-            value: count.into(),
-            expected: "between 1 and 2 048 output values",
-        });
+        return Err(InitError::out_of_domain(
+            "outputs",
+            count,
+            "between 1 and 2 048 output values",
+        ));
     }
     let mut g = faer::Mat::<f64>::zeros(count, parameters);
     for r in 0..count {
@@ -279,10 +279,8 @@ pub fn empirical_ntk<M: Module, const D: usize>(
     let theta = &g * g.transpose();
     let mut eigenvalues = theta
         .self_adjoint_eigenvalues(faer::Side::Lower)
-        .map_err(|_| InitError::InvalidArgument {
-            name: "ntk",
-            value: count.into(),
-            expected: "a kernel whose eigenvalues converge",
+        .map_err(|_| {
+            InitError::out_of_domain("ntk", count, "a kernel whose eigenvalues converge")
         })?;
     eigenvalues.sort_by(f64::total_cmp);
     let max = eigenvalues.last().copied().unwrap_or(0.0);

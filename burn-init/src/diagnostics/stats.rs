@@ -17,11 +17,11 @@
 //! `x.swap_dims(1, 2)`. Parameters and gradients use the i.i.d. formula (their entries are
 //! drawn independently; see [`TensorStats::iid`]).
 
+use crate::error::{self, ArgumentError, InitError};
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use super::headroom::Headroom;
-use crate::error::{self, InitError};
 
 /// Statistics of one tensor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,10 +56,8 @@ pub fn host_f32<const D: usize>(tensor: Tensor<D>) -> error::Result<(Vec<f32>, V
         .into_data()
         .convert::<f32>()
         .try_to_vec::<f32>()
-        .map_err(|refused| InitError::InvalidArgument {
-            name: "tensor",
-            value: format!("{refused:?}").into(),
-            expected: "a float tensor",
+        .map_err(|refused| {
+            InitError::out_of_domain("tensor", format!("{refused:?}"), "a float tensor")
         })?;
     Ok((values, shape))
 }
@@ -102,13 +100,13 @@ impl TensorStats {
     pub fn of(values: &[f32], shape: &[usize]) -> error::Result<Self> {
         let len = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
         if values.is_empty() || len != Some(values.len()) {
-            return Err(InitError::InvalidShape {
+            return Err(InitError::Argument(ArgumentError::Shape {
                 argument: "values",
                 reason: format!(
                     "{} values do not fill shape {shape:?} (an empty tensor has no statistics)",
                     values.len()
                 ),
-            });
+            }));
         }
         let finite = |v: &&f32| v.is_finite();
         let nan = values.iter().filter(|v| v.is_nan()).count();

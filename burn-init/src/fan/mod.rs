@@ -25,10 +25,10 @@
 
 pub(crate) mod mode;
 
+use crate::error::{self, ArgumentError, InitError, SamplingError, SchemeError};
 use burn::config::Config;
 use burn::nn::LinearLayout;
 
-use crate::error::{self, InitError};
 pub use mode::FanMode;
 
 /// How fans of a (grouped) convolution are counted.
@@ -120,17 +120,17 @@ impl Fan {
     /// Fans of a Burn conv weight `[c_out, c_in/g, k…]` with `groups`.
     pub fn conv_weight(shape: &[usize], groups: usize, mode: ConvFan) -> error::Result<Self> {
         if shape.len() < 3 {
-            return Err(InitError::Rank {
+            return Err(InitError::Scheme(SchemeError::Rank {
                 scheme: "Fan::conv_weight",
                 expected: "≥ 3",
                 shape: shape.to_vec(),
-            });
+            }));
         }
-        let c_in = shape[1]
-            .checked_mul(groups)
-            .ok_or_else(|| InitError::TooLarge {
+        let c_in = shape[1].checked_mul(groups).ok_or_else(|| {
+            InitError::Sampling(SamplingError::TooLarge {
                 shape: shape.to_vec(),
-            })?;
+            })
+        })?;
         Self::conv(c_in, shape[0], &shape[2..], groups, mode)
     }
 
@@ -156,12 +156,12 @@ impl Fan {
     ) -> error::Result<Self> {
         let receptive = receptive_field(kernel)?;
         if stride.len() != kernel.len() || stride.contains(&0) {
-            return Err(InitError::InvalidShape {
+            return Err(InitError::Argument(ArgumentError::Shape {
                 argument: "stride",
                 reason: format!(
                     "{stride:?} must have one positive entry per kernel dimension {kernel:?}"
                 ),
-            });
+            }));
         }
         check_groups("c_in", c_in, groups)?;
         check_groups("c_out", c_out, groups)?;
@@ -199,11 +199,11 @@ impl Fan {
     /// PyTorch's `_calculate_fan_in_and_fan_out` on a PyTorch-layout shape `[out, in, k…]`.
     pub fn pytorch(shape: &[usize]) -> error::Result<Self> {
         if shape.len() < 2 {
-            return Err(InitError::Rank {
+            return Err(InitError::Scheme(SchemeError::Rank {
                 scheme: "Fan::pytorch",
                 expected: "≥ 2",
                 shape: shape.to_vec(),
-            });
+            }));
         }
         let receptive: f64 = shape[2..].iter().map(|&k| k as f64).product();
         Ok(Self {
@@ -228,15 +228,17 @@ impl Fan {
             ("batch_axes", batch_axes),
         ] {
             for &axis in axes {
-                let slot = owner.get_mut(axis).ok_or_else(|| InitError::InvalidShape {
-                    argument,
-                    reason: format!("axis {axis} is out of range for shape {shape:?}"),
+                let slot = owner.get_mut(axis).ok_or_else(|| {
+                    InitError::Argument(ArgumentError::Shape {
+                        argument,
+                        reason: format!("axis {axis} is out of range for shape {shape:?}"),
+                    })
                 })?;
                 if let Some(other) = slot.replace(argument) {
-                    return Err(InitError::InvalidShape {
+                    return Err(InitError::Argument(ArgumentError::Shape {
                         argument,
                         reason: format!("axis {axis} is already one of `{other}`"),
-                    });
+                    }));
                 }
             }
         }
@@ -258,10 +260,10 @@ impl Fan {
 
 fn receptive_field(kernel: &[usize]) -> error::Result<f64> {
     if kernel.is_empty() || kernel.contains(&0) {
-        return Err(InitError::InvalidShape {
+        return Err(InitError::Argument(ArgumentError::Shape {
             argument: "kernel",
             reason: format!("{kernel:?} must have at least one dimension, all positive"),
-        });
+        }));
     }
     Ok(kernel.iter().map(|&k| k as f64).product())
 }
@@ -272,11 +274,11 @@ pub(crate) fn check_groups(
     groups: usize,
 ) -> error::Result<()> {
     if groups == 0 || !channels.is_multiple_of(groups) {
-        return Err(InitError::InvalidGroups {
+        return Err(InitError::Scheme(SchemeError::InvalidGroups {
             argument,
             channels,
             groups,
-        });
+        }));
     }
     Ok(())
 }

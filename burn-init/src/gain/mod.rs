@@ -21,9 +21,8 @@
 
 mod quadrature;
 
+use crate::error::{self, InitError, SchemeError};
 use burn::config::Config;
-
-use crate::error::{self, InitError};
 
 pub(crate) use quadrature::normal_pdf;
 
@@ -165,10 +164,10 @@ impl Nonlinearity {
         if moment.is_finite() {
             Ok(moment)
         } else {
-            Err(InitError::DegenerateGain {
+            Err(InitError::Scheme(SchemeError::DegenerateGain {
                 nonlinearity: format!("{self:?}"),
                 second_moment: moment,
-            })
+            }))
         }
     }
 
@@ -217,11 +216,11 @@ pub fn pass_fraction_gain(pass_fraction: f64) -> error::Result<f64> {
     if pass_fraction.is_finite() && pass_fraction > 0.0 && pass_fraction <= 1.0 {
         Ok(1.0 / pass_fraction.sqrt())
     } else {
-        Err(InitError::InvalidArgument {
-            name: "pass_fraction",
-            value: pass_fraction.into(),
-            expected: "a fraction in (0, 1]",
-        })
+        Err(InitError::out_of_domain(
+            "pass_fraction",
+            pass_fraction,
+            "a fraction in (0, 1]",
+        ))
     }
 }
 
@@ -229,10 +228,10 @@ fn gain_from_second_moment(moment: f64, name: impl FnOnce() -> String) -> error:
     if moment.is_finite() && moment > 0.0 {
         Ok(1.0 / moment.sqrt())
     } else {
-        Err(InitError::DegenerateGain {
+        Err(InitError::Scheme(SchemeError::DegenerateGain {
             nonlinearity: name(),
             second_moment: moment,
-        })
+        }))
     }
 }
 

@@ -7,6 +7,7 @@
 //! scheme's values are drawn on first use, on the layer's device — as cheap to build as Burn's
 //! `init`, and bit-identical to drawing them eagerly.
 
+use crate::error::{ArgumentError, InitError, Result};
 use burn::module::Module;
 use burn::nn::conv::{
     Conv1dConfig, Conv2dConfig, Conv3dConfig, ConvTranspose1dConfig, ConvTranspose2dConfig,
@@ -20,7 +21,6 @@ use burn::nn::{PaddingConfig2d, PaddingConfig3d};
 use burn::tensor::Device;
 
 use super::{LayerHint, Manifest, Policy, Role, Rule};
-use crate::error::{InitError, Result};
 use crate::fan::{TransposedFan, check_groups};
 use crate::sampling::Key;
 use crate::scheme::Scheme;
@@ -158,19 +158,19 @@ init_with!(
 /// What Burn's `BatchNormConfig::init` asserts.
 fn check_batch_norm(config: &BatchNormConfig) -> Result<()> {
     if config.num_features == 0 {
-        return Err(InitError::InvalidArgument {
-            name: "num_features",
-            value: 0_usize.into(),
-            expected: "at least 1",
-        });
+        return Err(InitError::out_of_domain(
+            "num_features",
+            0_usize,
+            "at least 1",
+        ));
     }
     positive("epsilon", config.epsilon)?;
     if !(config.momentum.is_finite() && (0.0..=1.0).contains(&config.momentum)) {
-        return Err(InitError::InvalidArgument {
-            name: "momentum",
-            value: config.momentum.into(),
-            expected: "a fraction in [0, 1]",
-        });
+        return Err(InitError::out_of_domain(
+            "momentum",
+            config.momentum,
+            "a fraction in [0, 1]",
+        ));
     }
     Ok(())
 }
@@ -180,21 +180,17 @@ fn positive(name: &'static str, value: f64) -> Result<()> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
-        Err(InitError::InvalidArgument {
-            name,
-            value: value.into(),
-            expected: "finite and > 0",
-        })
+        Err(InitError::out_of_domain(name, value, "finite and > 0"))
     }
 }
 
 /// Burn's `init` leaves "same" padding with an even kernel unimplemented (a panic).
 fn check_same_padding(same: bool, kernel: &[usize]) -> Result<()> {
     if same && kernel.iter().any(|k| k % 2 == 0) {
-        return Err(InitError::InvalidShape {
+        return Err(InitError::Argument(ArgumentError::Shape {
             argument: "kernel_size",
             reason: format!("{kernel:?}: Burn's \"same\" padding needs odd kernel sizes"),
-        });
+        }));
     }
     Ok(())
 }

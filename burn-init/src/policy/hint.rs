@@ -4,7 +4,7 @@
 //! how many groups a convolution has, the stride of a transposed convolution, or which activation
 //! follows the layer. A policy reads groups and stride from Burn's own convolutions by itself;
 //! a hint states them for other layers (a hint that contradicts a Burn layer's own groups or
-//! stride is an error, [`InitError::HintContradictsLayer`](crate::InitError::HintContradictsLayer)),
+//! stride is an error, [`PolicyError::HintContradictsLayer`](crate::error::PolicyError::HintContradictsLayer)),
 //! and says what nothing else can: the activation, the fan convention, explicit fans. The `from_*` constructors read Burn's layers.
 
 use burn::config::Config;

@@ -22,6 +22,7 @@ use super::facts::LayerFacts;
 use super::hint::LayerHint;
 use super::walk::ParamInfo;
 use crate::error;
+use crate::error::{PolicyError, SamplingError};
 use crate::fan::{ConvFan, Fan, TransposedFan};
 
 /// Layers whose parameters have no fans.
@@ -59,7 +60,9 @@ pub(crate) fn fans(
     // A hint may state what a layer does not carry, never contradict what it does.
     if let (Some(hint), Some(facts)) = (hint, facts) {
         let contradiction = |name, hint: String, layer: String| {
-            Err(error::InitError::HintContradictsLayer { name, hint, layer })
+            Err(error::InitError::Policy(
+                PolicyError::HintContradictsLayer { name, hint, layer },
+            ))
         };
         match (&hint.groups, &hint.stride) {
             (Some(g), _) if *g != facts.groups => {
@@ -107,11 +110,11 @@ pub(crate) fn fans(
                     "stride {s} > kernel {k} in dimension {d}: a fraction 1 − k/s of the outputs receive no input; the stride-aware fan is the average over all outputs, zeros included"
                 ));
             }
-            let c_out = shape[1]
-                .checked_mul(groups)
-                .ok_or_else(|| error::InitError::TooLarge {
+            let c_out = shape[1].checked_mul(groups).ok_or_else(|| {
+                error::InitError::Sampling(SamplingError::TooLarge {
                     shape: shape.to_vec(),
-                })?;
+                })
+            })?;
             Fan::conv_transpose(shape[0], c_out, kernel, &stride, groups, mode)?
         }
         _ if shape.len() >= 3 => {

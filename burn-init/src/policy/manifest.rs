@@ -1,10 +1,10 @@
 //! The manifest: what every parameter received.
 
+use crate::error::{InitError, PolicyError};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::InitError;
 use crate::fan::Fan;
 use crate::scheme::Scheme;
 
@@ -62,7 +62,7 @@ impl Manifest {
     /// with [`InitWith::init_with_manifest`](super::InitWith::init_with_manifest), as
     /// [`Policy::apply`](super::Policy::apply) would have written it for the whole model. An
     /// empty prefix adds the paths as they are. A path already present is refused
-    /// ([`InitError::DuplicateParameter`]), and the manifest comes back unchanged.
+    /// ([`PolicyError::DuplicateParameter`]), and the manifest comes back unchanged.
     ///
     /// ```
     /// use burn::nn::LinearConfig;
@@ -91,7 +91,7 @@ impl Manifest {
             .map(|e| under(&e.path))
             .find(|p| self.get(p).is_some())
         {
-            return Err(InitError::DuplicateParameter { path });
+            return Err(InitError::Policy(PolicyError::DuplicateParameter { path }));
         }
         self.entries.extend(layer.entries.into_iter().map(|mut e| {
             e.path = under(&e.path);

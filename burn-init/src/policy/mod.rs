@@ -51,13 +51,13 @@ pub use manifest::{Entry, Manifest};
 pub use presets::{DeepNorm, Mup, MupClass, MupOptimizer, MupParameter, MupReadout};
 pub use rule::{Role, Rule};
 
+use crate::error::{self, InitError, PolicyError};
 use std::sync::Arc;
 
 use burn::config::Config;
 use burn::module::Module;
 use rayon::prelude::*;
 
-use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::sampling::{self, Key, stream::BLOCK};
 use fresh::Fresh;
@@ -228,9 +228,9 @@ impl Policy {
         let mapped = model.map(&mut Replacer::new(|index, info| {
             let planned = plan.get(index).filter(|p| p.info == *info);
             let Some(planned) = planned else {
-                failure.get_or_insert(InitError::ModelChanged {
+                failure.get_or_insert(InitError::Policy(PolicyError::ModelChanged {
                     path: info.path.clone(),
-                });
+                }));
                 return None;
             };
             let Some(assignment) = &planned.assignment else {

@@ -1,6 +1,7 @@
 //! The plan: which rule, scheme, fans and target every parameter gets, validated in full before
 //! anything is drawn — so that a refused policy changes nothing and a lazy draw cannot fail.
 
+use crate::error::{self, InitError, PolicyError, SchemeError};
 use burn::module::Module;
 
 use super::Policy;
@@ -9,7 +10,6 @@ use super::hint::LayerHint;
 use super::layer;
 use super::rule::{self, CompiledRule};
 use super::walk::{Lister, ParamInfo};
-use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::gain::Gain;
 use crate::scheme::{Prepared, Scheme};
@@ -78,10 +78,10 @@ pub(crate) fn plan<M: Module>(policy: &Policy, model: &M) -> error::Result<Vec<P
                         .map_err(|e| at_parameter(info, e))?,
                 ),
                 None if policy.require_all && !info.is_running_statistic() => {
-                    return Err(InitError::UnmatchedParameter {
+                    return Err(InitError::Policy(PolicyError::UnmatchedParameter {
                         path: info.path.clone(),
                         layer: info.layer.clone(),
-                    });
+                    }));
                 }
                 None => None,
             };
@@ -107,17 +107,17 @@ fn check_rules_match(rules: &[CompiledRule], params: &[ParamInfo]) -> error::Res
             rule.rule.layer.as_ref(),
             candidates().find(|p| rule.path_matches(p) && rule.rule.path.is_some()),
         ) {
-            return Err(InitError::LayerMismatch {
+            return Err(InitError::Policy(PolicyError::LayerMismatch {
                 rule: index,
                 path: found.path.clone(),
                 expected: expected.clone(),
                 found: found.layer.clone(),
-            });
+            }));
         }
-        return Err(InitError::UnmatchedRule {
+        return Err(InitError::Policy(PolicyError::UnmatchedRule {
             rule: index,
             description: rule.describe(),
-        });
+        }));
     }
     Ok(())
 }
@@ -134,10 +134,10 @@ fn assign(
     let scheme = if rule.rule.activation_gain {
         let activation = hint
             .and_then(|h| h.activation.clone())
-            .ok_or(InitError::MissingHint {
+            .ok_or(InitError::Policy(PolicyError::MissingHint {
                 rule: index,
                 what: "activation",
-            })?;
+            }))?;
         rule.rule.scheme.with_gain(Gain::Recommended(activation))?
     } else {
         rule.rule.scheme.clone()
@@ -146,19 +146,19 @@ fn assign(
     if let (Some(groups), Some(layer)) = (prepared.groups(), layer_groups)
         && groups != layer
     {
-        return Err(InitError::GroupsMismatch {
+        return Err(InitError::Scheme(SchemeError::GroupsMismatch {
             scheme: scheme.name(),
             scheme_groups: groups,
             layer_groups: layer,
-        });
+        }));
     }
     let multiplier = error::representable("multiplier", rule.rule.multiplier)?;
     if multiplier.abs() * prepared.reach() > f64::from(f32::MAX) {
-        return Err(InitError::InvalidArgument {
-            name: "multiplier",
-            value: multiplier.into(),
-            expected: "a multiplier that keeps every drawn value inside f32's range",
-        });
+        return Err(InitError::out_of_domain(
+            "multiplier",
+            multiplier,
+            "a multiplier that keeps every drawn value inside f32's range",
+        ));
     }
     let target_std = prepared.std() * multiplier.abs();
     Ok(Assignment {
@@ -175,11 +175,11 @@ fn assign(
 /// (wrapped twice, `AtParameter { AtParameter { .. } }`, a `match` on its source would fail).
 pub(crate) fn at_parameter(info: &ParamInfo, error: InitError) -> InitError {
     match error {
-        InitError::AtParameter { ref path, .. } if *path == info.path => error,
-        error => InitError::AtParameter {
+        InitError::Policy(PolicyError::AtParameter { ref path, .. }) if *path == info.path => error,
+        error => InitError::Policy(PolicyError::AtParameter {
             path: info.path.clone(),
             layer: info.layer.clone(),
             source: Box::new(error),
-        },
+        }),
     }
 }

@@ -1,10 +1,10 @@
 //! Rules: which parameters a scheme applies to.
 
+use crate::error::{self, InitError, PolicyError};
 use burn::config::Config;
 use globset::{Glob, GlobMatcher};
 
 use super::walk::ParamInfo;
-use crate::error::{self, InitError};
 use crate::scheme::Scheme;
 
 /// What a parameter is to its layer, from its field name in Burn's layers.
@@ -149,10 +149,12 @@ pub(crate) fn glob_for(
 ) -> error::Result<GlobMatcher> {
     Glob::new(pattern)
         .map(|g| g.compile_matcher())
-        .map_err(|e| InitError::InvalidPattern {
-            what,
-            index,
-            pattern: pattern.to_string(),
-            reason: e.kind().to_string(),
+        .map_err(|e| {
+            InitError::Policy(PolicyError::InvalidPattern {
+                what,
+                index,
+                pattern: pattern.to_string(),
+                reason: e.kind().to_string(),
+            })
         })
 }

@@ -7,18 +7,18 @@
 //! the faults by 512 (740 Melem/s fresh). Nothing else changes: the buffer is an ordinary
 //! `Vec<f32>` that Burn takes over without a copy (`TensorData::new`).
 
+use crate::error::{self, InitError, Result, SamplingError};
 use std::alloc::{self, Layout};
-
-use crate::error::{self, InitError, Result};
 
 /// Bytes of a huge page.
 const HUGE_PAGE: usize = 2 << 20;
 
-/// A zeroed buffer of `len` f32, not yet touched: [`InitError::TooLarge`] when its byte size
-/// does not fit in `isize`, [`InitError::OutOfMemory`] when the allocator refuses it (where
+/// A zeroed buffer of `len` f32, not yet touched: [`SamplingError::TooLarge`] when its byte size
+/// does not fit in `isize`, [`SamplingError::OutOfMemory`] when the allocator refuses it (where
 /// `vec!` would panic or abort).
 pub fn buffer(len: usize) -> Result<Vec<f32>> {
-    let layout = Layout::array::<f32>(len).map_err(|_| InitError::TooLarge { shape: vec![len] })?;
+    let layout = Layout::array::<f32>(len)
+        .map_err(|_| InitError::Sampling(SamplingError::TooLarge { shape: vec![len] }))?;
     if layout.size() == 0 {
         return Ok(Vec::new());
     }
@@ -31,11 +31,11 @@ pub fn buffer(len: usize) -> Result<Vec<f32>> {
     let mut values = unsafe {
         let pointer = alloc::alloc_zeroed(layout).cast::<f32>();
         if pointer.is_null() {
-            return Err(InitError::OutOfMemory {
+            return Err(InitError::Sampling(SamplingError::OutOfMemory {
                 elements: len,
                 bytes: layout.size(),
                 cause: error::REFUSED_BY_ALLOCATOR,
-            });
+            }));
         }
         Vec::from_raw_parts(pointer, len, len)
     };
@@ -48,13 +48,16 @@ pub fn buffer(len: usize) -> Result<Vec<f32>> {
 /// Burn allocates on a device or inside a lazy initialiser, where a refusal would abort or panic;
 /// nothing is allocated, so the allocator's state is untouched.
 pub(crate) fn check_allocatable(len: usize) -> Result<()> {
-    let layout = Layout::array::<f32>(len).map_err(|_| InitError::TooLarge { shape: vec![len] })?;
+    let layout = Layout::array::<f32>(len)
+        .map_err(|_| InitError::Sampling(SamplingError::TooLarge { shape: vec![len] }))?;
     match host_memory() {
-        Some(total) if layout.size() as u128 > total => Err(InitError::OutOfMemory {
-            elements: len,
-            bytes: layout.size(),
-            cause: error::EXCEEDS_HOST_MEMORY,
-        }),
+        Some(total) if layout.size() as u128 > total => {
+            Err(InitError::Sampling(SamplingError::OutOfMemory {
+                elements: len,
+                bytes: layout.size(),
+                cause: error::EXCEEDS_HOST_MEMORY,
+            }))
+        }
         _ => Ok(()),
     }
 }
@@ -80,13 +83,13 @@ fn host_memory() -> Option<u128> {
 /// would panic (capacity overflow) or abort (allocation refused).
 pub(crate) fn with_capacity<T>(len: usize) -> Result<Vec<T>> {
     let mut values = Vec::new();
-    values
-        .try_reserve_exact(len)
-        .map_err(|_| InitError::OutOfMemory {
+    values.try_reserve_exact(len).map_err(|_| {
+        InitError::Sampling(SamplingError::OutOfMemory {
             elements: len,
             bytes: len.saturating_mul(std::mem::size_of::<T>()),
             cause: error::REFUSED_BY_ALLOCATOR,
-        })?;
+        })
+    })?;
     Ok(values)
 }
 

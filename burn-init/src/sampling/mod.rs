@@ -27,9 +27,9 @@ pub use buffer::buffer;
 pub(crate) use buffer::{check_allocatable, with_capacity};
 pub use key::Key;
 
+use crate::error::{self, ArgumentError, InitError, Result, SchemeError};
 use burn::tensor::{Device, Tensor};
 
-use crate::error::{self, InitError, Result};
 use normal::{normal_cdf, quantile};
 
 const TWO_POW_MINUS_32: f64 = 1.0 / 4_294_967_296.0;
@@ -46,8 +46,10 @@ pub trait KeyedDistribution: Sync {
     /// falls back to the host (truncations deeper than f32's inverse CDF resolves).
     fn sample_on_device(&self, key: &Key, len: usize, device: &Device) -> Result<Tensor<1>>;
 
-    /// A whole tensor of `len` elements ([`InitError::TooLarge`] or [`InitError::OutOfMemory`]
-    /// when its buffer cannot be allocated).
+    /// A whole tensor of `len` elements
+    /// ([`SamplingError::TooLarge`](crate::error::SamplingError::TooLarge) or
+    /// [`SamplingError::OutOfMemory`](crate::error::SamplingError::OutOfMemory) when its buffer
+    /// cannot be allocated).
     fn sample(&self, key: &Key, len: usize) -> Result<Vec<f32>> {
         let mut out = buffer(len)?;
         self.fill(key, 0, &mut out);
@@ -100,13 +102,13 @@ impl Uniform {
         error::representable("low", low)?;
         error::representable("high", high)?;
         if low > high {
-            return Err(InitError::InvalidBounds {
+            return Err(InitError::Argument(ArgumentError::Bounds {
                 lower: "low",
                 upper: "high",
                 relation: "≤",
                 a: low,
                 b: high,
-            });
+            }));
         }
         Ok(Self { low, high })
     }
@@ -242,11 +244,11 @@ impl TruncatedNormal {
         let (lo, hi, _) = candidate.lower_tail_window();
         let mass = normal_cdf(hi) - normal_cdf(lo);
         if mass.is_nan() || mass <= 0.0 {
-            return Err(InitError::EmptyTruncation {
+            return Err(InitError::Scheme(SchemeError::EmptyTruncation {
                 a,
                 b,
                 sigmas: alpha.abs().min(beta.abs()),
-            });
+            }));
         }
         Ok(candidate)
     }

@@ -8,9 +8,8 @@
 // AS 241's coefficients are kept exactly as published, digits beyond f64 included.
 #![allow(clippy::excessive_precision)]
 
+use crate::error::{InitError, Result, SchemeError};
 use core::f64::consts::SQRT_2;
-
-use crate::error::{InitError, Result};
 
 pub(crate) use crate::gain::normal_pdf;
 
@@ -96,11 +95,7 @@ pub fn normal_quantile(p: f64) -> Result<f64> {
     if p > 0.0 && p < 1.0 {
         Ok(quantile(p))
     } else {
-        Err(InitError::InvalidArgument {
-            name: "p",
-            value: p.into(),
-            expected: "a probability in (0, 1)",
-        })
+        Err(InitError::out_of_domain("p", p, "a probability in (0, 1)"))
     }
 }
 
@@ -141,11 +136,11 @@ pub fn truncated_moments(alpha: f64, beta: f64) -> Result<(f64, f64)> {
     if mean.is_finite() && std.is_finite() {
         Ok((mean, std))
     } else {
-        Err(InitError::EmptyTruncation {
+        Err(InitError::Scheme(SchemeError::EmptyTruncation {
             a: alpha,
             b: beta,
             sigmas: alpha.abs().min(beta.abs()),
-        })
+        }))
     }
 }
 

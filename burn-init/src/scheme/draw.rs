@@ -5,13 +5,13 @@
 //! [`Scheme::fill_host`] any contiguous range of it, [`Scheme::sample`] and
 //! [`Scheme::sample_rows`] upload those to a Burn device, `init`/`init_with` wrap them as `Param`.
 
+use crate::error::{self, InitError, SamplingError};
 use std::ops::Range;
 
 use burn::module::Param;
 use burn::tensor::{Device, Shape, Tensor};
 
 use super::Scheme;
-use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::sampling::Key;
 
@@ -81,7 +81,7 @@ impl Scheme {
     ///
     /// The tensor is allocated by Burn on the device, and Burn aborts when an allocation is
     /// refused: a tensor that no host could hold is refused here first
-    /// ([`InitError::OutOfMemory`]), but one that fits the host and not a smaller GPU is not.
+    /// ([`SamplingError::OutOfMemory`]), but one that fits the host and not a smaller GPU is not.
     ///
     /// ```
     /// use burn::tensor::{Device, Tensor};
@@ -183,8 +183,10 @@ pub(crate) fn element_count(shape: &[usize]) -> error::Result<usize> {
         .iter()
         .try_fold(1usize, |n, &d| n.checked_mul(d.max(1)))
         .filter(|&n| n <= max)
-        .ok_or_else(|| InitError::TooLarge {
-            shape: shape.to_vec(),
+        .ok_or_else(|| {
+            InitError::Sampling(SamplingError::TooLarge {
+                shape: shape.to_vec(),
+            })
         })?;
     Ok(if shape.contains(&0) { 0 } else { nonzero })
 }

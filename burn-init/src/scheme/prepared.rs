@@ -3,12 +3,12 @@
 //! standard deviation and reach, and draws — whole, a range, rows, on the host or a device —
 //! without checking anything again and without failing except for memory.
 
+use crate::error::{self, InitError, SamplingError, SchemeError};
 use std::ops::Range;
 
 use burn::tensor::{Device, Shape, Tensor, TensorData};
 
 use super::{Class, Scheme, element_count};
-use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::sampling::normal::truncated;
 use crate::sampling::{self, Key, Keyed, KeyedDistribution, Normal, TruncatedNormal, Uniform};
@@ -84,7 +84,7 @@ impl Scheme {
                 keyed(law, mean + std * shift, std * scale, reach)
             }
             Class::Scaled(scaled) => {
-                let fan = fan.ok_or(InitError::MissingFan { scheme: name })?;
+                let fan = fan.ok_or(InitError::Scheme(SchemeError::MissingFan { scheme: name }))?;
                 let core = scaled.core()?;
                 let std = core.std(fan)?;
                 match core.distribution_for(fan)? {
@@ -188,13 +188,13 @@ impl Prepared {
     pub fn fill_host(&self, key: impl Into<Key>, start: u64, out: &mut [f32]) -> error::Result<()> {
         let end = start.checked_add(out.len() as u64);
         if end.is_none_or(|end| end > self.len as u64) {
-            return Err(InitError::InvalidRange {
+            return Err(InitError::Sampling(SamplingError::InvalidRange {
                 what: "element",
                 start,
                 end: end.unwrap_or(u64::MAX),
                 total: self.len as u64,
                 shape: self.shape.clone(),
-            });
+            }));
         }
         let key = key.into();
         match &self.law {
@@ -263,13 +263,13 @@ impl Prepared {
         let mut shard = self.shape_of_rank::<D>()?.as_slice().to_vec();
         let total = shard.first().copied().unwrap_or(1);
         if rows.start > rows.end || rows.end > total {
-            return Err(InitError::InvalidRange {
+            return Err(InitError::Sampling(SamplingError::InvalidRange {
                 what: "row",
                 start: rows.start as u64,
                 end: rows.end as u64,
                 total: total as u64,
                 shape: self.shape.clone(),
-            });
+            }));
         }
         let row_len: usize = shard.get(1..).unwrap_or(&[]).iter().product();
         let mut values = sampling::buffer(rows.len() * row_len)?;
@@ -287,11 +287,11 @@ impl Prepared {
                 .get(D)
                 .copied()
                 .unwrap_or("D (the tensor's rank)");
-            return Err(InitError::Rank {
+            return Err(InitError::Scheme(SchemeError::Rank {
                 scheme: self.name,
                 expected,
                 shape: self.shape.clone(),
-            });
+            }));
         }
         Ok(Shape::from(self.shape.clone()))
     }

@@ -1,7 +1,7 @@
 //! Identity-like initialisations: `eye` for matrices, `dirac` for convolutions.
 
 use super::{Moments, centre_offset, conv_rank, share_of};
-use crate::error::{InitError, Result};
+use crate::error::{InitError, Result, SchemeError};
 use crate::sampling::buffer;
 
 /// `gain`·I for a 2-D tensor (PyTorch's `eye_`, Keras' `Identity(gain)`); non-square matrices get
@@ -40,11 +40,11 @@ pub(super) fn dirac(shape: &[usize], groups: usize) -> Result<Vec<f32>> {
 /// entries g among N: mean g·k/N, std |g|·√(k/N − (k/N)²).
 pub(super) fn check_eye(shape: &[usize], gain: f64) -> Result<Moments> {
     if shape.len() != 2 {
-        return Err(InitError::Rank {
+        return Err(InitError::Scheme(SchemeError::Rank {
             scheme: "eye",
             expected: "2",
             shape: shape.to_vec(),
-        });
+        }));
     }
     Ok(ones(shape, shape[0].min(shape[1]), gain))
 }
@@ -54,11 +54,11 @@ pub(super) fn check_eye(shape: &[usize], gain: f64) -> Result<Moments> {
 pub(super) fn check_dirac(shape: &[usize], groups: usize) -> Result<Moments> {
     conv_rank("dirac", shape)?;
     if groups == 0 || !shape[0].is_multiple_of(groups) {
-        return Err(InitError::InvalidGroups {
+        return Err(InitError::Scheme(SchemeError::InvalidGroups {
             argument: "shape[0]",
             channels: shape[0],
             groups,
-        });
+        }));
     }
     Ok(ones(shape, groups * (shape[0] / groups).min(shape[1]), 1.0))
 }

@@ -6,7 +6,7 @@ mod identity;
 mod orthogonal;
 mod sparse;
 
-use crate::error::{InitError, Result};
+use crate::error::{InitError, Result, SchemeError};
 use crate::gain::Gain;
 use crate::sampling::Key;
 
@@ -76,11 +76,11 @@ fn conv_rank(scheme: &'static str, shape: &[usize]) -> Result<()> {
     if (3..=5).contains(&shape.len()) {
         Ok(())
     } else {
-        Err(InitError::Rank {
+        Err(InitError::Scheme(SchemeError::Rank {
             scheme,
             expected: "3 to 5 ([c_out, c_in, k…])",
             shape: shape.to_vec(),
-        })
+        }))
     }
 }
 

@@ -16,6 +16,7 @@
 //! `benches/pytorch/orthogonal.py`, numbers in the README): about 0.8× PyTorch's time at 256²,
 //! 0.4× at 1024² and 4096².
 
+use crate::error::{InitError, Result, SchemeError};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::{householder, qr::no_pivoting::factor};
 use faer::reborrow::{Reborrow, ReborrowMut};
@@ -23,7 +24,6 @@ use faer::{Conj, Mat, MatMut, Par};
 use rayon::prelude::*;
 
 use super::{Moments, centre_offset, conv_rank, share_of};
-use crate::error::{InitError, Result};
 use crate::sampling::{Key, KeyedDistribution, Normal, buffer};
 
 /// `gain`·Q for a tensor flattened to `[shape[0], ∏ shape[1..]]` like PyTorch: orthonormal rows
@@ -74,11 +74,11 @@ pub(super) fn delta_orthogonal(
 /// holds g·Q with ‖Q‖²_F = min(r, c), so mean 0 and std |g|·√(min(r, c)/(r·c)); |entry| ≤ |g|.
 pub(super) fn check_orthogonal(shape: &[usize], gain: f64) -> Result<Moments> {
     if shape.len() < 2 {
-        return Err(InitError::Rank {
+        return Err(InitError::Scheme(SchemeError::Rank {
             scheme: "orthogonal",
             expected: "≥ 2",
             shape: shape.to_vec(),
-        });
+        }));
     }
     let rows = shape[0] as f64;
     let cols = shape[1..].iter().map(|&d| d as f64).product::<f64>();
@@ -95,23 +95,23 @@ pub(super) fn check_delta_orthogonal(shape: &[usize], groups: usize, gain: f64) 
     conv_rank("delta_orthogonal", shape)?;
     let (c_out, c_in, kernel) = (shape[0], shape[1], &shape[2..]);
     if kernel.iter().any(|k| k % 2 == 0) {
-        return Err(InitError::EvenKernel {
+        return Err(InitError::Scheme(SchemeError::EvenKernel {
             kernel: kernel.to_vec(),
-        });
+        }));
     }
     if groups == 0 || !c_out.is_multiple_of(groups) {
-        return Err(InitError::InvalidGroups {
+        return Err(InitError::Scheme(SchemeError::InvalidGroups {
             argument: "shape[0]",
             channels: c_out,
             groups,
-        });
+        }));
     }
     // Per group: c_out/g outputs from c_in/g inputs (`shape[1]` is already per group).
     if c_out / groups < c_in {
-        return Err(InitError::TooFewOutputChannels {
+        return Err(InitError::Scheme(SchemeError::TooFewOutputChannels {
             c_out: c_out / groups,
             c_in,
-        });
+        }));
     }
     Ok(Moments {
         mean: 0.0,

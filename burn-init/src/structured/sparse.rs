@@ -1,9 +1,9 @@
 //! Sparse initialisation (Martens 2010; PyTorch's `sparse_`).
 
+use crate::error::{self, InitError, Result, SchemeError};
 use rand_chacha::rand_core::Rng;
 
 use super::Moments;
-use crate::error::{self, InitError, Result};
 use crate::sampling::{Key, KeyedDistribution, Normal};
 
 /// A 2-D tensor drawn from N(0, std²), then in every column exactly ⌈sparsity·rows⌉ entries (at
@@ -40,18 +40,18 @@ pub(super) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Res
 /// column is 0, so mean 0 and std = std·√(1 − z/rows); the normal's tail stays below 11σ.
 pub(super) fn check_sparse(shape: &[usize], sparsity: f64, std: f64) -> Result<Moments> {
     if shape.len() != 2 {
-        return Err(InitError::Rank {
+        return Err(InitError::Scheme(SchemeError::Rank {
             scheme: "sparse",
             expected: "2",
             shape: shape.to_vec(),
-        });
+        }));
     }
     if !(sparsity.is_finite() && (0.0..1.0).contains(&sparsity)) {
-        return Err(InitError::InvalidArgument {
-            name: "sparsity",
-            value: sparsity.into(),
-            expected: "a fraction in [0, 1)",
-        });
+        return Err(InitError::out_of_domain(
+            "sparsity",
+            sparsity,
+            "a fraction in [0, 1)",
+        ));
     }
     error::non_negative("std", std)?;
     // The values come from N(0, std²), whose draws must fit in f32 (as `Normal::new` checks).

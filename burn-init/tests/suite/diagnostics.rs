@@ -8,6 +8,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use burn_init::diagnostics::{Diagnosis, Expected, Flag, Probe, Report, probe};
+use burn_init::error::{ArgumentError, DiagnosisError};
 use burn_init::policy::{Manifest, Policy, Role, Rule};
 use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
@@ -254,15 +255,15 @@ per_device! {
         let model = Mlp::new(&[4, 8, 2], &ad);
         let diagnosis = Diagnosis::new();
         let empty = Tensor::<2>::zeros([0, 4], &ad);
-        assert_eq!(diagnosis.run(&model, empty, |m, x| mse(m.forward(x))).unwrap_err(), InitError::EmptyBatch { shape: vec![0, 4] });
+        assert_eq!(diagnosis.run(&model, empty, |m, x| mse(m.forward(x))).unwrap_err(), InitError::Diagnosis(DiagnosisError::EmptyBatch { shape: vec![0, 4] }));
         let x = gaussian([3, 4], 14, &ad);
         assert_eq!(
             diagnosis.run(&model, x.clone(), |m, x| m.forward(x).sum_dim(1).reshape([3])).unwrap_err(),
-            InitError::NonScalarLoss { shape: vec![3] }
+            InitError::Diagnosis(DiagnosisError::NonScalarLoss { shape: vec![3] })
         );
         assert_eq!(
             diagnosis.run(&model, x.clone(), |m, x| { let y = m.forward(x); mse(probe::record("layers.1", y)) }).unwrap_err(),
-            InitError::DuplicateProbe { name: "layers.1".into() }
+            InitError::Diagnosis(DiagnosisError::DuplicateProbe { name: "layers.1".into() })
         );
         let mut host = vec![0.5f32; 12];
         host[7] = f32::NAN;
@@ -270,19 +271,19 @@ per_device! {
         // The NaN enters through the input record: the error names it, not a later layer.
         assert_eq!(
             diagnosis.run(&model, poisoned, |m, x| mse(m.forward(x))).unwrap_err(),
-            InitError::NonFinite { layer: "input".into(), count: 1, total: 12 }
+            InitError::Diagnosis(DiagnosisError::NonFinite { layer: "input".into(), count: 1, total: 12 })
         );
         let strict = Diagnosis::new().with_tolerance(burn_init::diagnostics::Tolerance { dead: 0.0, ..Default::default() });
-        assert!(matches!(strict.run(&model, x.clone(), |m, x| mse(m.forward(x))).unwrap_err(), InitError::InvalidArgument { name: "dead", .. }));
+        assert!(matches!(strict.run(&model, x.clone(), |m, x| mse(m.forward(x))).unwrap_err(), InitError::Argument(ArgumentError::OutOfDomain { name: "dead", .. })));
         let unknown = Probe::new().capture(|| probe::record_expecting("a", x.clone(), || Expected::Ratio { of: "nothing".into(), ratio: 1.0 }));
-        assert_eq!(unknown.unwrap_err(), InitError::UnknownProbe { name: "nothing".into(), by: "a".into() });
+        assert_eq!(unknown.unwrap_err(), InitError::Diagnosis(DiagnosisError::UnknownProbe { name: "nothing".into(), by: "a".into() }));
         // Declared predictions must be variances; perturbations must fit and be used.
         let negative = Probe::new().capture(|| probe::record_expecting("a", x.clone(), || Expected::Variance(-1.0)));
-        assert!(matches!(negative.unwrap_err(), InitError::AtActivation { name, .. } if name == "a"));
+        assert!(matches!(negative.unwrap_err(), InitError::Diagnosis(DiagnosisError::AtActivation { name, .. }) if name == "a"));
         let wrong = Probe::new().perturbing("a", Tensor::<2>::zeros([1, 4], &ad)).capture(|| probe::record("a", x.clone()));
-        assert!(matches!(wrong.unwrap_err(), InitError::InvalidShape { argument: "perturbation", .. }));
+        assert!(matches!(wrong.unwrap_err(), InitError::Argument(ArgumentError::Shape { argument: "perturbation", .. })));
         let unused = Probe::new().perturbing("z", x.clone()).capture(|| probe::record("a", x.clone()));
-        assert_eq!(unused.unwrap_err(), InitError::UnknownProbe { name: "z".into(), by: "a perturbation".into() });
+        assert_eq!(unused.unwrap_err(), InitError::Diagnosis(DiagnosisError::UnknownProbe { name: "z".into(), by: "a perturbation".into() }));
         // ±∞ is an overflow, counted and flagged, not an error; an infinite loss is.
         let mut host = vec![0.5f32; 12];
         host[3] = f32::INFINITY;
@@ -294,7 +295,7 @@ per_device! {
         assert!(raw.flags.iter().any(|f| matches!(f, Flag::Fp16Overflow { .. })));
         assert_eq!(
             diagnosis.run(&model, overflowing, |_, x| x.sum().reshape([1])).unwrap_err(),
-            InitError::NonFinite { layer: "loss".into(), count: 1, total: 1 }
+            InitError::Diagnosis(DiagnosisError::NonFinite { layer: "loss".into(), count: 1, total: 1 })
         );
         // A tied parameter (one id at two paths) is read once and reported at both.
         #[derive(Module, Debug)]

@@ -8,6 +8,7 @@ use burn_init::Lsuv;
 use burn_init::diagnostics::headroom::{FP16_MAX, FP16_MIN_NORMAL, Headroom};
 use burn_init::diagnostics::probe;
 use burn_init::diagnostics::spectra::{PowerIteration, empirical_ntk, jacobian_norms};
+use burn_init::error::{ArgumentError, DiagnosisError};
 use burn_init::policy::Policy;
 use burn_init::{InitError, Key, Nonlinearity, Scheme};
 
@@ -211,10 +212,10 @@ per_device! {
         assert_eq!(seen.1, 8);
         // Bad settings are refused with the model unchanged.
         let refused = Lsuv::new().with_tolerance(0.0).apply(Mlp::new(&[4, 4], &ad), Key::new(0), |m: &Mlp| m.forward(gaussian([2, 4], 0, &ad))).unwrap_err();
-        assert!(matches!(refused.error, InitError::InvalidArgument { name: "tolerance", .. }));
+        assert!(matches!(refused.error, InitError::Argument(ArgumentError::OutOfDomain { name: "tolerance", .. })));
         // A forward pass whose records name no layer: nothing to rescale is an error, not a no-op.
         let refused = Lsuv::new().apply(Mlp::new(&[4, 4], &ad), Key::new(0), |m: &Mlp| m.layers[0].forward(gaussian([2, 4], 0, &ad))).unwrap_err();
-        assert!(matches!(refused.error, InitError::InvalidShape { argument: "forward", .. }));
+        assert!(matches!(refused.error, InitError::Argument(ArgumentError::Shape { argument: "forward", .. })));
     }
 
     fn lsuv_and_the_diagnosis_refuse_one_fault_with_one_error(device) {
@@ -227,20 +228,20 @@ per_device! {
         let overflow = |m: &Mlp, x: Tensor<2>| probe::record("layers.0", m.layers[0].forward(x).mul_scalar(f32::MAX));
         let x = gaussian([16, 4], 40, &ad);
         let lsuv = Lsuv::new().apply(model(), Key::new(41), |m: &Mlp| overflow(m, x.clone())).unwrap_err().error;
-        assert!(matches!(&lsuv, InitError::NonFinite { layer, count, total: 64 } if layer == "layers.0" && *count > 0), "{lsuv:?}");
+        assert!(matches!(&lsuv, InitError::Diagnosis(DiagnosisError::NonFinite { layer, count, total: 64 }) if layer == "layers.0" && *count > 0), "{lsuv:?}");
         let diagnosis = burn_init::diagnostics::Diagnosis::new();
         let report = diagnosis.run(&model(), x.clone(), |m, x| overflow(m, x).clamp(-1.0, 1.0).mean()).unwrap();
         assert_eq!(report.health.verdict, burn_init::diagnostics::Verdict::WillNotTrain, "{report}");
         assert!(report.health.findings.iter().any(|f| f.check == burn_init::diagnostics::Check::Precision && f.at == ["layers.0"]), "{report}");
         let loss = diagnosis.run(&model(), x, |m, x| overflow(m, x).powi_scalar(2).mean()).unwrap_err();
-        assert_eq!(loss, InitError::NonFinite { layer: "loss".into(), count: 1, total: 1 });
+        assert_eq!(loss, InitError::Diagnosis(DiagnosisError::NonFinite { layer: "loss".into(), count: 1, total: 1 }));
         // An empty batch: EmptyBatch from both (LSUV said AtActivation(InvalidShape)). (The
         // record is the empty batch itself: Burn's ndarray matmul divides by zero on 0 rows, so
         // a forward pass through a layer panics inside Burn before LSUV sees a record; the
         // diagnosis, which is handed the batch, refuses it before running.)
         let empty = Tensor::<2>::zeros([0, 4], &ad);
         let lsuv = Lsuv::new().apply(model(), Key::new(41), |_: &Mlp| probe::record("layers.0", empty.clone())).unwrap_err().error;
-        assert_eq!(lsuv, InitError::EmptyBatch { shape: vec![0, 4] });
+        assert_eq!(lsuv, InitError::Diagnosis(DiagnosisError::EmptyBatch { shape: vec![0, 4] }));
         let diagnosis = burn_init::diagnostics::Diagnosis::new().run(&model(), empty, |m, x| m.forward(x).powi_scalar(2).mean()).unwrap_err();
         assert_eq!(diagnosis, lsuv);
     }
@@ -348,10 +349,10 @@ fn jacobian_norms_of_parallel_branches_are_zero_and_bad_settings_are_refused() {
     };
     assert!(matches!(
         jacobian_norms(forward, zero).unwrap_err(),
-        InitError::InvalidArgument {
+        InitError::Argument(ArgumentError::OutOfDomain {
             name: "max_iterations",
             ..
-        }
+        })
     ));
 }
 
@@ -362,15 +363,15 @@ fn the_ntk_refuses_large_models_and_plain_devices() {
     let err = empirical_ntk(&big, |m: &Mlp| m.forward(gaussian([2, 400], 0, &device))).unwrap_err();
     assert!(matches!(
         err,
-        InitError::InvalidArgument { name: "model", .. }
+        InitError::Argument(ArgumentError::OutOfDomain { name: "model", .. })
     ));
     let small = Mlp::new(&[4, 2], &device);
     let err = empirical_ntk(&small, |m: &Mlp| m.forward(gaussian([2, 4], 0, &device))).unwrap_err();
     assert!(matches!(
         err,
-        InitError::InvalidArgument {
+        InitError::Argument(ArgumentError::OutOfDomain {
             name: "forward",
             ..
-        }
+        })
     ));
 }

@@ -2,6 +2,7 @@
 //! NaN (`robustness.rs` throws arbitrary parameters at every scheme).
 
 use burn::tensor::Tensor;
+use burn_init::error::{ArgumentError, SchemeError};
 use burn_init::gain::{Nonlinearity, numeric_gain, pass_fraction_gain};
 use burn_init::{
     ConvFan, Distribution, Fan, FanMode, Gain, InitError, Key, Scheme, TransposedFan,
@@ -13,7 +14,7 @@ fn host(scheme: &Scheme, shape: &[usize], fan: Option<&Fan>) -> Result<Vec<f32>,
 }
 
 fn invalid(name: &str) -> impl Fn(&InitError) -> bool + '_ {
-    move |e| matches!(e, InitError::InvalidArgument { name: n, .. } if *n == name)
+    move |e| matches!(e, InitError::Argument(ArgumentError::OutOfDomain { name: n, .. }) if *n == name)
 }
 
 #[track_caller]
@@ -39,10 +40,10 @@ fn zero_fan() {
         |e| {
             matches!(
                 e,
-                InitError::ZeroFan {
+                InitError::Scheme(SchemeError::ZeroFan {
                     mode: FanMode::FanIn,
                     ..
-                }
+                })
             )
         },
         &["FanIn", "fan_in = 0"],
@@ -59,14 +60,14 @@ fn zero_fan() {
     );
     assert_err(
         host(&Scheme::xavier_uniform(1.0), &[3, 3], None),
-        |e| matches!(e, InitError::MissingFan { .. }),
+        |e| matches!(e, InitError::Scheme(SchemeError::MissingFan { .. })),
         &["xavier_uniform"],
     );
 }
 
 #[test]
 fn rank() {
-    let rank = |e: &InitError| matches!(e, InitError::Rank { .. });
+    let rank = |e: &InitError| matches!(e, InitError::Scheme(SchemeError::Rank { .. }));
     assert_err(
         host(&Scheme::orthogonal(1.0), &[5], None),
         rank,
@@ -106,16 +107,22 @@ fn rank() {
         rank,
         &["delta_orthogonal"],
     );
-    assert!(matches!(Fan::pytorch(&[3]), Err(InitError::Rank { .. })));
+    assert!(matches!(
+        Fan::pytorch(&[3]),
+        Err(InitError::Scheme(SchemeError::Rank { .. }))
+    ));
     assert!(matches!(
         Fan::conv_weight(&[3, 3], 1, ConvFan::Pytorch),
-        Err(InitError::Rank { .. })
+        Err(InitError::Scheme(SchemeError::Rank { .. }))
     ));
     // The tensor's rank D must match the shape's.
     let device = burn_init::devices::default_cpu().unwrap().1;
     let wrong: Result<Tensor<2>, _> = Scheme::Zeros.sample([2, 3, 4], None, Key::new(0), &device);
     assert!(
-        matches!(wrong, Err(InitError::Rank { expected: "2", .. })),
+        matches!(
+            wrong,
+            Err(InitError::Scheme(SchemeError::Rank { expected: "2", .. }))
+        ),
         "{wrong:?}"
     );
 }
@@ -179,7 +186,10 @@ fn non_finite_or_negative_numbers() {
     }
     assert!(matches!(
         Fan::explicit(-1.0, 3.0),
-        Err(InitError::InvalidArgument { name: "fan_in", .. })
+        Err(InitError::Argument(ArgumentError::OutOfDomain {
+            name: "fan_in",
+            ..
+        }))
     ));
     assert_err(
         host(
@@ -202,7 +212,7 @@ fn non_finite_or_negative_numbers() {
 
 #[test]
 fn bounds() {
-    let bounds = |e: &InitError| matches!(e, InitError::InvalidBounds { .. });
+    let bounds = |e: &InitError| matches!(e, InitError::Argument(ArgumentError::Bounds { .. }));
     assert_err(
         host(&Scheme::trunc_normal(0.0, 1.0, 1.0, 1.0), &[4], None),
         bounds,
@@ -244,7 +254,7 @@ fn bounds() {
         !uniform.to_string().contains("truncation") && !uniform.to_string().contains("a ="),
         "{uniform}"
     );
-    let empty = |e: &InitError| matches!(e, InitError::EmptyTruncation { .. });
+    let empty = |e: &InitError| matches!(e, InitError::Scheme(SchemeError::EmptyTruncation { .. }));
     assert_err(
         host(&Scheme::trunc_normal(0.0, 1.0, 50.0, 60.0), &[4], None),
         empty,
@@ -283,24 +293,34 @@ fn delta_orthogonal_kernel_and_channels() {
     };
     assert_err(
         host(&delta, &[8, 8, 4, 4], None),
-        |e| matches!(e, InitError::EvenKernel { .. }),
+        |e| matches!(e, InitError::Scheme(SchemeError::EvenKernel { .. })),
         &["[4, 4]"],
     );
     assert_err(
         host(&delta, &[8, 8, 3, 2], None),
-        |e| matches!(e, InitError::EvenKernel { .. }),
+        |e| matches!(e, InitError::Scheme(SchemeError::EvenKernel { .. })),
         &["[3, 2]"],
     );
     assert_err(
         host(&delta, &[4, 8, 3, 3], None),
-        |e| matches!(e, InitError::TooFewOutputChannels { c_out: 4, c_in: 8 }),
+        |e| {
+            matches!(
+                e,
+                InitError::Scheme(SchemeError::TooFewOutputChannels { c_out: 4, c_in: 8 })
+            )
+        },
         &["c_out = 4", "c_in = 8"],
     );
 }
 
 #[test]
 fn degenerate_numeric_gains() {
-    let degenerate = |r: Result<f64, InitError>| matches!(r, Err(InitError::DegenerateGain { .. }));
+    let degenerate = |r: Result<f64, InitError>| {
+        matches!(
+            r,
+            Err(InitError::Scheme(SchemeError::DegenerateGain { .. }))
+        )
+    };
     assert!(degenerate(numeric_gain(|_| 0.0)));
     assert!(degenerate(numeric_gain(|_| f64::NAN)));
     assert!(degenerate(numeric_gain(|x: f64| (x * x).exp())));
@@ -311,31 +331,34 @@ fn degenerate_numeric_gains() {
     );
     assert!(matches!(
         Nonlinearity::Softplus { beta: 0.0 }.gain(),
-        Err(InitError::InvalidArgument { name: "beta", .. })
+        Err(InitError::Argument(ArgumentError::OutOfDomain {
+            name: "beta",
+            ..
+        }))
     ));
     assert!(matches!(
         Nonlinearity::LeakyRelu {
             negative_slope: f64::NAN
         }
         .gain(),
-        Err(InitError::InvalidArgument {
+        Err(InitError::Argument(ArgumentError::OutOfDomain {
             name: "negative_slope",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         pass_fraction_gain(0.0),
-        Err(InitError::InvalidArgument {
+        Err(InitError::Argument(ArgumentError::OutOfDomain {
             name: "pass_fraction",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         Gain::PassFraction(1.5).value(),
-        Err(InitError::InvalidArgument {
+        Err(InitError::Argument(ArgumentError::OutOfDomain {
             name: "pass_fraction",
             ..
-        })
+        }))
     ));
 }
 
@@ -343,47 +366,50 @@ fn degenerate_numeric_gains() {
 fn groups_strides_and_axes() {
     assert!(matches!(
         Fan::conv(3, 64, &[3, 3], 2, ConvFan::Pytorch),
-        Err(InitError::InvalidGroups {
+        Err(InitError::Scheme(SchemeError::InvalidGroups {
             argument: "c_in",
             channels: 3,
             groups: 2
-        })
+        }))
     ));
     assert!(matches!(
         Fan::conv(4, 4, &[3], 0, ConvFan::Pytorch),
-        Err(InitError::InvalidGroups { groups: 0, .. })
+        Err(InitError::Scheme(SchemeError::InvalidGroups {
+            groups: 0,
+            ..
+        }))
     ));
     assert!(matches!(
         Fan::conv(4, 4, &[3, 0], 1, ConvFan::Pytorch),
-        Err(InitError::InvalidShape {
+        Err(InitError::Argument(ArgumentError::Shape {
             argument: "kernel",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         Fan::conv_transpose(4, 4, &[3, 3], &[2], 1, TransposedFan::StrideAware),
-        Err(InitError::InvalidShape {
+        Err(InitError::Argument(ArgumentError::Shape {
             argument: "stride",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         Fan::from_axes(&[3, 4], &[0], &[0], &[]),
-        Err(InitError::InvalidShape {
+        Err(InitError::Argument(ArgumentError::Shape {
             argument: "out_axes",
             ..
-        })
+        }))
     ));
     assert!(matches!(
         Fan::from_axes(&[3, 4], &[2], &[0], &[]),
-        Err(InitError::InvalidShape {
+        Err(InitError::Argument(ArgumentError::Shape {
             argument: "in_axes",
             ..
-        })
+        }))
     ));
     assert_err(
         host(&Scheme::Dirac { groups: 4 }, &[6, 6, 3, 3], None),
-        |e| matches!(e, InitError::InvalidGroups { .. }),
+        |e| matches!(e, InitError::Scheme(SchemeError::InvalidGroups { .. })),
         &["groups = 4"],
     );
 }

@@ -2,6 +2,7 @@
 
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::Tensor;
+use burn_init::error::SchemeError;
 use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Scheme};
 
 use crate::common::values;
@@ -84,14 +85,17 @@ fn named_schemes_map_through_the_core() {
     ] {
         let result = Initializer::try_from(&scheme);
         assert!(
-            matches!(result, Err(InitError::NoBurnEquivalent { .. })),
+            matches!(
+                result,
+                Err(InitError::Scheme(SchemeError::NoBurnEquivalent { .. }))
+            ),
             "{scheme:?}: {result:?}"
         );
     }
     let geo = Scheme::kaiming_normal(FanMode::FanGeoAvg, 1.0);
     assert!(matches!(
         Initializer::try_from(&geo),
-        Err(InitError::NoBurnEquivalent { .. })
+        Err(InitError::Scheme(SchemeError::NoBurnEquivalent { .. }))
     ));
 }
 

@@ -9,6 +9,7 @@ use burn::optim::lr_scheduler::LrSchedulerConfig;
 use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrSchedulerConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, activation::relu};
+use burn_init::error::{ArgumentError, PolicyError};
 use burn_init::policy::{Manifest, Mup, MupOptimizer, MupReadout, Policy};
 use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme};
 
@@ -130,14 +131,14 @@ per_device! {
         let error = |mup: Mup| mup.policy(&base, &model).unwrap_err();
         // A readout-shaped weight not named.
         let unnamed = error(Mup::new(vec![]));
-        assert_eq!(unnamed, InitError::MupUnnamedReadout { path: "layers.3.weight".into() });
+        assert_eq!(unnamed, InitError::Policy(PolicyError::MupUnnamedReadout { path: "layers.3.weight".into() }));
         // A hidden weight named as the readout.
         let hidden = error(Mup::new(vec!["layers.3.weight".into(), "layers.1.weight".into()]));
-        assert!(matches!(hidden, InitError::MupNotReadout { ref path, fan_in_ratio: 4.0, fan_out_ratio: 4.0 } if path == "layers.1.weight"), "{hidden}");
+        assert!(matches!(hidden, InitError::Policy(PolicyError::MupNotReadout { ref path, fan_in_ratio: 4.0, fan_out_ratio: 4.0 }) if path == "layers.1.weight"), "{hidden}");
         // A glob naming nothing.
-        assert!(matches!(error(Mup::new(vec!["layers.3.weight".into(), "head.*".into()])), InitError::UnmatchedRule { rule: 1, .. }));
+        assert!(matches!(error(Mup::new(vec!["layers.3.weight".into(), "head.*".into()])), InitError::Policy(PolicyError::UnmatchedRule { rule: 1, .. })));
         // A base model of another architecture.
-        assert!(matches!(readout().policy(&mlp(64, device), &Mlp { layers: mlp(256, device).layers[..3].to_vec() }), Err(InitError::InvalidShape { .. })));
+        assert!(matches!(readout().policy(&mlp(64, device), &Mlp { layers: mlp(256, device).layers[..3].to_vec() }), Err(InitError::Argument(ArgumentError::Shape { .. }))));
         // Zero readout (mup's readout_zero_init); the readout's bias stays a vector.
         let zero = readout().with_readout_init(MupReadout::Zero);
         let (model, _) = zero.policy(&base, &model).unwrap().apply(model, Key::new(0)).unwrap();

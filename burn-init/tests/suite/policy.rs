@@ -13,6 +13,7 @@ use burn::nn::{
     LayerNormConfig, LinearConfig, LstmConfig, PReluConfig, RmsNormConfig,
 };
 use burn::tensor::{Device, Tensor};
+use burn_init::error::{ArgumentError, PolicyError, SchemeError};
 use burn_init::policy::{LayerHint, Manifest, Policy, Role, Rule};
 use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme, TransposedFan};
 
@@ -256,7 +257,7 @@ per_device! {
         // Without a hint for a matched layer: a typed error naming the path.
         let no_hint = Policy::new().rule(Rule::new(Scheme::xavier_normal(1.0)).with_layer(Some("Linear".into())).with_activation_gain(true));
         let error = no_hint.apply(everything(device), Key::new(4)).unwrap_err().error;
-        assert!(matches!(&error, InitError::AtParameter { source, .. } if matches!(**source, InitError::MissingHint { what: "activation", .. })), "{error}");
+        assert!(matches!(&error, InitError::Policy(PolicyError::AtParameter { source, .. }) if matches!(**source, InitError::Policy(PolicyError::MissingHint { what: "activation", .. }))), "{error}");
         // PyTorch's default: weight and bias U(±1/√fan_in), std 1/√(3·fan_in).
         let (model, manifest) = Policy::pytorch_default().apply(everything(device), Key::new(4)).unwrap();
         for path in ["linear.weight", "linear.bias", "conv2d.weight"] {
@@ -293,48 +294,48 @@ per_device! {
         };
         // A path that names nothing.
         let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_path(Some("decoder.*".into()))), model);
-        assert!(matches!(error, InitError::UnmatchedRule { rule: 0, .. }), "{error}");
+        assert!(matches!(error, InitError::Policy(PolicyError::UnmatchedRule { rule: 0, .. })), "{error}");
         // A path whose layer is not the type the rule names.
         let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_layer(Some("Conv2d".into())).with_path(Some("linear.weight".into()))), model);
-        assert_eq!(error, InitError::LayerMismatch { rule: 0, path: "linear.weight".into(), expected: "Conv2d".into(), found: "Linear".into() });
+        assert_eq!(error, InitError::Policy(PolicyError::LayerMismatch { rule: 0, path: "linear.weight".into(), expected: "Conv2d".into(), found: "Linear".into() }));
         // An invalid scheme: found while planning.
         let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Normal { mean: 0.0, std: -1.0 }).with_path(Some("linear.weight".into()))), model);
-        let InitError::AtParameter { path, source, .. } = &error else { panic!("{error}") };
+        let InitError::Policy(PolicyError::AtParameter { path, source, .. }) = &error else { panic!("{error}") };
         assert_eq!(path, "linear.weight");
-        assert!(matches!(**source, InitError::InvalidArgument { name: "std", .. }), "{source}");
+        assert!(matches!(**source, InitError::Argument(ArgumentError::OutOfDomain { name: "std", .. })), "{source}");
         // A structured scheme that cannot serve a later parameter (delta-orthogonal on a matrix):
         // refused by the plan, before the earlier parameters are drawn.
         let policy = Policy::new()
             .rule(Rule::new(Scheme::Ones).with_layer(Some("Linear".into())))
             .rule(Rule::new(Scheme::DeltaOrthogonal { gain: 1.0.into(), groups: 1 }).with_layer(Some("Custom".into())));
         let (error, model) = refuse(policy, model);
-        let InitError::AtParameter { path, .. } = &error else { panic!("{error}") };
+        let InitError::Policy(PolicyError::AtParameter { path, .. }) = &error else { panic!("{error}") };
         assert_eq!(path, "custom.mixing");
         // A grouped scheme with other groups than its convolution (conv2d has 4): the identity
         // it promises would be wrong, so it is refused (it was drawn silently before).
         let dirac = |groups| Policy::new().rule(Rule::new(Scheme::Dirac { groups }).with_path(Some("conv2d.weight".into())));
         let (error, model) = refuse(dirac(1), model);
-        let InitError::AtParameter { path, source, .. } = &error else { panic!("{error}") };
+        let InitError::Policy(PolicyError::AtParameter { path, source, .. }) = &error else { panic!("{error}") };
         assert_eq!(path, "conv2d.weight");
-        assert!(matches!(**source, InitError::GroupsMismatch { scheme_groups: 1, layer_groups: 4, .. }), "{source}");
+        assert!(matches!(**source, InitError::Scheme(SchemeError::GroupsMismatch { scheme_groups: 1, layer_groups: 4, .. })), "{source}");
         assert!(dirac(4).apply(everything(device), Key::new(0)).is_ok());
         // A hint that contradicts the layer's own groups (conv2d has 4) or stride (up2d has 2):
         // used silently before, with the hint's fans.
         let zeros_with = |hint: LayerHint| Policy::new().rule(Rule::new(Scheme::Zeros)).hint(hint);
         let (error, model) = refuse(zeros_with(LayerHint::new("conv2d".into()).with_groups(Some(1))), model);
-        let InitError::AtParameter { path, source, .. } = &error else { panic!("{error}") };
+        let InitError::Policy(PolicyError::AtParameter { path, source, .. }) = &error else { panic!("{error}") };
         assert_eq!(path, "conv2d.weight");
-        assert_eq!(**source, InitError::HintContradictsLayer { name: "groups", hint: "1".into(), layer: "4".into() });
+        assert_eq!(**source, InitError::Policy(PolicyError::HintContradictsLayer { name: "groups", hint: "1".into(), layer: "4".into() }));
         assert!(error.to_string().contains("`groups` = 1 contradicts the layer's own groups = 4"), "{error}");
         let (error, model) = refuse(zeros_with(LayerHint::new("up2d".into()).with_stride(Some(vec![1, 1]))), model);
-        let InitError::AtParameter { path, source, .. } = &error else { panic!("{error}") };
+        let InitError::Policy(PolicyError::AtParameter { path, source, .. }) = &error else { panic!("{error}") };
         assert_eq!(path, "up2d.weight");
-        assert!(matches!(**source, InitError::HintContradictsLayer { name: "stride", .. }), "{source}");
+        assert!(matches!(**source, InitError::Policy(PolicyError::HintContradictsLayer { name: "stride", .. })), "{source}");
         // Unmatched parameters under require_all, and a malformed glob.
         let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_layer(Some("Linear".into()))).with_require_all(true), model);
-        assert!(matches!(error, InitError::UnmatchedParameter { .. }), "{error}");
+        assert!(matches!(error, InitError::Policy(PolicyError::UnmatchedParameter { .. })), "{error}");
         let (error, model) = refuse(Policy::new().rule(Rule::new(Scheme::Zeros).with_path(Some("a[".into()))), model);
-        assert!(matches!(error, InitError::InvalidPattern { what: "rule", index: 0, .. }), "{error}");
+        assert!(matches!(error, InitError::Policy(PolicyError::InvalidPattern { what: "rule", index: 0, .. })), "{error}");
         assert_eq!(ids(&model), before_ids);
         assert_eq!(all_values(&model), before_values, "a refused policy changed the model");
     }

@@ -2,6 +2,7 @@
 
 use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig};
 use burn::tensor::{Device, Tensor};
+use burn_init::error::ArgumentError;
 use burn_init::policy::{DeepNorm, Policy};
 use burn_init::{Key, Nonlinearity};
 
@@ -114,7 +115,7 @@ per_device! {
     fn presets_refuse_impossible_arguments(device) {
         let _ = device;
         let named = |result: burn_init::Result<Policy>| match result {
-            Err(burn_init::InitError::InvalidArgument { name, .. }) => name,
+            Err(burn_init::InitError::Argument(ArgumentError::OutOfDomain { name, .. })) => name,
             other => panic!("{other:?}"),
         };
         assert_eq!(named(Policy::gpt2(0, &[])), "n_layers");

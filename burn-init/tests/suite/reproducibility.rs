@@ -2,6 +2,7 @@
 //! from parameter paths do not move when siblings are added; golden values pin the stream.
 
 use burn::tensor::Tensor;
+use burn_init::error::SamplingError;
 use burn_init::sampling::{KeyedDistribution, Normal, TruncatedNormal, Uniform};
 use burn_init::{Distribution, InitError};
 use burn_init::{Fan, FanMode, Gain, Key, Nonlinearity, Scheme, VarianceScaling};
@@ -299,13 +300,13 @@ fn shards_outside_the_tensor_are_refused() {
     assert!(
         matches!(
             err,
-            InitError::InvalidRange {
+            InitError::Sampling(SamplingError::InvalidRange {
                 what: "element",
                 start: 8,
                 end: 18,
                 total: 16,
                 ..
-            }
+            })
         ),
         "{err}"
     );
@@ -317,13 +318,13 @@ fn shards_outside_the_tensor_are_refused() {
     assert!(
         matches!(
             err,
-            InitError::InvalidRange {
+            InitError::Sampling(SamplingError::InvalidRange {
                 what: "row",
                 start: 3,
                 end: 5,
                 total: 4,
                 ..
-            }
+            })
         ),
         "{err}"
     );

@@ -5,6 +5,7 @@
 use burn::tensor::module::{conv_transpose1d, conv1d, conv2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Tensor, TensorData};
+use burn_init::error::SchemeError;
 use burn_init::{Fan, Key, Scheme, TransposedFan};
 
 use crate::common::{SIGMAS, assert_moments, values};
@@ -90,7 +91,7 @@ per_device! {
         let std = Scheme::DeltaOrthogonal { gain: 1.0.into(), groups }.std(&[c_out, c_in / groups, 3, 3], None).unwrap();
         assert!((std - (12.0f64 / 648.0).sqrt()).abs() < 1e-12);
         let error = Scheme::DeltaOrthogonal { gain: 1.0.into(), groups: 4 }.sample::<4>([8, 4, 3, 3], None, Key::new(0), device).unwrap_err();
-        assert!(matches!(error, burn_init::InitError::TooFewOutputChannels { c_out: 2, c_in: 4 }), "{error}");
+        assert!(matches!(error, burn_init::InitError::Scheme(SchemeError::TooFewOutputChannels { c_out: 2, c_in: 4 })), "{error}");
     }
 
     fn dirac_is_the_identity_in_a_conv(device) {

@@ -3,6 +3,7 @@
 //! `init_with` reads groups and stride from the config, and a policy reads them from Burn's
 //! layers inside any model.
 
+use burn_init::error::SchemeError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -334,7 +335,7 @@ per_device! {
         // Configs Burn's `init` would panic on are typed errors.
         let bad = Conv2dConfig::new([6, 8], [3, 3]).with_groups(4);
         let error = bad.init_with(&he(), key, device).unwrap_err();
-        assert!(matches!(error, InitError::InvalidGroups { channels: 6, groups: 4, .. }), "{error}");
+        assert!(matches!(error, InitError::Scheme(SchemeError::InvalidGroups { channels: 6, groups: 4, .. })), "{error}");
         use burn::nn::conv::{Conv3dConfig, DeformConv2dConfig};
         use burn::nn::{BatchNormConfig, GroupNormConfig, PaddingConfig2d, PaddingConfig3d, RmsNormConfig};
         let errors = [

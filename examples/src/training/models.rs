@@ -232,10 +232,8 @@ impl PatchTransformer {
         linear: impl Fn(usize, usize) -> Linear,
         device: &Device,
     ) -> burn_init::Result<Self> {
-        let invalid = |name, value: usize, expected| burn_init::InitError::InvalidArgument {
-            name,
-            value: value.into(),
-            expected,
+        let invalid = |name, value: usize, expected| {
+            burn_init::InitError::out_of_domain(name, value, expected)
         };
         if heads == 0 || !d.is_multiple_of(heads) {
             return Err(invalid("heads", heads, "a positive divisor of the width"));

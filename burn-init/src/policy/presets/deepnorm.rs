@@ -62,11 +62,11 @@ impl DeepNorm {
 
     fn layers(&self) -> error::Result<(f64, f64)> {
         if self.encoder_layers == 0 && self.decoder_layers == 0 {
-            return Err(InitError::InvalidArgument {
-                name: "encoder_layers",
-                value: 0_usize.into(),
-                expected: "at least 1 layer in the encoder or the decoder",
-            });
+            return Err(InitError::out_of_domain(
+                "encoder_layers",
+                0_usize,
+                "at least 1 layer in the encoder or the decoder",
+            ));
         }
         let (e, d) = (&self.encoder_prefix, &self.decoder_prefix);
         // Both stacks' rules are globs `{prefix}*…`: a prefix that starts the other one (the
@@ -75,11 +75,11 @@ impl DeepNorm {
             && self.decoder_layers > 0
             && (e.starts_with(d.as_str()) || d.starts_with(e.as_str()))
         {
-            return Err(InitError::InvalidArgument {
-                name: "decoder_prefix",
-                value: d.as_str().into(),
-                expected: "a path prefix that neither starts nor is started by the encoder's (both stacks are present)",
-            });
+            return Err(InitError::out_of_domain(
+                "decoder_prefix",
+                d.as_str(),
+                "a path prefix that neither starts nor is started by the encoder's (both stacks are present)",
+            ));
         }
         Ok((self.encoder_layers as f64, self.decoder_layers as f64))
     }

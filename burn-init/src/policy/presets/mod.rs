@@ -98,10 +98,10 @@ pub(super) fn at_least(name: &'static str, value: usize, min: usize) -> Result<f
     if value >= min {
         Ok(value as f64)
     } else {
-        Err(InitError::InvalidArgument {
+        Err(InitError::out_of_domain(
             name,
-            value: value.into(),
-            expected: if min == 1 { "at least 1" } else { "at least 2" },
-        })
+            value,
+            if min == 1 { "at least 1" } else { "at least 2" },
+        ))
     }
 }

@@ -1,10 +1,10 @@
 //! µP: the maximal-update parametrisation (see [`Mup`]).
 
+use crate::error::{self, ArgumentError, InitError, PolicyError};
 use burn::config::Config;
 use burn::module::Module;
 
 use super::{Policy, Rule, Scheme};
-use crate::error::{self, InitError};
 use crate::fan::Fan;
 use crate::policy::walk::ParamInfo;
 use crate::policy::{Role, layout};
@@ -192,10 +192,12 @@ impl Mup {
                             ratio(fan.fan_in, base_fan.fan_in),
                             ratio(fan.fan_out, base_fan.fan_out),
                         );
-                        let not_readout = || InitError::MupNotReadout {
-                            path: info.path.clone(),
-                            fan_in_ratio: m_in,
-                            fan_out_ratio: m_out,
+                        let not_readout = || {
+                            InitError::Policy(PolicyError::MupNotReadout {
+                                path: info.path.clone(),
+                                fan_in_ratio: m_in,
+                                fan_out_ratio: m_out,
+                            })
                         };
                         // An embedding's vocabulary is finite: an input weight (its `Fan::embedding`
                         // fan-in is d_model, which would make it look like a readout).
@@ -213,9 +215,9 @@ impl Mup {
                         } else if m_in == 1.0 {
                             MupClass::Input
                         } else if m_out == 1.0 {
-                            return Err(InitError::MupUnnamedReadout {
+                            return Err(InitError::Policy(PolicyError::MupUnnamedReadout {
                                 path: info.path.clone(),
-                            });
+                            }));
                         } else {
                             MupClass::Hidden
                         };
@@ -235,10 +237,10 @@ impl Mup {
             classified.push((parameter, (info, fan), (base_info, base_fan)));
         }
         if let Some(unused) = used.iter().position(|u| !u) {
-            return Err(InitError::UnmatchedRule {
+            return Err(InitError::Policy(PolicyError::UnmatchedRule {
                 rule: unused,
                 description: format!("µP readout `{}` names no weight", self.readout[unused]),
-            });
+            }));
         }
         Ok(classified)
     }
@@ -317,8 +319,8 @@ fn numel(shape: &[usize]) -> f64 {
 type Entry = (ParamInfo, Option<Fan>);
 
 fn mismatch(path: &str, reason: &str) -> InitError {
-    InitError::InvalidShape {
+    InitError::Argument(ArgumentError::Shape {
         argument: "base",
         reason: format!("{path}: {reason} (µP's base model is the same architecture, narrower)"),
-    }
+    })
 }

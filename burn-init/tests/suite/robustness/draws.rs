@@ -1,6 +1,7 @@
 //! Drawing: every entry point of a scheme agrees on what it refuses, and what it accepts is
 //! finite, of the right shape, and the same bits on the host, on the device and in shards.
 
+use burn_init::error::{PolicyError, SamplingError, SchemeError};
 use std::ops::Range;
 
 use burn::tensor::{Device, Tensor};
@@ -48,7 +49,10 @@ fn check(
             prop_assert_eq!(&shard[..], &values[start as usize..start as usize + len])
         }
         (Ok(values), Err(error)) => prop_assert!(
-            matches!(error, InitError::InvalidRange { .. }) && start as usize + len > values.len(),
+            matches!(
+                error,
+                InitError::Sampling(SamplingError::InvalidRange { .. })
+            ) && start as usize + len > values.len(),
             "{:?}: shard refused with {}",
             scheme,
             error
@@ -56,7 +60,10 @@ fn check(
         // A shard needs no buffer for the whole tensor: sharding a tensor too large for one
         // machine is what it is for.
         (Err(error), Ok(())) => prop_assert!(
-            matches!(error, InitError::OutOfMemory { .. }) && !scheme.is_whole(),
+            matches!(
+                error,
+                InitError::Sampling(SamplingError::OutOfMemory { .. })
+            ) && !scheme.is_whole(),
             "{:?} {:?}: a shard of a draw refused with {}",
             scheme,
             shape,
@@ -95,7 +102,11 @@ fn check(
                 .sample::<2>(shape.to_vec(), fan, *key, device)
                 .unwrap_err();
             match &host {
-                Ok(_) => prop_assert!(matches!(error, InitError::Rank { .. }), "{}", error),
+                Ok(_) => prop_assert!(
+                    matches!(error, InitError::Scheme(SchemeError::Rank { .. })),
+                    "{}",
+                    error
+                ),
                 Err(refused) => prop_assert_eq!(error.to_string(), refused.to_string()),
             }
             Ok(())
@@ -128,7 +139,10 @@ fn on_device<const D: usize>(
             // device — except a shard of a tensor only too large to allocate whole.
             let shard = scheme.sample_rows::<D>(shape.to_vec(), fan, *key, rows, device);
             if let Ok(shard) = shard {
-                let only_too_large = matches!(error, InitError::OutOfMemory { .. });
+                let only_too_large = matches!(
+                    error,
+                    InitError::Sampling(SamplingError::OutOfMemory { .. })
+                );
                 prop_assert!(
                     only_too_large && !scheme.is_whole(),
                     "{:?}: shard of {}",
@@ -168,8 +182,10 @@ fn on_device<const D: usize>(
             prop_assert_eq!(&values(shard)[..], &host[rows.start * row..rows.end * row]);
         }
         Err(error) => prop_assert!(
-            matches!(error, InitError::InvalidRange { .. })
-                && (rows.start > rows.end || rows.end > total),
+            matches!(
+                error,
+                InitError::Sampling(SamplingError::InvalidRange { .. })
+            ) && (rows.start > rows.end || rows.end > total),
             "{:?}: rows {:?} refused with {}",
             scheme,
             rows,
@@ -200,8 +216,10 @@ fn on_device<const D: usize>(
 fn shapes_beyond_memory_are_typed_errors() {
     let (device, key) = (burn_init::devices::default_cpu().unwrap().1, Key::new(0));
     let fan = Fan::linear(4, 4);
-    let too_large = |e: &InitError| matches!(e, InitError::TooLarge { .. });
-    let out_of_memory = |e: &InitError| matches!(e, InitError::OutOfMemory { .. });
+    let too_large =
+        |e: &InitError| matches!(e, InitError::Sampling(SamplingError::TooLarge { .. }));
+    let out_of_memory =
+        |e: &InitError| matches!(e, InitError::Sampling(SamplingError::OutOfMemory { .. }));
     // 4·len overflows isize: zeros went to Burn's `Tensor::full`, others to `vec!`.
     let huge = [usize::MAX / 2, 4];
     for scheme in [Scheme::Zeros, Scheme::Ones, Scheme::xavier_normal(1.0)] {
@@ -228,17 +246,17 @@ fn shapes_beyond_memory_are_typed_errors() {
     let refused = burn_init::policy::Policy::he(burn_init::Nonlinearity::Relu)
         .apply_lazy(huge, key)
         .unwrap_err();
-    let InitError::AtParameter { path, source, .. } = &refused.error else {
+    let InitError::Policy(PolicyError::AtParameter { path, source, .. }) = &refused.error else {
         panic!("{}", refused.error)
     };
     assert_eq!(path, "weight");
     assert!(
         matches!(
             **source,
-            InitError::OutOfMemory {
+            InitError::Sampling(SamplingError::OutOfMemory {
                 cause: burn_init::error::EXCEEDS_HOST_MEMORY,
                 ..
-            }
+            })
         ),
         "{source:?}"
     );
