@@ -187,7 +187,7 @@ pub fn host_draws(manifest: &Manifest, key: &Key) -> Vec<Vec<f32>> {
                 .as_ref()
                 .expect("initialised entries have a scheme");
             scheme
-                .sample_host(&e.shape, e.fan.as_ref(), key.for_path(&e.path))
+                .sample_host(&e.shape, e.fan, key.for_path(&e.path))
                 .expect("valid")
         })
         .collect()

@@ -106,7 +106,7 @@ fn floors(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
 fn burn_tensor<const D: usize>(
     init: &Initializer,
     shape: [usize; D],
-    fan: &Fan,
+    fan: Fan,
     device: &Device,
 ) -> Tensor<D> {
     let (fan_in, fan_out) = (fan.fan_in as usize, fan.fan_out as usize);
@@ -127,18 +127,18 @@ fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D],
     let mut buffer = vec![0.0f32; n];
     for (scheme_label, scheme, burn) in cases() {
         if full {
-            let distribution = distribution(&scheme, &fan);
+            let distribution = distribution(&scheme, fan);
             group.bench_function(format!("inplace/{scheme_label}"), |b| {
                 b.iter(|| distribution.fill(&Key::new(0), 0, &mut buffer))
             });
             group.bench_function(format!("host/{scheme_label}"), |b| {
-                b.iter(|| scheme.sample_host(&shape, Some(&fan), Key::new(0)).unwrap())
+                b.iter(|| scheme.sample_host(&shape, Some(fan), Key::new(0)).unwrap())
             });
         }
         group.bench_function(format!("tensor/{scheme_label}"), |b| {
             b.iter(|| {
                 let t: Tensor<D> = scheme
-                    .sample(shape, Some(&fan), Key::new(0), &device)
+                    .sample(shape, Some(fan), Key::new(0), &device)
                     .unwrap();
                 device.sync().unwrap();
                 t
@@ -146,7 +146,7 @@ fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D],
         });
         if let Some(init) = burn {
             group.bench_function(format!("burn/{scheme_label}"), |b| {
-                b.iter(|| burn_tensor(&init, shape, &fan, &device))
+                b.iter(|| burn_tensor(&init, shape, fan, &device))
             });
         }
     }
@@ -154,7 +154,7 @@ fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D],
 }
 
 /// The keyed distribution a scheme draws from for these fans.
-fn distribution(scheme: &Scheme, fan: &Fan) -> Box<dyn KeyedDistribution> {
+fn distribution(scheme: &Scheme, fan: Fan) -> Box<dyn KeyedDistribution> {
     match scheme {
         Scheme::Uniform { low, high } => Box::new(sampling::Uniform::new(*low, *high).unwrap()),
         Scheme::Normal { mean, std } => Box::new(sampling::Normal::new(*mean, *std).unwrap()),
@@ -205,7 +205,7 @@ fn orthogonal(c: &mut Criterion) {
                     burn_tensor(
                         &Initializer::Orthogonal { gain: 1.0 },
                         [n, n],
-                        &Fan::linear(n, n),
+                        Fan::linear(n, n),
                         &device,
                     )
                 })
@@ -228,15 +228,15 @@ fn init_model(
         let key = root.for_path(path);
         live += match shape.len() {
             1 => scheme(shape)
-                .sample::<1>(shape.clone(), Some(&fan), key, device)
+                .sample::<1>(shape.clone(), Some(fan), key, device)
                 .unwrap()
                 .dims()[0],
             2 => scheme(shape)
-                .sample::<2>(shape.clone(), Some(&fan), key, device)
+                .sample::<2>(shape.clone(), Some(fan), key, device)
                 .unwrap()
                 .dims()[0],
             _ => scheme(shape)
-                .sample::<4>(shape.clone(), Some(&fan), key, device)
+                .sample::<4>(shape.clone(), Some(fan), key, device)
                 .unwrap()
                 .dims()[0],
         };
@@ -256,7 +256,7 @@ fn reinit_model(
     for ((path, shape), buffer) in params.iter().zip(buffers) {
         let fan = Fan::pytorch(shape).unwrap_or(Fan::explicit(1.0, 1.0).unwrap());
         scheme(shape)
-            .fill_host(shape, Some(&fan), root.for_path(path), 0, buffer)
+            .fill_host(shape, Some(fan), root.for_path(path), 0, buffer)
             .unwrap();
     }
 }

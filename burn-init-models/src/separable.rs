@@ -83,9 +83,9 @@ impl DepthwiseSeparableConfig {
         let (c, k) = (self.channels, self.kernel);
         let scheme = Self::scheme();
         let true_dw = Fan::depthwise(c, &[k, k])?;
-        let dw_std = scheme.std(&[c, 1, k, k], Some(&self.depthwise_draw_fan()?))?;
+        let dw_std = scheme.std(&[c, 1, k, k], Some(self.depthwise_draw_fan()?))?;
         let pw_fan = Fan::pointwise(c, self.out_channels);
-        let pw = composition::forward_ratio(&scheme, &[self.out_channels, c, 1, 1], &pw_fan)?;
+        let pw = composition::forward_ratio(&scheme, &[self.out_channels, c, 1, 1], pw_fan)?;
         Ok(true_dw.fan_in * dw_std * dw_std * pw)
     }
 

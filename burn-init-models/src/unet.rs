@@ -45,7 +45,7 @@ impl UnetUpConfig {
     pub fn multiplier(&self) -> burn_init::Result<f64> {
         let (shape, fan) = self.shape_and_fan()?;
         if self.corrected {
-            composition::forward_correction(&Self::scheme(), &shape, &fan)
+            composition::forward_correction(&Self::scheme(), &shape, fan)
         } else {
             Ok(1.0)
         }
@@ -82,12 +82,7 @@ impl UnetUpConfig {
         let (shape, fan) = self.shape_and_fan()?;
         let multiplier = self.multiplier()?;
         let weight = Self::scheme()
-            .sample::<4>(
-                shape,
-                Some(&fan),
-                key.into().for_path("conv.weight"),
-                device,
-            )?
+            .sample::<4>(shape, Some(fan), key.into().for_path("conv.weight"), device)?
             .mul_scalar(multiplier);
         let (c, k) = (self.channels, self.kernel);
         let mut conv = Conv2dConfig::new([2 * c, c], [k, k])

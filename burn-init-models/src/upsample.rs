@@ -127,7 +127,7 @@ impl UpsamplerConfig {
     /// σ² (from the draw fan) × the average fan-in c_in·k²/s² — 1 for `StrideAware`, 1/s² for
     /// `Naive`. For `StrideAware` every phase has this level.
     pub fn predicted_level(&self) -> burn_init::Result<f64> {
-        let std = Self::scheme().std(&self.shape(), Some(&self.draw_fan()?))?;
+        let std = Self::scheme().std(&self.shape(), Some(self.draw_fan()?))?;
         Ok(self.fan(TransposedFan::StrideAware)?.fan_in * std * std)
     }
 
@@ -159,7 +159,7 @@ impl UpsamplerConfig {
         let weight = Self::scheme()
             .sample::<4>(
                 self.shape(),
-                Some(&fan),
+                Some(fan),
                 key.into().for_path("conv.weight"),
                 device,
             )?

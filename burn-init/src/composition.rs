@@ -61,10 +61,10 @@ pub fn residual_scale(branches: usize) -> error::Result<f64> {
 /// let (c, k) = (32, 3);
 /// let fan = Fan::conv(2 * c, c, &[k, k], 1, ConvFan::GroupCorrect).unwrap();
 /// let glorot = Scheme::xavier_normal(1.0);
-/// let r = composition::forward_ratio(&glorot, &[c, 2 * c, k, k], &fan).unwrap();
+/// let r = composition::forward_ratio(&glorot, &[c, 2 * c, k, k], fan).unwrap();
 /// assert!((r - 4.0 / 3.0).abs() < 1e-12);
 /// ```
-pub fn forward_ratio(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error::Result<f64> {
+pub fn forward_ratio(scheme: &Scheme, shape: &[usize], fan: Fan) -> error::Result<f64> {
     let fan_in = error::non_negative("fan_in", fan.fan_in)?;
     let ratio = fan_in * scheme.second_moment(shape, Some(fan))?;
     error::finite("forward ratio n_in·E[w²]", ratio)
@@ -76,10 +76,10 @@ pub fn forward_ratio(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error::Resu
 /// ```
 /// use burn_init::{composition, ConvFan, Fan, Scheme};
 /// let fan = Fan::conv(64, 32, &[3, 3], 1, ConvFan::GroupCorrect).unwrap();
-/// let m = composition::forward_correction(&Scheme::xavier_uniform(1.0), &[32, 64, 3, 3], &fan).unwrap();
+/// let m = composition::forward_correction(&Scheme::xavier_uniform(1.0), &[32, 64, 3, 3], fan).unwrap();
 /// assert!((m - 3f64.sqrt() / 2.0).abs() < 1e-12);
 /// ```
-pub fn forward_correction(scheme: &Scheme, shape: &[usize], fan: &Fan) -> error::Result<f64> {
+pub fn forward_correction(scheme: &Scheme, shape: &[usize], fan: Fan) -> error::Result<f64> {
     let ratio = forward_ratio(scheme, shape, fan)?;
     if !(ratio > 0.0 && ratio.is_finite()) {
         return Err(InitError::out_of_domain(
@@ -248,7 +248,7 @@ pub fn shared_projection_logit_variance(
     d_out: usize,
 ) -> error::Result<f64> {
     let (n_in, n_out) = (at_least_one("d_in", d_in)?, at_least_one("d_out", d_out)?);
-    let std = scheme.std(&[d_in, d_out], Some(&Fan::linear(d_in, d_out)))?;
+    let std = scheme.std(&[d_in, d_out], Some(Fan::linear(d_in, d_out)))?;
     Ok(std.powi(4) * n_in * (n_in + n_out + 1.0))
 }
 
@@ -263,18 +263,18 @@ mod tests {
         // gave 1 − 1/8). All-ones sums 4 inputs: 4; a constant 0.5: 4·0.25.
         let fan = Fan::linear(8, 8);
         let eye = Scheme::Eye { gain: 1.0.into() };
-        assert_eq!(forward_ratio(&eye, &[8, 8], &fan).unwrap(), 1.0);
+        assert_eq!(forward_ratio(&eye, &[8, 8], fan).unwrap(), 1.0);
         let fan = Fan::linear(4, 6);
-        assert_eq!(forward_ratio(&Scheme::Ones, &[4, 6], &fan).unwrap(), 4.0);
+        assert_eq!(forward_ratio(&Scheme::Ones, &[4, 6], fan).unwrap(), 4.0);
         let half = Scheme::Constant { value: 0.5 };
-        assert_eq!(forward_ratio(&half, &[4, 6], &fan).unwrap(), 1.0);
+        assert_eq!(forward_ratio(&half, &[4, 6], fan).unwrap(), 1.0);
         // Invalid schemes are errors, not a negative or meaningless std passed through.
         let negative = Scheme::Normal {
             mean: 0.0,
             std: -1.0,
         };
         assert!(negative.std(&[4, 6], None).is_err());
-        assert!(forward_ratio(&negative, &[4, 6], &fan).is_err());
+        assert!(forward_ratio(&negative, &[4, 6], fan).is_err());
         let reversed = Scheme::Uniform {
             low: 1.0,
             high: -1.0,
@@ -324,7 +324,7 @@ mod tests {
             }))
         ));
         assert!(matches!(
-            forward_correction(&Scheme::Zeros, &[4, 4], &Fan::linear(4, 4)),
+            forward_correction(&Scheme::Zeros, &[4, 4], Fan::linear(4, 4)),
             Err(InitError::Argument(ArgumentError::OutOfDomain {
                 name: "forward_ratio",
                 ..
@@ -343,7 +343,7 @@ mod tests {
             let w = scheme
                 .sample_host(
                     &[d_in, d_out],
-                    Some(&Fan::linear(d_in, d_out)),
+                    Some(Fan::linear(d_in, d_out)),
                     crate::Key::new(seed),
                 )
                 .unwrap();

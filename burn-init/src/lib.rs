@@ -22,6 +22,23 @@
 //!   received. [`policy::InitWith`] initialises at construction: `LinearConfig::new(784,
 //!   256).init_with(&scheme, key, &device)`, fans read from the config.
 //!
+//! ## One convention for arguments, one story for names
+//!
+//! * **Keys.** Every function that draws takes `key: impl Into<Key>` — a [`Key`], a `&Key` or a
+//!   `u64` seed — and a model's parameters take `key.for_path("fc1.weight")`. The one exception
+//!   is the object-safe [`KeyedDistribution`] trait, whose methods take `&Key`.
+//! * **Fans.** By value, as Burn passes shapes: [`Fan`] where a function needs the fans,
+//!   `Option<Fan>` where only the variance-scaling schemes need them (`None` for the others).
+//! * **Three `Normal`s** (and three `Uniform`s and `TruncatedNormal`s), one per step of the data
+//!   flow config → fans → variance → sampler: [`Scheme::Normal`] is *what* to draw, N(mean, std²)
+//!   with the std you give; [`Distribution::Normal`] is the *family* a [`VarianceScaling`] scheme
+//!   draws from, its σ set by the fans; [`sampling::Normal`] is *how* both are drawn, the keyed
+//!   generator they end in.
+//! * **PyTorch's and JAX's names** find ours in the docs' search (`#[doc(alias)]`):
+//!   `kaiming_normal_` and `he_normal` find [`Scheme::kaiming_normal`], `glorot_uniform` finds
+//!   [`Scheme::xavier_uniform`], `variance_scaling` finds [`VarianceScaling`],
+//!   `_calculate_fan_in_and_fan_out` finds [`Fan::pytorch`], `PRNGKey` finds [`Key::new`].
+//!
 //! ```
 //! use burn::tensor::{Device, Tensor};
 //! use burn_init::{Fan, FanMode, Key, Nonlinearity, Scheme};
@@ -29,7 +46,7 @@
 //! let device = Device::default();
 //! // He-normal weights for a Burn Linear 512 → 256 (stored [d_in, d_out]).
 //! let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
-//! let w: Tensor<2> = he.sample([512, 256], Some(&Fan::linear(512, 256)), Key::new(0), &device).unwrap();
+//! let w: Tensor<2> = he.sample([512, 256], Some(Fan::linear(512, 256)), Key::new(0), &device).unwrap();
 //! assert_eq!(w.dims(), [512, 256]);
 //! ```
 

@@ -45,22 +45,33 @@ pub use prepared::Prepared;
 #[derive(Config, Debug, PartialEq)]
 pub enum Scheme {
     /// Every weight equals `value`.
+    #[doc(alias = "constant_")]
+    #[doc(alias = "constant")]
     Constant {
         /// The value.
         value: f64,
     },
     /// Every weight is 0.
+    #[doc(alias = "zeros_")]
+    #[doc(alias = "zeros")]
     Zeros,
     /// Every weight is 1.
+    #[doc(alias = "ones_")]
+    #[doc(alias = "ones")]
     Ones,
     /// U(low, high).
+    #[doc(alias = "uniform_")]
+    #[doc(alias = "uniform")]
     Uniform {
         /// Lower bound.
         low: f64,
         /// Upper bound.
         high: f64,
     },
-    /// N(mean, std²).
+    /// N(mean, std²), with the std you give (for a σ set by the fans: [`VarianceScaling`] with
+    /// [`Distribution::Normal`](crate::Distribution::Normal)).
+    #[doc(alias = "normal_")]
+    #[doc(alias = "normal")]
     Normal {
         /// Mean.
         mean: f64,
@@ -68,6 +79,8 @@ pub enum Scheme {
         std: f64,
     },
     /// N(mean, std²) conditioned on [a, b] (absolute bounds; std is the parent's, as in PyTorch).
+    #[doc(alias = "trunc_normal_")]
+    #[doc(alias = "truncated_normal")]
     TruncatedNormal {
         /// Mean of the parent normal.
         mean: f64,
@@ -105,10 +118,13 @@ pub enum Scheme {
         gain: Gain,
     },
     /// LeCun uniform.
+    #[doc(alias = "lecun_uniform")]
     LecunUniform,
     /// LeCun normal (untruncated).
+    #[doc(alias = "lecun_normal")]
     LecunNormal,
     /// PyTorch's default for `Linear`/`Conv` weights and biases: U(±1/√fan_in).
+    #[doc(alias = "reset_parameters")]
     PytorchDefault,
     /// U(±1/√fan_out): PyTorch's default where its bound is the output side. `RNNBase` draws
     /// every weight and bias from U(±1/√hidden), and hidden is the fan-out of each of Burn's gate
@@ -122,6 +138,7 @@ pub enum Scheme {
     },
     /// Orthogonal centre tap of a conv kernel `[c_out, c_in/groups, k…]`, one orthogonal block
     /// per group (odd k, c_out/groups ≥ c_in/groups).
+    #[doc(alias = "delta_orthogonal")]
     DeltaOrthogonal {
         /// Gain g.
         gain: Gain,
@@ -129,11 +146,13 @@ pub enum Scheme {
         groups: usize,
     },
     /// g·I for a 2-D tensor.
+    #[doc(alias = "eye_")]
     Eye {
         /// Gain g.
         gain: Gain,
     },
     /// Identity convolution, per group.
+    #[doc(alias = "dirac_")]
     Dirac {
         /// Number of groups.
         groups: usize,
@@ -145,6 +164,7 @@ pub enum Scheme {
     /// `[out, in]` weight zeros within each input's column, i.e. outgoing weights. For
     /// PyTorch's exact pattern draw `[d_out, d_in]` and transpose. The zero count is also
     /// computed without PyTorch's float slip (`ceil(0.3·10)` is 4 there, 3 here).
+    #[doc(alias = "sparse_")]
     Sparse {
         /// Fraction of zeros per column, in [0, 1).
         sparsity: f64,
@@ -155,14 +175,20 @@ pub enum Scheme {
 
 impl Scheme {
     /// Glorot uniform with gain `gain` (a value or a nonlinearity).
+    #[doc(alias = "xavier_uniform_")]
+    #[doc(alias = "glorot_uniform")]
     pub fn xavier_uniform(gain: impl Into<Gain>) -> Self {
         Self::XavierUniform { gain: gain.into() }
     }
     /// Glorot normal with gain `gain`.
+    #[doc(alias = "xavier_normal_")]
+    #[doc(alias = "glorot_normal")]
     pub fn xavier_normal(gain: impl Into<Gain>) -> Self {
         Self::XavierNormal { gain: gain.into() }
     }
     /// He uniform over the fan chosen by `mode`.
+    #[doc(alias = "kaiming_uniform_")]
+    #[doc(alias = "he_uniform")]
     pub fn kaiming_uniform(mode: FanMode, gain: impl Into<Gain>) -> Self {
         Self::KaimingUniform {
             mode,
@@ -170,6 +196,8 @@ impl Scheme {
         }
     }
     /// He normal over the fan chosen by `mode`.
+    #[doc(alias = "kaiming_normal_")]
+    #[doc(alias = "he_normal")]
     pub fn kaiming_normal(mode: FanMode, gain: impl Into<Gain>) -> Self {
         Self::KaimingNormal {
             mode,
@@ -177,10 +205,13 @@ impl Scheme {
         }
     }
     /// Haar-orthogonal with gain `gain`.
+    #[doc(alias = "orthogonal_")]
     pub fn orthogonal(gain: impl Into<Gain>) -> Self {
         Self::Orthogonal { gain: gain.into() }
     }
     /// PyTorch's `trunc_normal_(mean, std, a, b)`.
+    #[doc(alias = "trunc_normal_")]
+    #[doc(alias = "truncated_normal")]
     pub fn trunc_normal(mean: f64, std: f64, a: f64, b: f64) -> Self {
         Self::TruncatedNormal { mean, std, a, b }
     }

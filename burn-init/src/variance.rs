@@ -14,7 +14,9 @@ use burn::config::Config;
 use crate::fan::{Fan, FanMode};
 use crate::sampling::{Keyed, Normal, TruncatedNormal, Uniform};
 
-/// The distribution a variance-scaling scheme draws from.
+/// The family a variance-scaling scheme draws from, its σ set by the fans (a normal with a std
+/// you give is [`Scheme::Normal`](crate::Scheme::Normal); both are drawn by the keyed samplers of
+/// [`sampling`](crate::sampling)).
 #[derive(Config, Debug, PartialEq, Eq, Copy)]
 pub enum Distribution {
     /// U(−√3σ, √3σ).
@@ -31,10 +33,11 @@ pub enum Distribution {
 /// use burn_init::{Distribution, Fan, FanMode, VarianceScaling};
 /// // He-normal for a 512 → 256 dense layer: σ = √(2/512).
 /// let he = VarianceScaling::new(2.0, FanMode::FanIn, Distribution::Normal);
-/// let std = he.std(&Fan::linear(512, 256)).unwrap();
+/// let std = he.std(Fan::linear(512, 256)).unwrap();
 /// assert!((std - (2.0f64 / 512.0).sqrt()).abs() < 1e-15);
 /// ```
 #[derive(Config, Debug, PartialEq)]
+#[doc(alias = "variance_scaling")]
 pub struct VarianceScaling {
     /// The numerator of σ² = scale / n (gain² for the named schemes).
     pub scale: f64,
@@ -46,7 +49,7 @@ pub struct VarianceScaling {
 
 impl VarianceScaling {
     /// The target standard deviation √(scale / fan(mode)).
-    pub fn std(&self, fan: &Fan) -> error::Result<f64> {
+    pub fn std(&self, fan: Fan) -> error::Result<f64> {
         let scale = error::non_negative("scale", self.scale)?;
         let n = fan.get(self.mode);
         if !(n.is_finite() && n > 0.0) {
@@ -61,7 +64,7 @@ impl VarianceScaling {
     }
 
     /// The distribution to draw from for `fan`, or `None` when σ = 0 (every weight is 0).
-    pub fn distribution_for(&self, fan: &Fan) -> error::Result<Option<Keyed>> {
+    pub fn distribution_for(&self, fan: Fan) -> error::Result<Option<Keyed>> {
         let std = self.std(fan)?;
         if std == 0.0 {
             return Ok(None);

@@ -134,7 +134,7 @@ pub fn run(config: &StudyConfig, device: &Device) -> burn_init::Result<Vec<Trace
             for layer in 0..config.depth {
                 let key = root.for_path(&format!("layers.{layer}.weight"));
                 let weight: Tensor<2> =
-                    scheme.sample([config.width, config.width], Some(&fan), key, device)?;
+                    scheme.sample([config.width, config.width], Some(fan), key, device)?;
                 let h = x.matmul(weight);
                 trace
                     .pre_activation_second_moment

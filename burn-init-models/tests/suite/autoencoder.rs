@@ -22,7 +22,7 @@ fn mean_log_ratios(
     let widths = config.widths().unwrap();
     let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
     let first =
-        composition::forward_ratio(&he, &[d, widths[1]], &Fan::linear(d, widths[1])).unwrap();
+        composition::forward_ratio(&he, &[d, widths[1]], Fan::linear(d, widths[1])).unwrap();
     assert!((first - 2.0).abs() < 1e-12, "He's n·σ² = 2, not {first}");
     let mut sums = vec![0.0; widths.len() - 1];
     for key in 0..keys {

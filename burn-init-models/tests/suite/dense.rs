@@ -35,7 +35,7 @@ per_device! {
             let c_in = C0 + l * GROWTH;
             let fan = Fan::conv(c_in, GROWTH, &[k, k], 1, ConvFan::GroupCorrect).unwrap();
             // BN: unit variance; ReLU: ×E[ReLU(z)²] = ½; He: ×n_in·σ² = 2 → 1.
-            let he = composition::forward_ratio(&DenseBlockConfig::scheme(), &[GROWTH, c_in, k, k], &fan).unwrap();
+            let he = composition::forward_ratio(&DenseBlockConfig::scheme(), &[GROWTH, c_in, k, k], fan).unwrap();
             let predicted = relu * he;
             assert!((predicted - 1.0).abs() < 1e-9, "layer {l}: {predicted} (literal 2·½ = 1)");
             let a = layer.activation(features.clone());

@@ -26,7 +26,7 @@ per_device! {
                 let mut rel_var = 0.0;
                 for &k in &config.kernels {
                     let fan = Fan::conv(C, C, &[k, k], 1, ConvFan::GroupCorrect).unwrap();
-                    predicted += composition::forward_ratio(&init.scheme(), &[C, C, k, k], &fan).unwrap();
+                    predicted += composition::forward_ratio(&init.scheme(), &[C, C, k, k], fan).unwrap();
                     rel_var += finite_width(C * C * k * k).powi(2);
                 }
                 predicted *= s * s;

@@ -29,7 +29,7 @@ per_device! {
         let cell = SimpleRnnConfig::new(8, n).with_recurrent(RecurrentInit::Xavier).init(1, device).unwrap();
         let w = host_values(cell.recurrent.val()).unwrap();
         let var = Moments::of(&w).unwrap().var;
-        let std = Scheme::xavier_normal(1.0).std(&[n, n], Some(&Fan::linear(n, n))).unwrap();
+        let std = Scheme::xavier_normal(1.0).std(&[n, n], Some(Fan::linear(n, n))).unwrap();
         assert!((std * std * n as f64 - 1.0).abs() < 1e-12, "σ² = 1/n");
         assert!((var - std * std).abs() < SIGMAS * std * std * (2.0 / (n * n) as f64).sqrt());
         let radius = spectral_radius(&w, n).unwrap();
@@ -60,7 +60,7 @@ per_device! {
         let (d_in, n) = (24, 64);
         let lstm = lstm_with_policy(&LstmConfig::new(d_in, n, true), 4, device).unwrap();
         let gates = [Some(&lstm.input_gate), lstm.forget_gate.as_ref(), Some(&lstm.output_gate), Some(&lstm.cell_gate)];
-        let xavier = Scheme::xavier_normal(1.0).std(&[d_in, n], Some(&Fan::linear(d_in, n))).unwrap();
+        let xavier = Scheme::xavier_normal(1.0).std(&[d_in, n], Some(Fan::linear(d_in, n))).unwrap();
         assert!((xavier - 0.150_755_672_288_881_8).abs() < 1e-12, "√(2/(24 + 64)) = {xavier}");
         for gate in gates.into_iter().flatten() {
             let w = host_values(gate.hidden_transform.weight.val()).unwrap();

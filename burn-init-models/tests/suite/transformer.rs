@@ -16,7 +16,7 @@ const SHAPE: [usize; 3] = [8, 32, D];
 
 /// The predicted logit variance r² with r = n_in·σ² of the projection scheme.
 fn predicted(scheme: &Scheme) -> f64 {
-    composition::forward_ratio(scheme, &[D, D], &Fan::linear(D, D))
+    composition::forward_ratio(scheme, &[D, D], Fan::linear(D, D))
         .unwrap()
         .powi(2)
 }

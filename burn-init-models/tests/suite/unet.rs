@@ -20,7 +20,7 @@ per_device! {
         let input = Tensor::cat(vec![upsample_nearest2(x.clone()), skip.clone()], 1);
         let k = 3;
         let fan = Fan::conv(2 * C, C, &[k, k], 1, ConvFan::GroupCorrect).unwrap();
-        let ratio = composition::forward_ratio(&UnetUpConfig::scheme(), &[C, 2 * C, k, k], &fan).unwrap();
+        let ratio = composition::forward_ratio(&UnetUpConfig::scheme(), &[C, 2 * C, k, k], fan).unwrap();
         let mut measured = Vec::new();
         for corrected in [false, true] {
             let config = UnetUpConfig::new(C).with_corrected(corrected);

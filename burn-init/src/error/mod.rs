@@ -30,7 +30,7 @@ pub type Result<T> = core::result::Result<T, InitError>;
 /// use burn_init::{Fan, Scheme};
 ///
 /// let refused = Scheme::Normal { mean: 0.0, std: -1.0 }
-///     .prepare(&[4, 4], Some(&Fan::linear(4, 4)))
+///     .prepare(&[4, 4], Some(Fan::linear(4, 4)))
 ///     .unwrap_err();
 /// assert!(matches!(
 ///     refused,

@@ -197,6 +197,7 @@ impl Fan {
     }
 
     /// PyTorch's `_calculate_fan_in_and_fan_out` on a PyTorch-layout shape `[out, in, k…]`.
+    #[doc(alias = "_calculate_fan_in_and_fan_out")]
     pub fn pytorch(shape: &[usize]) -> error::Result<Self> {
         if shape.len() < 2 {
             return Err(InitError::Scheme(SchemeError::Rank {

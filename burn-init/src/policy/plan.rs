@@ -74,7 +74,7 @@ pub(crate) fn plan<M: Module>(policy: &Policy, model: &M) -> error::Result<Vec<P
             let groups = hint.and_then(|h| h.groups).or(found.map(|f| f.groups));
             let assignment = match matched {
                 Some(index) => Some(
-                    assign(index, &rules[index], info, fan.as_ref(), hint, groups)
+                    assign(index, &rules[index], info, fan, hint, groups)
                         .map_err(|e| at_parameter(info, e))?,
                 ),
                 None if policy.require_all && !info.is_running_statistic() => {
@@ -127,7 +127,7 @@ fn assign(
     index: usize,
     rule: &CompiledRule,
     info: &ParamInfo,
-    fan: Option<&Fan>,
+    fan: Option<Fan>,
     hint: Option<&LayerHint>,
     layer_groups: Option<usize>,
 ) -> error::Result<Assignment> {

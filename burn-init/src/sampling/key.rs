@@ -45,6 +45,8 @@ pub struct Key {
 
 impl Key {
     /// The key for a user seed.
+    #[doc(alias = "PRNGKey")]
+    #[doc(alias = "manual_seed")]
     pub fn new(seed: u64) -> Self {
         Self { bytes: [0; 32] }.derive(Domain::Seed, seed)
     }

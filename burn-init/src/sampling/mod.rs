@@ -133,7 +133,9 @@ impl KeyedDistribution for Uniform {
     }
 }
 
-/// N(mean, std²).
+/// The keyed sampler of N(mean, std²): how [`Scheme::Normal`](crate::Scheme::Normal) and a
+/// [`VarianceScaling`](crate::VarianceScaling) scheme with
+/// [`Distribution::Normal`](crate::Distribution::Normal) are drawn.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Normal {
     mean: f64,

@@ -21,7 +21,7 @@ impl Scheme {
     pub fn sample_host(
         &self,
         shape: &[usize],
-        fan: Option<&Fan>,
+        fan: Option<Fan>,
         key: impl Into<Key>,
     ) -> error::Result<Vec<f32>> {
         self.prepare(shape, fan)?.sample_host(key)
@@ -35,15 +35,15 @@ impl Scheme {
     /// use burn_init::{Fan, Key, Scheme};
     /// let scheme = Scheme::xavier_normal(1.0);
     /// let (shape, fan) = ([1024, 256], Fan::linear(256, 1024));
-    /// let full = scheme.sample_host(&shape, Some(&fan), &Key::new(1)).unwrap();
+    /// let full = scheme.sample_host(&shape, Some(fan), &Key::new(1)).unwrap();
     /// let mut rows_8_to_16 = vec![0.0; 8 * 256];
-    /// scheme.fill_host(&shape, Some(&fan), &Key::new(1), 8 * 256, &mut rows_8_to_16).unwrap();
+    /// scheme.fill_host(&shape, Some(fan), &Key::new(1), 8 * 256, &mut rows_8_to_16).unwrap();
     /// assert_eq!(rows_8_to_16, full[8 * 256..16 * 256]);
     /// ```
     pub fn fill_host(
         &self,
         shape: &[usize],
-        fan: Option<&Fan>,
+        fan: Option<Fan>,
         key: impl Into<Key>,
         start: u64,
         out: &mut [f32],
@@ -58,13 +58,13 @@ impl Scheme {
     /// use burn_init::{Fan, FanMode, Key, Nonlinearity, Scheme};
     /// let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
     /// let w: Tensor<2> = he
-    ///     .sample([512, 256], Some(&Fan::linear(512, 256)), Key::new(0), &Device::default())
+    ///     .sample([512, 256], Some(Fan::linear(512, 256)), Key::new(0), &Device::default())
     ///     .unwrap();
     /// ```
     pub fn sample<const D: usize>(
         &self,
         shape: impl Into<Shape>,
-        fan: Option<&Fan>,
+        fan: Option<Fan>,
         key: impl Into<Key>,
         device: &Device,
     ) -> error::Result<Tensor<D>> {
@@ -93,7 +93,7 @@ impl Scheme {
     pub fn sample_on_device<const D: usize>(
         &self,
         shape: impl Into<Shape>,
-        fan: Option<&Fan>,
+        fan: Option<Fan>,
         key: impl Into<Key>,
         device: &Device,
     ) -> error::Result<Tensor<D>> {
@@ -112,14 +112,14 @@ impl Scheme {
     /// let device = Device::default();
     /// let (scheme, fan) = (Scheme::xavier_uniform(1.0), Fan::linear(768, 3072));
     /// let shard: Tensor<2> = scheme
-    ///     .sample_rows([3072, 768], Some(&fan), Key::new(0), 1536..3072, &device)
+    ///     .sample_rows([3072, 768], Some(fan), Key::new(0), 1536..3072, &device)
     ///     .unwrap();
     /// assert_eq!(shard.dims(), [1536, 768]);
     /// ```
     pub fn sample_rows<const D: usize>(
         &self,
         shape: impl Into<Shape>,
-        fan: Option<&Fan>,
+        fan: Option<Fan>,
         key: impl Into<Key>,
         rows: Range<usize>,
         device: &Device,
@@ -167,7 +167,7 @@ impl Scheme {
     ) -> error::Result<Param<Tensor<D>>> {
         Ok(Param::from_tensor(self.sample(
             shape,
-            Some(&fan),
+            Some(fan),
             key,
             device,
         )?))

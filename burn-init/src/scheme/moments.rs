@@ -11,14 +11,14 @@ impl Scheme {
     /// value): the value of a constant, the centre of `Uniform`, the mean of `Normal`, the
     /// truncated normal's own mean, g·k/N for `Eye` and `Dirac` (k ones among N), 0 for every
     /// centred scheme. Arguments are checked as by [`Scheme::std`].
-    pub fn mean(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
+    pub fn mean(&self, shape: &[usize], fan: Option<Fan>) -> error::Result<f64> {
         Ok(self.prepare(shape, fan)?.mean())
     }
 
     /// E\[w²\] = std² + mean²: what a layer's forward variance ratio n_in·E\[w²\] needs (for a
     /// non-centred scheme the std alone misses the mean's share: `Eye` keeps the signal with
     /// std² = (1/n)(1 − 1/n) but E\[w²\] = 1/n).
-    pub fn second_moment(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
+    pub fn second_moment(&self, shape: &[usize], fan: Option<Fan>) -> error::Result<f64> {
         Ok(self.prepare(shape, fan)?.second_moment())
     }
 
@@ -40,13 +40,13 @@ impl Scheme {
     /// ```
     /// use burn_init::{Fan, FanMode, Nonlinearity, Scheme};
     /// let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
-    /// let std = he.std(&[256, 512], Some(&Fan::linear(256, 512))).unwrap();
+    /// let std = he.std(&[256, 512], Some(Fan::linear(256, 512))).unwrap();
     /// assert!((std - (2.0f64 / 256.0).sqrt()).abs() < 1e-12);
     /// ```
     ///
     /// Every argument is checked as a draw would check it: `Normal { std: -1 }` or
     /// `Uniform { low: 1, high: -1 }` is an error, not a negative or meaningless std.
-    pub fn std(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<f64> {
+    pub fn std(&self, shape: &[usize], fan: Option<Fan>) -> error::Result<f64> {
         Ok(self.prepare(shape, fan)?.std())
     }
 }

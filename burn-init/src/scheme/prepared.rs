@@ -19,7 +19,7 @@ use crate::structured::{Moments, Structured};
 /// ```
 /// use burn_init::{Fan, FanMode, Key, Nonlinearity, Scheme};
 /// let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
-/// let prepared = he.prepare(&[256, 512], Some(&Fan::linear(256, 512))).unwrap();
+/// let prepared = he.prepare(&[256, 512], Some(Fan::linear(256, 512))).unwrap();
 /// assert!((prepared.std() - (2.0f64 / 256.0).sqrt()).abs() < 1e-12);
 /// // Drawing cannot fail for a bad argument any more: only memory can run out.
 /// let values = prepared.sample_host(Key::new(0)).unwrap();
@@ -48,7 +48,7 @@ impl Scheme {
     /// variance-scaling schemes only) and returns the prepared draw. Every other method of
     /// `Scheme` that takes a shape goes through here, so a refused argument is refused the same
     /// way by a draw, a moment and a policy.
-    pub fn prepare(&self, shape: &[usize], fan: Option<&Fan>) -> error::Result<Prepared> {
+    pub fn prepare(&self, shape: &[usize], fan: Option<Fan>) -> error::Result<Prepared> {
         let len = element_count(shape)?;
         let (name, class) = self.class();
         let keyed =

@@ -13,7 +13,7 @@ const FAN_OUT: usize = 512;
 fn draw(scheme: &Scheme, key: u64, device: &Device) -> Vec<f32> {
     let fan = Fan::linear(FAN_IN, FAN_OUT);
     let tensor: Tensor<2> = scheme
-        .sample([FAN_IN, FAN_OUT], Some(&fan), Key::new(key), device)
+        .sample([FAN_IN, FAN_OUT], Some(fan), Key::new(key), device)
         .unwrap();
     values(tensor)
 }
@@ -169,4 +169,76 @@ fn every_variant_is_in_every_list() {
             "the README's catalogue misses {variant} ({name})"
         );
     }
+}
+
+/// Every public function of PyTorch's `torch.nn.init` and every initializer of JAX's
+/// `jax.nn.initializers` (plus `jax.random`'s key) is found by its own name in burn-init's docs:
+/// an item of that name, or a `#[doc(alias)]`. Read from the sources, so that a renamed
+/// constructor or a dropped alias fails here.
+#[test]
+fn pytorch_and_jax_names_find_ours() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let text: String = [
+        "scheme.rs",
+        "variance.rs",
+        "fan/mod.rs",
+        "gain/mod.rs",
+        "sampling/key.rs",
+    ]
+    .iter()
+    .map(|file| std::fs::read_to_string(src.join(file)).unwrap())
+    .collect();
+    let pytorch = [
+        "calculate_gain",
+        "uniform_",
+        "normal_",
+        "trunc_normal_",
+        "constant_",
+        "ones_",
+        "zeros_",
+        "eye_",
+        "dirac_",
+        "xavier_uniform_",
+        "xavier_normal_",
+        "kaiming_uniform_",
+        "kaiming_normal_",
+        "orthogonal_",
+        "sparse_",
+        "_calculate_fan_in_and_fan_out",
+        "manual_seed",
+    ];
+    let jax = [
+        "constant",
+        "delta_orthogonal",
+        "glorot_normal",
+        "glorot_uniform",
+        "he_normal",
+        "he_uniform",
+        "lecun_normal",
+        "lecun_uniform",
+        "normal",
+        "ones",
+        "orthogonal",
+        "truncated_normal",
+        "uniform",
+        "variance_scaling",
+        "xavier_normal",
+        "xavier_uniform",
+        "kaiming_normal",
+        "kaiming_uniform",
+        "zeros",
+        "PRNGKey",
+        "fold_in",
+        "split",
+    ];
+    let missing: Vec<&str> = pytorch
+        .iter()
+        .chain(&jax)
+        .copied()
+        .filter(|name| {
+            !text.contains(&format!("#[doc(alias = \"{name}\")]"))
+                && !text.contains(&format!("pub fn {name}("))
+        })
+        .collect();
+    assert!(missing.is_empty(), "no item or doc alias for {missing:?}");
 }

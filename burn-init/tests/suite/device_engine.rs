@@ -14,7 +14,7 @@ fn draw(scheme: &Scheme, device: &Device) -> Vec<f32> {
     device.seed(20_261_123);
     let fan = Fan::linear(256, 512);
     let t: Tensor<2> = scheme
-        .sample_on_device([256, 512], Some(&fan), Key::new(0), device)
+        .sample_on_device([256, 512], Some(fan), Key::new(0), device)
         .unwrap();
     values(t)
 }

@@ -118,7 +118,7 @@ per_device! {
         let (n, batch, delta) = (512usize, 512usize, 1e-3);
         let x = gaussian([batch, n], 70, device);
         let he = Scheme::kaiming_normal(burn_init::FanMode::FanIn, Nonlinearity::Relu);
-        let w: Tensor<2> = he.sample([n, n], Some(&burn_init::Fan::linear(n, n)), Key::new(71), device).unwrap();
+        let w: Tensor<2> = he.sample([n, n], Some(burn_init::Fan::linear(n, n)), Key::new(71), device).unwrap();
         let a = host(x.matmul(w));
         let s = burn_init::diagnostics::int8_scale(2.0, delta).unwrap();
         let clipped = a.iter().filter(|v| f64::from(v.abs()) > 127.0 * s).count() as f64 / a.len() as f64;

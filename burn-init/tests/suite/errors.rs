@@ -9,7 +9,7 @@ use burn_init::{
     VarianceScaling,
 };
 
-fn host(scheme: &Scheme, shape: &[usize], fan: Option<&Fan>) -> Result<Vec<f32>, InitError> {
+fn host(scheme: &Scheme, shape: &[usize], fan: Option<Fan>) -> Result<Vec<f32>, InitError> {
     scheme.sample_host(shape, fan, Key::new(0))
 }
 
@@ -36,7 +36,7 @@ fn zero_fan() {
     let fan = Fan::linear(0, 10);
     let he = Scheme::kaiming_normal(FanMode::FanIn, 1.0);
     assert_err(
-        host(&he, &[0, 10], Some(&fan)),
+        host(&he, &[0, 10], Some(fan)),
         |e| {
             matches!(
                 e,
@@ -53,7 +53,7 @@ fn zero_fan() {
         host(
             &Scheme::kaiming_normal(FanMode::FanOut, 1.0),
             &[0, 10],
-            Some(&fan)
+            Some(fan)
         )
         .unwrap()
         .is_empty()
@@ -162,7 +162,7 @@ fn non_finite_or_negative_numbers() {
     let fan = Fan::linear(4, 4);
     for gain in [-1.0, f64::NAN, f64::INFINITY] {
         assert_err(
-            host(&Scheme::xavier_normal(gain), &[4, 4], Some(&fan)),
+            host(&Scheme::xavier_normal(gain), &[4, 4], Some(fan)),
             invalid("gain"),
             &["gain"],
         );
@@ -179,7 +179,7 @@ fn non_finite_or_negative_numbers() {
             Distribution::Uniform,
         ));
         assert_err(
-            host(&core, &[4, 4], Some(&fan)),
+            host(&core, &[4, 4], Some(fan)),
             invalid("scale"),
             &["scale"],
         );

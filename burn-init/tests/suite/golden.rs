@@ -133,7 +133,7 @@ fn scheme_fingerprints() -> Vec<(String, u64)> {
             let fan = Fan::pytorch(&shape).unwrap();
             for seed in [0, 7] {
                 let drawn = scheme
-                    .sample_host(&shape, Some(&fan), Key::new(seed))
+                    .sample_host(&shape, Some(fan), Key::new(seed))
                     .unwrap();
                 let label = format!("{scheme:?} {shape:?} seed {seed}");
                 out.push((label, fingerprint(&drawn)));

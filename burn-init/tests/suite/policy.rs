@@ -193,7 +193,7 @@ per_device! {
         // And they are the host draw of the path key: the same on every device.
         let entry = manifest.get("linear.weight").unwrap();
         let host = entry.scheme.clone().unwrap()
-            .sample_host(&entry.shape, entry.fan.as_ref(), Key::new(5).for_path("linear.weight"))
+            .sample_host(&entry.shape, entry.fan, Key::new(5).for_path("linear.weight"))
             .unwrap();
         assert_eq!(values(first.linear.weight.val()), host);
         // The manifest round-trips through JSON exactly and prints a table.

@@ -94,7 +94,7 @@ fn bits(values: &[f32]) -> Vec<u32> {
 
 fn host(scheme: &Scheme, shape: &[usize], key: u64) -> Vec<f32> {
     scheme
-        .sample_host(shape, Some(&fan(shape)), Key::new(key))
+        .sample_host(shape, Some(fan(shape)), Key::new(key))
         .unwrap()
 }
 
@@ -106,12 +106,12 @@ fn every_scheme_same_bits_on_every_device() {
             let got = match shape.len() {
                 2 => values::<2>(
                     scheme
-                        .sample(shape.clone(), Some(&fan(&shape)), Key::new(9), &device)
+                        .sample(shape.clone(), Some(fan(&shape)), Key::new(9), &device)
                         .unwrap(),
                 ),
                 _ => values::<4>(
                     scheme
-                        .sample(shape.clone(), Some(&fan(&shape)), Key::new(9), &device)
+                        .sample(shape.clone(), Some(fan(&shape)), Key::new(9), &device)
                         .unwrap(),
                 ),
             };
@@ -204,7 +204,7 @@ fn model(paths: &[&str]) -> Vec<(String, Vec<f32>)> {
         .iter()
         .map(|path| {
             let values = scheme
-                .sample_host(&[32, 48], Some(&Fan::linear(48, 32)), root.for_path(path))
+                .sample_host(&[32, 48], Some(Fan::linear(48, 32)), root.for_path(path))
                 .unwrap();
             (path.to_string(), values)
         })
@@ -269,7 +269,7 @@ proptest! {
         let (lo, hi) = if a < b { (a, b) } else { (b, a) };
         let (start, end) = ((lo * full.len() as f64) as usize, (hi * full.len() as f64) as usize);
         let mut shard = vec![0.0; end - start];
-        scheme.fill_host(&shape, Some(&fan(&shape)), Key::new(seed), start as u64, &mut shard).unwrap();
+        scheme.fill_host(&shape, Some(fan(&shape)), Key::new(seed), start as u64, &mut shard).unwrap();
         prop_assert!(bits(&shard) == bits(&full[start..end]));
     }
 }
@@ -277,10 +277,10 @@ proptest! {
 per_device! {
     fn row_shards_assemble_the_full_tensor(device) {
         let (scheme, fan) = (Scheme::xavier_normal(1.0), Fan::linear(128, 3000));
-        let full: Tensor<2> = scheme.sample([3000, 128], Some(&fan), Key::new(8), device).unwrap();
+        let full: Tensor<2> = scheme.sample([3000, 128], Some(fan), Key::new(8), device).unwrap();
         let parts: Vec<Tensor<2>> = [0..1000, 1000..1001, 1001..2999, 2999..3000]
             .into_iter()
-            .map(|rows| scheme.sample_rows([3000, 128], Some(&fan), Key::new(8), rows, device).unwrap())
+            .map(|rows| scheme.sample_rows([3000, 128], Some(fan), Key::new(8), rows, device).unwrap())
             .collect();
         let joined = Tensor::cat(parts, 0);
         assert!(bits(&values(joined)) == bits(&values(full)));

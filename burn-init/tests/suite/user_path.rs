@@ -131,7 +131,7 @@ per_device! {
         // The values are burn-init's draws of the path keys, not Burn's.
         let host = |path: &str| {
             let e = manifest.get(path).unwrap();
-            e.scheme.clone().unwrap().sample_host(&e.shape, e.fan.as_ref(), Key::new(3).for_path(path)).unwrap()
+            e.scheme.clone().unwrap().sample_host(&e.shape, e.fan, Key::new(3).for_path(path)).unwrap()
         };
         assert_eq!(values(model.user.val()), host("user"));
         assert_eq!(values(model.embed.weight.val()), host("embed.weight"));
@@ -165,7 +165,7 @@ per_device! {
         let rule = Rule::new(he()).with_role(Some(Role::Weight)).with_multiplier(0.5);
         let policy = Policy::new().rule(rule).rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)));
         let host: Vec<f32> = he()
-            .sample_host(&[300, 300], Some(&burn_init::Fan::linear(300, 300)), Key::new(8).for_path("weight"))
+            .sample_host(&[300, 300], Some(burn_init::Fan::linear(300, 300)), Key::new(8).for_path("weight"))
             .unwrap()
             .iter()
             .map(|x| x * 0.5)
@@ -372,7 +372,7 @@ fn a_materialised_parameter_keeps_its_dtype() {
     let host = he()
         .sample_host(
             &[16, 8],
-            Some(&burn_init::Fan::linear(16, 8)),
+            Some(burn_init::Fan::linear(16, 8)),
             Key::new(0).for_path("weight"),
         )
         .unwrap();

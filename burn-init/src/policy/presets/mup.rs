@@ -263,8 +263,8 @@ impl Mup {
                 MupClass::Readout => 1.0 / parameter.fan_in_ratio,
                 MupClass::Input | MupClass::Vector => 1.0,
             };
-            let at_base = scheme.std(&base_info.shape, base_fan.as_ref())?;
-            let here = scheme.std(&info.shape, fan.as_ref())?;
+            let at_base = scheme.std(&base_info.shape, base_fan)?;
+            let here = scheme.std(&info.shape, fan)?;
             let multiplier = if here > 0.0 {
                 factor * at_base / here
             } else {

@@ -18,7 +18,7 @@ per_device! {
         let strategy = (any_scheme(), any_shape(), any_fan(), any_key(), rows, 0u64..700, 0usize..9);
         runner()
             .run(&strategy, |(scheme, shape, fan, key, rows, start, len)| {
-                check(&scheme, &shape, fan.as_ref(), &key, rows, (start, len), device)
+                check(&scheme, &shape, fan, &key, rows, (start, len), device)
             })
             .unwrap();
     }
@@ -27,7 +27,7 @@ per_device! {
 fn check(
     scheme: &Scheme,
     shape: &[usize],
-    fan: Option<&Fan>,
+    fan: Option<Fan>,
     key: &Key,
     rows: Range<usize>,
     (start, len): (u64, usize),
@@ -118,7 +118,7 @@ fn check(
 fn on_device<const D: usize>(
     scheme: &Scheme,
     shape: &[usize],
-    fan: Option<&Fan>,
+    fan: Option<Fan>,
     key: &Key,
     rows: Range<usize>,
     device: &Device,
@@ -156,7 +156,7 @@ fn on_device<const D: usize>(
                     .sample_on_device::<D>(shape.to_vec(), fan, *key, device)
                     .is_err()
             );
-            if let Some(&fan) = fan {
+            if let Some(fan) = fan {
                 prop_assert!(
                     scheme
                         .init_with::<D>(shape.to_vec(), fan, *key, device)
@@ -224,7 +224,7 @@ fn shapes_beyond_memory_are_typed_errors() {
     let huge = [usize::MAX / 2, 4];
     for scheme in [Scheme::Zeros, Scheme::Ones, Scheme::xavier_normal(1.0)] {
         let error = scheme
-            .sample::<2>(huge, Some(&fan), key, &device)
+            .sample::<2>(huge, Some(fan), key, &device)
             .unwrap_err();
         assert!(too_large(&error), "{scheme:?}: {error}");
     }
@@ -235,7 +235,7 @@ fn shapes_beyond_memory_are_typed_errors() {
         Scheme::orthogonal(1.0),
     ] {
         let error = scheme
-            .sample_host(&[1 << 60, 1], Some(&fan), key)
+            .sample_host(&[1 << 60, 1], Some(fan), key)
             .unwrap_err();
         assert!(out_of_memory(&error), "{scheme:?}: {error}");
     }
@@ -270,7 +270,7 @@ fn shapes_beyond_memory_are_typed_errors() {
     );
     // rows × row length overflowed in `sample_rows`.
     let error = Scheme::xavier_normal(1.0)
-        .sample_rows::<2>([2, usize::MAX], Some(&fan), key, 0..2, &device)
+        .sample_rows::<2>([2, usize::MAX], Some(fan), key, 0..2, &device)
         .unwrap_err();
     assert!(too_large(&error), "{error}");
     // shape[1]·groups overflowed in the conv fans.

@@ -91,8 +91,8 @@ proptest! {
         let fan = fan.unwrap_or(Fan { fan_in: 1.0, fan_out: 1.0 });
         for distribution in [burn_init::Distribution::Normal, burn_init::Distribution::Uniform, burn_init::Distribution::TruncatedNormal] {
             let core = VarianceScaling::new(scale, mode, distribution);
-            finite("VarianceScaling::std", core.std(&fan))?;
-            if let Ok(Some(d)) = core.distribution_for(&fan) {
+            finite("VarianceScaling::std", core.std(fan))?;
+            if let Ok(Some(d)) = core.distribution_for(fan) {
                 prop_assert!(d.sample(&key, 64).unwrap().iter().all(|v| v.is_finite()));
             }
         }
@@ -128,8 +128,8 @@ proptest! {
         for (what, value) in [
             ("sum_scale", composition::sum_scale(n)),
             ("residual_scale", composition::residual_scale(n)),
-            ("forward_ratio", composition::forward_ratio(&scheme, &shape, &fan)),
-            ("forward_correction", composition::forward_correction(&scheme, &shape, &fan)),
+            ("forward_ratio", composition::forward_ratio(&scheme, &shape, fan)),
+            ("forward_correction", composition::forward_correction(&scheme, &shape, fan)),
             ("dropout Inverted", composition::dropout_correction(p, DropoutConvention::Inverted)),
             ("dropout Plain", composition::dropout_correction(p, DropoutConvention::Plain)),
             ("sparse_correction", composition::sparse_correction(q)),
