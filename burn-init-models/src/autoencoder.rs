@@ -15,6 +15,7 @@ use burn::tensor::{Device, Tensor};
 use burn_init::policy::Policy;
 use burn_init::{InitError, Key, Nonlinearity};
 
+use crate::Blueprint;
 use crate::mlp::{blank_linear, positive_size};
 
 /// Configuration of a [`DeepAutoencoder`]: widths shrink geometrically from `d_input` to
@@ -86,18 +87,28 @@ impl DeepAutoencoderConfig {
     /// assert!(y.into_data().to_vec::<f32>().unwrap().iter().all(|v| v.is_finite()));
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<DeepAutoencoder> {
-        let key: Key = key.into();
-        let widths = self.widths()?;
-        let layers = widths
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for DeepAutoencoderConfig {
+    type Model = DeepAutoencoder;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<DeepAutoencoder> {
+        let layers = self
+            .widths()?
             .windows(2)
             .map(|w| blank_linear(w[0], w[1], device))
             .collect();
-        self.policy
+        Ok(DeepAutoencoder { layers })
+    }
+
+    /// The config's `policy`, or He for ReLU.
+    fn policy(&self) -> burn_init::Result<Policy> {
+        Ok(self
+            .policy
             .clone()
-            .unwrap_or_else(|| Policy::he(Nonlinearity::Relu))
-            .apply(DeepAutoencoder { layers }, key)
-            .map(|(model, _)| model)
-            .map_err(|refused| refused.error)
+            .unwrap_or_else(|| Policy::he(Nonlinearity::Relu)))
     }
 }
 

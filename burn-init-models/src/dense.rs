@@ -12,6 +12,7 @@
 //! unit-variance inputs. Convolutions have 'same' padding (border pixels see fewer taps) and no
 //! bias (the next BN removes any shift).
 
+use crate::Blueprint;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -83,7 +84,14 @@ impl DenseBlockConfig {
     /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<DenseBlock> {
-        let key = key.into();
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for DenseBlockConfig {
+    type Model = DenseBlock;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<DenseBlock> {
         for (name, value) in [
             ("in_channels", self.in_channels),
             ("growth", self.growth),
@@ -107,12 +115,12 @@ impl DenseBlockConfig {
             let norm = BatchNormConfig::new(c_in).init(device);
             layers.push(DenseLayer { norm, conv });
         }
-        let policy =
-            Policy::new().rule(Rule::new(Self::scheme()).with_path(Some("*conv.weight".into())));
-        let (block, _) = policy
-            .apply(DenseBlock { layers }, key)
-            .map_err(|refused| refused.error)?;
-        Ok(block)
+        Ok(DenseBlock { layers })
+    }
+
+    /// [`DenseBlockConfig::scheme`] on every convolution.
+    fn policy(&self) -> burn_init::Result<Policy> {
+        Ok(Policy::new().rule(Rule::new(Self::scheme()).with_path(Some("*conv.weight".into()))))
     }
 }
 

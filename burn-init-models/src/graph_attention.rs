@@ -38,6 +38,7 @@ use burn_init::diagnostics::probe;
 use burn_init::policy::{Policy, Role, Rule};
 use burn_init::{InitError, Key, Scheme, composition};
 
+use crate::Blueprint;
 use crate::mlp::blank_linear;
 
 /// Configuration of a [`GraphAttention`] layer.
@@ -90,25 +91,29 @@ impl GraphAttentionConfig {
     /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<GraphAttention> {
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for GraphAttentionConfig {
+    type Model = GraphAttention;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<GraphAttention> {
         if let Some(reference) = self.reference_degree {
             composition::degree_logit_scale(reference, reference)?;
         }
-        let blank = GraphAttention {
+        Ok(GraphAttention {
             transform: blank_linear(self.d_input, self.d_output, device),
             scale: composition::attention_scale(self.d_output)?,
             reference_degree: self.reference_degree,
-        };
-        let (layer, _) = Self::policy()
-            .apply(blank, key)
-            .map_err(|refused| refused.error)?;
-        Ok(layer)
+        })
     }
 
-    /// The policy `init` applies: Xavier normal on `transform.weight`, a zero bias.
-    pub fn policy() -> Policy {
-        Policy::new()
+    /// Xavier normal on `transform.weight`, a zero bias.
+    fn policy(&self) -> burn_init::Result<Policy> {
+        Ok(Policy::new()
             .rule(Rule::new(Scheme::xavier_normal(1.0)).with_role(Some(Role::Weight)))
-            .rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)))
+            .rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias))))
     }
 }
 

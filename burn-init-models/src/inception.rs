@@ -19,6 +19,8 @@ use burn_init::diagnostics::probe;
 use burn_init::policy::{Policy, Rule};
 use burn_init::{ConvFan, Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
+use crate::Blueprint;
+
 /// How each branch's weight is drawn.
 #[derive(Config, Debug, PartialEq, Eq, Copy)]
 pub enum BranchInit {
@@ -77,7 +79,14 @@ impl InceptionSumConfig {
     /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<InceptionSum> {
-        let key = key.into();
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for InceptionSumConfig {
+    type Model = InceptionSum;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<InceptionSum> {
         if self.channels == 0 {
             return Err(InitError::out_of_domain("channels", 0_usize, "at least 1"));
         }
@@ -105,12 +114,13 @@ impl InceptionSumConfig {
                 .init(device);
             branches.push(conv);
         }
-        let policy = Policy::new()
-            .rule(Rule::new(self.init.scheme()).with_path(Some("branches.*.weight".into())));
-        let (block, _) = policy
-            .apply(InceptionSum { branches, scale }, key)
-            .map_err(|refused| refused.error)?;
-        Ok(block)
+        Ok(InceptionSum { branches, scale })
+    }
+
+    /// The branch scheme on every branch weight.
+    fn policy(&self) -> burn_init::Result<Policy> {
+        Ok(Policy::new()
+            .rule(Rule::new(self.init.scheme()).with_path(Some("branches.*.weight".into()))))
     }
 }
 

@@ -4,6 +4,7 @@
 //! `Module` with a `Config`; its initialisation and its composition factor come from burn-init
 //! (fans, branch counts, [`burn_init::composition`]), never from typed-in constants, and its
 //! tests measure the variance it produces at initialisation against burn-init's prediction.
+//! Every config initialises the same way ([`Blueprint`]): blank layers, one policy, a manifest.
 //!
 //! * [`mlp`] — `DeepMlp`, initialised by a policy for its activation.
 //! * [`residual`] — y = α·(x + f(x)) with α = 1/√2, zero-γ, ReZero/SkipInit and Fixup.
@@ -21,6 +22,7 @@
 pub use burn_init;
 
 pub mod autoencoder;
+pub mod blueprint;
 pub mod dense;
 pub mod graph_attention;
 pub mod inception;
@@ -34,6 +36,7 @@ pub mod upsample;
 pub mod weight_norm;
 
 pub use autoencoder::{DeepAutoencoder, DeepAutoencoderConfig};
+pub use blueprint::Blueprint;
 pub use dense::{DenseBlock, DenseBlockConfig, DenseLayer};
 pub use graph_attention::{GraphAttention, GraphAttentionConfig, GraphAttentionOutput};
 pub use inception::{BranchInit, InceptionSum, InceptionSumConfig};

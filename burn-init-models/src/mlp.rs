@@ -6,6 +6,7 @@
 //! net stalls. [`DeepMlp::forward_trace`] returns every hidden pre-activation so that the claim
 //! can be measured.
 
+use crate::Blueprint;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{Initializer, Linear, LinearConfig};
@@ -130,15 +131,8 @@ pub(crate) fn positive_size(name: &'static str, value: usize) -> burn_init::Resu
 }
 
 impl DeepMlpConfig {
-    /// The policy [`DeepMlpConfig::init`] applies.
-    pub fn resolved_policy(&self) -> Policy {
-        self.policy
-            .clone()
-            .unwrap_or_else(|| Policy::he(self.activation.clone()))
-    }
-
     /// Builds the layers and initialises every parameter with the policy, each drawn with
-    /// `key.for_path(path)` (`layers.3.weight`, `output.bias`…).
+    /// `key.for_path(path)` (`layers.3.weight`, `output.bias`…); see [`Blueprint`].
     ///
     /// ```
     /// use burn::tensor::{Device, Tensor};
@@ -152,7 +146,14 @@ impl DeepMlpConfig {
     /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<DeepMlp> {
-        let key: Key = key.into();
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for DeepMlpConfig {
+    type Model = DeepMlp;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<DeepMlp> {
         positive_size("d_input", self.d_input)?;
         positive_size("width", self.width)?;
         positive_size("depth", self.depth)?;
@@ -164,17 +165,25 @@ impl DeepMlpConfig {
                 blank_linear(d_in, self.width, device)
             })
             .collect();
-        let model = DeepMlp {
+        Ok(DeepMlp {
             layers,
             output: blank_linear(self.width, self.d_output, device),
             activation,
             predicted: Vec::new(),
-        };
-        let (model, manifest) = self
-            .resolved_policy()
-            .apply(model, key)
-            .map_err(|refused| refused.error)?;
-        Ok(model.with_predictions(&manifest, ""))
+        })
+    }
+
+    /// The config's `policy`, or He for its activation.
+    fn policy(&self) -> burn_init::Result<Policy> {
+        Ok(self
+            .policy
+            .clone()
+            .unwrap_or_else(|| Policy::he(self.activation.clone())))
+    }
+
+    /// Declares each layer's predicted variance from the manifest.
+    fn finish(&self, model: DeepMlp, manifest: Manifest) -> burn_init::Result<(DeepMlp, Manifest)> {
+        Ok((model.with_predictions(&manifest, ""), manifest))
     }
 }
 

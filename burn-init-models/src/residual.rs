@@ -29,6 +29,7 @@ use burn_init::diagnostics::{Expected, probe};
 use burn_init::policy::{Policy, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme, composition};
 
+use crate::Blueprint;
 use crate::mlp::{blank_linear, positive_size};
 
 /// How the branch and the skip of a [`ResidualBlock`] are combined. See the
@@ -110,9 +111,10 @@ impl ResidualBlockConfig {
         }
     }
 
-    /// The initialisation of `blocks` such blocks (paths may be prefixed, e.g. `blocks.3.`);
-    /// `blocks` must be at least 1.
-    pub fn policy(&self, blocks: usize) -> burn_init::Result<Policy> {
+    /// The initialisation of a stack of `blocks` such blocks (paths may be prefixed, e.g.
+    /// `blocks.3.`); `blocks` must be at least 1 (Fixup's scale depends on it). A lone block's
+    /// [`Blueprint::policy`] is `stack_policy(1)`.
+    pub fn stack_policy(&self, blocks: usize) -> burn_init::Result<Policy> {
         let path = |p: &str| Some(format!("*{p}"));
         let balanced = Policy::new()
             .rule(
@@ -134,6 +136,31 @@ impl ResidualBlockConfig {
             }
         })
     }
+
+    /// A block initialised with [`ResidualBlockConfig::stack_policy`]`(1)`, each parameter drawn
+    /// with `key.for_path(path)`.
+    ///
+    /// ```
+    /// use burn::tensor::{Device, Tensor};
+    /// use burn_init::Key;
+    /// use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling};
+    ///
+    /// let device = Device::default();
+    /// let block = ResidualBlockConfig::new(8)
+    ///     .with_scaling(ResidualScaling::ReZero)
+    ///     .init(Key::new(0), &device)
+    ///     .unwrap();
+    /// let x = Tensor::<2>::ones([2, 8], &device);
+    /// // ReZero starts as the identity.
+    /// block.forward(x.clone()).into_data().assert_eq(&x.into_data(), true);
+    /// ```
+    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualBlock> {
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for ResidualBlockConfig {
+    type Model = ResidualBlock;
 
     fn blank(&self, device: &Device) -> burn_init::Result<ResidualBlock> {
         positive_size("width", self.width)?;
@@ -157,50 +184,40 @@ impl ResidualBlockConfig {
         })
     }
 
-    /// A block initialised with [`ResidualBlockConfig::policy`]`(1)`, each parameter drawn
-    /// with `key.for_path(path)`.
-    ///
-    /// ```
-    /// use burn::tensor::{Device, Tensor};
-    /// use burn_init::Key;
-    /// use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling};
-    ///
-    /// let device = Device::default();
-    /// let block = ResidualBlockConfig::new(8)
-    ///     .with_scaling(ResidualScaling::ReZero)
-    ///     .init(Key::new(0), &device)
-    ///     .unwrap();
-    /// let x = Tensor::<2>::ones([2, 8], &device);
-    /// // ReZero starts as the identity.
-    /// block.forward(x.clone()).into_data().assert_eq(&x.into_data(), true);
-    /// ```
-    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualBlock> {
-        let key: Key = key.into();
-        self.policy(1)?
-            .apply(self.blank(device)?, key)
-            .map(|(block, _)| block)
-            .map_err(|refused| refused.error)
+    /// [`ResidualBlockConfig::stack_policy`]`(1)`.
+    fn policy(&self) -> burn_init::Result<Policy> {
+        self.stack_policy(1)
     }
 }
 
 impl ResidualStackConfig {
-    /// The stack with every weight and bias 0 (LayerNorm γ = 1, gates 0), for a model that embeds
-    /// it and initialises the whole with one policy: [`ResidualBlockConfig::policy`]`(n_blocks)`
-    /// (its rules match `*fc1.weight`, `*fc2.weight`… under any prefix) is what
-    /// [`init`](Self::init) applies.
+    /// `n_blocks` blocks initialised together with
+    /// [`ResidualBlockConfig::stack_policy`]`(n_blocks)`.
+    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualStack> {
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for ResidualStackConfig {
+    type Model = ResidualStack;
+
+    /// The stack with every weight and bias 0 (LayerNorm γ = 1, gates 0), for a model that
+    /// embeds it and initialises the whole with one policy: the stack's policy (its rules match
+    /// `*fc1.weight`, `*fc2.weight`… under any prefix) is what [`init`](Self::init) applies.
     ///
     /// ```
     /// use burn_init::Key;
+    /// use burn_init_models::Blueprint;
     /// use burn_init_models::residual::{ResidualBlockConfig, ResidualStackConfig};
     ///
     /// let device = burn::tensor::Device::default();
     /// let config = ResidualStackConfig::new(ResidualBlockConfig::new(8), 3);
-    /// let (stack, manifest) = config.block.policy(3).unwrap().apply(config.blank(&device).unwrap(), Key::new(0)).unwrap();
+    /// let (stack, manifest) = config.policy().unwrap().apply(config.blank(&device).unwrap(), Key::new(0)).unwrap();
     /// assert_eq!(stack.blocks.len(), 3);
     /// assert!(manifest.get("blocks.2.fc1.weight").unwrap().target_std.unwrap() > 0.0);
     /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
-    pub fn blank(&self, device: &Device) -> burn_init::Result<ResidualStack> {
+    fn blank(&self, device: &Device) -> burn_init::Result<ResidualStack> {
         positive_size("n_blocks", self.n_blocks)?;
         let blocks = (0..self.n_blocks)
             .map(|_| self.block.blank(device))
@@ -208,14 +225,9 @@ impl ResidualStackConfig {
         Ok(ResidualStack { blocks })
     }
 
-    /// `n_blocks` blocks initialised together with [`ResidualBlockConfig::policy`]`(n_blocks)`.
-    pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<ResidualStack> {
-        let key: Key = key.into();
-        self.block
-            .policy(self.n_blocks)?
-            .apply(self.blank(device)?, key)
-            .map(|(stack, _)| stack)
-            .map_err(|refused| refused.error)
+    /// [`ResidualBlockConfig::stack_policy`]`(n_blocks)`.
+    fn policy(&self) -> burn_init::Result<Policy> {
+        self.block.stack_policy(self.n_blocks)
     }
 }
 

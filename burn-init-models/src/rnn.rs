@@ -15,6 +15,7 @@ use burn_init::diagnostics::probe;
 use burn_init::policy::{Policy, Role, Rule};
 use burn_init::{Key, Scheme};
 
+use crate::Blueprint;
 use crate::mlp::blank_linear;
 
 /// How the recurrent matrix W_hh is drawn.
@@ -73,6 +74,14 @@ impl SimpleRnnConfig {
     /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<SimpleRnnCell> {
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for SimpleRnnConfig {
+    type Model = SimpleRnnCell;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<SimpleRnnCell> {
         for (name, value) in [("d_input", self.d_input), ("d_hidden", self.d_hidden)] {
             if value == 0 {
                 return Err(burn_init::InitError::out_of_domain(
@@ -83,24 +92,19 @@ impl SimpleRnnConfig {
             }
         }
         let n = self.d_hidden;
-        let blank = SimpleRnnCell {
+        Ok(SimpleRnnCell {
             input: blank_linear(self.d_input, n, device),
             recurrent: Param::from_tensor(Tensor::zeros([n, n], device)),
-        };
-        let (cell, _) = self
-            .policy()
-            .apply(blank, key)
-            .map_err(|refused| refused.error)?;
-        Ok(cell)
+        })
     }
 
-    /// The policy `init` applies: Xavier normal on `input.weight`, the recurrent choice on
-    /// `recurrent` (fans (n, n)), a zero bias.
-    pub fn policy(&self) -> Policy {
-        Policy::new()
+    /// Xavier normal on `input.weight`, the recurrent choice on `recurrent` (fans (n, n)), a
+    /// zero bias.
+    fn policy(&self) -> burn_init::Result<Policy> {
+        Ok(Policy::new()
             .rule(Rule::new(Scheme::xavier_normal(1.0)).with_path(Some("input.weight".into())))
             .rule(Rule::new(self.recurrent.scheme()).with_path(Some("recurrent".into())))
-            .rule(Rule::new(Scheme::Zeros).with_path(Some("input.bias".into())))
+            .rule(Rule::new(Scheme::Zeros).with_path(Some("input.bias".into()))))
     }
 }
 

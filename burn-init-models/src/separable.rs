@@ -21,6 +21,8 @@ use burn_init::diagnostics::probe;
 use burn_init::policy::{LayerHint, Policy, Role, Rule};
 use burn_init::{ConvFan, Fan, FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
+use crate::Blueprint;
+
 /// Configuration of a [`DepthwiseSeparable`] block.
 #[derive(Config, Debug)]
 pub struct DepthwiseSeparableConfig {
@@ -108,7 +110,16 @@ impl DepthwiseSeparableConfig {
         key: impl Into<Key>,
         device: &Device,
     ) -> burn_init::Result<DepthwiseSeparable> {
-        let policy = self.policy()?;
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for DepthwiseSeparableConfig {
+    type Model = DepthwiseSeparable;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<DepthwiseSeparable> {
+        // Checks the config (channels, kernel) as the fans do, before Burn builds anything.
+        self.depthwise_draw_fan()?;
         let (c, co, k) = (self.channels, self.out_channels, self.kernel);
         let depthwise = Conv2dConfig::new([c, c], [k, k])
             .with_groups(c)
@@ -120,18 +131,16 @@ impl DepthwiseSeparableConfig {
             .with_bias(false)
             .with_initializer(Initializer::Zeros)
             .init(device);
-        let blank = DepthwiseSeparable {
+        Ok(DepthwiseSeparable {
             depthwise,
             pointwise,
-        };
-        let (block, _) = policy.apply(blank, key).map_err(|refused| refused.error)?;
-        Ok(block)
+        })
     }
 
-    /// The policy `init` applies: [`DepthwiseSeparableConfig::scheme`] on both weights, with the
-    /// fans Burn's layers give (depthwise k², pointwise C) — or, with `wrong_depthwise_fan`, the
-    /// depthwise weight drawn with the standard conv fan through a hint.
-    pub fn policy(&self) -> burn_init::Result<Policy> {
+    /// [`DepthwiseSeparableConfig::scheme`] on both weights, with the fans Burn's layers give
+    /// (depthwise k², pointwise C) — or, with `wrong_depthwise_fan`, the depthwise weight drawn
+    /// with the standard conv fan through a hint.
+    fn policy(&self) -> burn_init::Result<Policy> {
         let policy = Policy::new().rule(Rule::new(Self::scheme()).with_role(Some(Role::Weight)));
         // Checks the config (channels, kernel) as the fans do, before Burn builds anything.
         let fan = self.depthwise_draw_fan()?;

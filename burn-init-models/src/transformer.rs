@@ -25,6 +25,7 @@ use burn_init::diagnostics::probe;
 use burn_init::policy::{Manifest, Policy, Role, Rule};
 use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme, composition};
 
+use crate::Blueprint;
 use crate::mlp::blank_linear;
 
 /// Where the LayerNorms sit.
@@ -127,28 +128,22 @@ impl TransformerBlockConfig {
     ) -> burn_init::Result<TransformerBlock> {
         Ok(self.init_with_manifest(key, device)?.0)
     }
+}
 
-    /// [`TransformerBlockConfig::init`] and the manifest of what every parameter received.
-    pub fn init_with_manifest(
-        &self,
-        key: impl Into<Key>,
-        device: &Device,
-    ) -> burn_init::Result<(TransformerBlock, Manifest)> {
-        self.policy()
-            .apply(self.blank(device)?, key)
-            .map_err(|refused| refused.error)
-    }
+impl Blueprint for TransformerBlockConfig {
+    type Model = TransformerBlock;
 
-    /// The policy `init` applies: `projection` on the query, key, value and output weights, He
-    /// with the MLP activation's gain on `fc1`, Xavier on `fc2`, zero biases; the LayerNorms
-    /// keep γ = 1, β = 0. Each parameter is drawn with `key.for_path(its path)`.
-    pub fn policy(&self) -> Policy {
+    /// `projection` on the query, key, value and output weights, He with the MLP activation's
+    /// gain on `fc1`, Xavier on `fc2`, zero biases; the LayerNorms keep γ = 1, β = 0. Each
+    /// parameter is drawn with `key.for_path(its path)`; the rules match under any prefix, so
+    /// the same policy initialises a stack.
+    fn policy(&self) -> burn_init::Result<Policy> {
         let he = Scheme::kaiming_normal(FanMode::FanIn, self.activation.nonlinearity());
         let weight = |scheme: &Scheme, field: &str| {
             Rule::new(scheme.clone()).with_path(Some(format!("*{field}.weight")))
         };
         let p = &self.projection;
-        Policy::new()
+        Ok(Policy::new()
             .rule(weight(p, "query"))
             .rule(weight(p, "key"))
             .rule(weight(p, "value"))
@@ -159,12 +154,11 @@ impl TransformerBlockConfig {
                 Rule::new(Scheme::Zeros)
                     .with_layer(Some("Linear".into()))
                     .with_role(Some(Role::Bias)),
-            )
+            ))
     }
 
-    /// The block's layers, checked, with nothing drawn (zero Linears, Burn's LayerNorms): what
-    /// [`TransformerBlockConfig::policy`] fills.
-    pub fn blank(&self, device: &Device) -> burn_init::Result<TransformerBlock> {
+    /// The block's layers, checked, with nothing drawn (zero Linears, Burn's LayerNorms).
+    fn blank(&self, device: &Device) -> burn_init::Result<TransformerBlock> {
         let (d, h) = (self.d_model, self.n_heads);
         if h == 0 || d == 0 || d % h != 0 {
             return Err(InitError::out_of_domain(
@@ -271,10 +265,11 @@ impl TransformerBlockConfig {
         key: impl Into<Key>,
         device: &Device,
     ) -> burn_init::Result<(TransformerStack, Manifest)> {
+        let policy = self.policy()?;
         let blocks = (0..n_blocks)
             .map(|_| self.blank(device))
             .collect::<burn_init::Result<Vec<_>>>()?;
-        self.policy()
+        policy
             .apply(TransformerStack { blocks }, key)
             .map_err(|refused| refused.error)
     }

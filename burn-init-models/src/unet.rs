@@ -12,12 +12,15 @@
 //! weights and the ratio is the same. Padding is 'same' (border pixels see fewer taps).
 
 use burn::config::Config;
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::probe;
+use burn_init::policy::{Policy, Rule};
 use burn_init::{ConvFan, Fan, InitError, Key, Scheme, composition};
+
+use crate::Blueprint;
 
 /// Configuration of a [`UnetUp`] step.
 #[derive(Config, Debug)]
@@ -79,19 +82,33 @@ impl UnetUpConfig {
     /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<UnetUp> {
-        let (shape, fan) = self.shape_and_fan()?;
-        let multiplier = self.multiplier()?;
-        let weight = Self::scheme()
-            .sample::<4>(shape, Some(fan), key.into().for_path("conv.weight"), device)?
-            .mul_scalar(multiplier);
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for UnetUpConfig {
+    type Model = UnetUp;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<UnetUp> {
+        // The fans the policy will read, checked before Burn builds the layer.
+        self.shape_and_fan()?;
         let (c, k) = (self.channels, self.kernel);
-        let mut conv = Conv2dConfig::new([2 * c, c], [k, k])
+        let conv = Conv2dConfig::new([2 * c, c], [k, k])
             .with_padding(PaddingConfig2d::Same)
             .with_bias(false)
             .with_initializer(Initializer::Zeros)
             .init(device);
-        conv.weight = Param::from_tensor(weight);
         Ok(UnetUp { conv })
+    }
+
+    /// [`UnetUpConfig::scheme`] on `conv.weight` (fans from Burn's layer: 2c·k², c·k²), times
+    /// [`UnetUpConfig::multiplier`].
+    fn policy(&self) -> burn_init::Result<Policy> {
+        Ok(Policy::new().rule(
+            Rule::new(Self::scheme())
+                .with_path(Some("conv.weight".into()))
+                .with_multiplier(self.multiplier()?),
+        ))
     }
 }
 

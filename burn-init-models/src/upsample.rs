@@ -21,12 +21,16 @@
 //! Pixels within k − 1 of the border see fewer input pixels and are excluded from the claim.
 
 use burn::config::Config;
-use burn::module::{Module, Param};
+use burn::module::Module;
 use burn::nn::Initializer;
 use burn::nn::conv::{ConvTranspose2d, ConvTranspose2dConfig};
 use burn::tensor::{Device, Tensor, TensorData};
-use burn_init::diagnostics::probe;
+use burn_init::diagnostics::stats::host_f32;
+use burn_init::diagnostics::{TensorStats, probe};
+use burn_init::policy::{LayerHint, Manifest, Policy, Rule};
 use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Scheme, TransposedFan, composition};
+
+use crate::Blueprint;
 
 /// How the transposed convolution's weight is drawn.
 #[derive(Config, Debug, PartialEq, Eq, Copy)]
@@ -144,8 +148,15 @@ impl UpsamplerConfig {
     /// # device.sync().unwrap(); // exit only once the device is idle (see `DeepAutoencoderConfig::init`)
     /// ```
     pub fn init(&self, key: impl Into<Key>, device: &Device) -> burn_init::Result<Upsampler> {
-        let fan = self.draw_fan()?;
-        let multipliers = self.tap_multipliers()?;
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for UpsamplerConfig {
+    type Model = Upsampler;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<Upsampler> {
+        self.tap_multipliers()?; // checks channels, kernel and stride
         let (k, s) = (self.kernel, self.stride);
         if self.padding >= k {
             return Err(InitError::out_of_domain(
@@ -154,24 +165,57 @@ impl UpsamplerConfig {
                 "less than the kernel size",
             ));
         }
-        let taps: Vec<f32> = multipliers.iter().map(|&m| m as f32).collect();
-        let taps = Tensor::<4>::from_data(TensorData::new(taps, [1, 1, k, k]), device);
-        let weight = Self::scheme()
-            .sample::<4>(
-                self.shape(),
-                Some(fan),
-                key.into().for_path("conv.weight"),
-                device,
-            )?
-            .mul(taps);
-        let mut conv = ConvTranspose2dConfig::new([self.channels_in, self.channels_out], [k, k])
+        let conv = ConvTranspose2dConfig::new([self.channels_in, self.channels_out], [k, k])
             .with_stride([s, s])
             .with_padding([self.padding, self.padding])
             .with_bias(false)
             .with_initializer(Initializer::Zeros)
             .init(device);
-        conv.weight = Param::from_tensor(weight);
         Ok(Upsampler { conv })
+    }
+
+    /// [`UpsamplerConfig::scheme`] on `conv.weight` with [`UpsamplerConfig::draw_fan`] (given
+    /// to the policy by a hint: the layer alone does not say naive or stride-aware).
+    fn policy(&self) -> burn_init::Result<Policy> {
+        Ok(Policy::new()
+            .rule(Rule::new(Self::scheme()).with_path(Some("conv.weight".into())))
+            .hint(LayerHint::new("conv".into()).with_fan(Some(self.draw_fan()?))))
+    }
+
+    /// Multiplies the per-tap factors ([`UpsamplerConfig::tap_multipliers`]) into the drawn
+    /// weight; the manifest's target becomes σ·rms(m) and its drawn moments are measured again
+    /// on the final weight, the step stated in its assumptions.
+    fn finish(
+        &self,
+        mut model: Upsampler,
+        mut manifest: Manifest,
+    ) -> burn_init::Result<(Upsampler, Manifest)> {
+        let multipliers = self.tap_multipliers()?;
+        if multipliers.iter().all(|&m| m == 1.0) {
+            return Ok((model, manifest));
+        }
+        let k = self.kernel;
+        let taps: Vec<f32> = multipliers.iter().map(|&m| m as f32).collect();
+        let device = model.conv.weight.device();
+        let taps = Tensor::<4>::from_data(TensorData::new(taps, [1, 1, k, k]), &device);
+        model.conv.weight = model.conv.weight.map(|w| w.mul(taps));
+        let mean_square = multipliers.iter().map(|m| m * m).sum::<f64>() / multipliers.len() as f64;
+        let rms = mean_square.sqrt();
+        let (values, _) = host_f32(model.conv.weight.val())?;
+        let measured = TensorStats::iid(&values)?;
+        if let Some(entry) = manifest
+            .entries
+            .iter_mut()
+            .find(|e| e.path == "conv.weight")
+        {
+            entry.target_std = entry.target_std.map(|std| std * rms);
+            entry.drawn_mean = entry.drawn_mean.map(|_| measured.mean);
+            entry.drawn_std = entry.drawn_std.map(|_| measured.var.sqrt());
+            entry.assumptions.push(format!(
+                "per-tap multipliers (composition::phase_equalisation, rms {rms:.4}) applied after the draw"
+            ));
+        }
+        Ok((model, manifest))
     }
 }
 

@@ -5,6 +5,7 @@
 //! the previous layer's variance needs g = 1/√E[φ(z)²]
 //! ([`composition::weight_norm_gain`]): √2 after a ReLU, independent of n.
 
+use crate::Blueprint;
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
@@ -55,24 +56,26 @@ impl WeightNormLinearConfig {
         key: impl Into<Key>,
         device: &Device,
     ) -> burn_init::Result<WeightNormLinear> {
+        Ok(self.init_with_manifest(key, device)?.0)
+    }
+}
+
+impl Blueprint for WeightNormLinearConfig {
+    type Model = WeightNormLinear;
+
+    fn blank(&self, device: &Device) -> burn_init::Result<WeightNormLinear> {
         positive_size("d_input", self.d_input)?;
         positive_size("d_output", self.d_output)?;
         let (d_in, d_out) = (self.d_input, self.d_output);
-        let blank = WeightNormLinear {
+        Ok(WeightNormLinear {
             v: Param::from_tensor(Tensor::zeros([d_in, d_out], device)),
             g: Param::from_tensor(Tensor::zeros([d_out], device)),
             bias: Param::from_tensor(Tensor::zeros([d_out], device)),
-        };
-        let (layer, _) = self
-            .policy()?
-            .apply(blank, key)
-            .map_err(|refused| refused.error)?;
-        Ok(layer)
+        })
     }
 
-    /// The policy `init` applies: v ~ N(0, 1), g = weight_norm_gain(activation), b = 0, each by
-    /// its path.
-    pub fn policy(&self) -> burn_init::Result<Policy> {
+    /// v ~ N(0, 1), g = weight_norm_gain(activation), b = 0, each by its path.
+    fn policy(&self) -> burn_init::Result<Policy> {
         let gain = composition::weight_norm_gain(&self.activation)?;
         let at = |scheme: Scheme, path: &str| Rule::new(scheme).with_path(Some(path.into()));
         let unit = Scheme::Normal {

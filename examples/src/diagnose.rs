@@ -25,6 +25,7 @@ use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::{Diagnosis, Optimizer, Report};
 use burn_init::policy::{Manifest, Policy};
 use burn_init::{Key, Scheme};
+use burn_init_models::Blueprint;
 use burn_init_models::autoencoder::DeepAutoencoderConfig;
 use burn_init_models::mlp::DeepMlpConfig;
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
@@ -113,8 +114,9 @@ pub fn run(config: &DiagnoseConfig, device: &Device) -> Result<Report, String> {
         "mlp" => {
             let mlp = DeepMlpConfig::new(784, config.width, config.depth, 10)
                 .with_policy(config.policy.clone());
-            let model = mlp.init(key, &device).map_err(|e| e.to_string())?;
-            let (model, manifest) = initialise(model, None, mlp.resolved_policy(), key)?;
+            let (model, manifest) = mlp
+                .init_with_manifest(key, &device)
+                .map_err(|e| e.to_string())?;
             let batch = images()?;
             let loss = CrossEntropyLossConfig::new().init(&device);
             diagnosis(&manifest, config.optimizer)
@@ -148,7 +150,9 @@ pub fn run(config: &DiagnoseConfig, device: &Device) -> Result<Report, String> {
             let (model, manifest) = initialise(
                 model,
                 config.policy.as_ref(),
-                block.policy(config.depth).map_err(|e| e.to_string())?,
+                block
+                    .stack_policy(config.depth)
+                    .map_err(|e| e.to_string())?,
                 key,
             )?;
             let x = gaussian(

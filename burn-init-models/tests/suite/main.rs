@@ -6,6 +6,7 @@
 extern crate burn_init;
 
 mod autoencoder;
+mod blueprint;
 mod common;
 mod conv_measure;
 mod dense;

@@ -10,7 +10,7 @@ use burn_init::Lsuv;
 use burn_init::policy::{Manifest, Policy, Role, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
-use burn_init_models::{DeepAutoencoderConfig, DeepMlp, DeepMlpConfig};
+use burn_init_models::{Blueprint, DeepAutoencoderConfig, DeepMlp, DeepMlpConfig};
 use serde::Serialize;
 
 use super::StudyError;
@@ -297,7 +297,7 @@ pub fn plan(config: &StudyConfig, custom: &[(String, Policy)]) -> Result<Vec<Run
                     let block =
                         ResidualBlockConfig::new(config.residual_width).with_scaling(scaling);
                     let policy = block
-                        .policy(config.residual_blocks)
+                        .stack_policy(config.residual_blocks)
                         .map_err(|e| StudyError::Argument(format!("residual blocks: {e}")))?
                         .then(Policy::he(relu.clone()));
                     runs.push(RunSpec {

@@ -186,7 +186,7 @@ pub fn inits(family: Family) -> Result<Vec<RunSpec>, StudyError> {
             let block = |scaling| {
                 ResidualBlockConfig::new(StudyConfig::standard().residual_width)
                     .with_scaling(scaling)
-                    .policy(blocks)
+                    .stack_policy(blocks)
                     .map(|p| p.then(he.clone()))
                     .map_err(|e| StudyError::Argument(format!("residual blocks: {e}")))
             };
