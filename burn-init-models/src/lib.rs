@@ -6,6 +6,31 @@
 //! tests measure the variance it produces at initialisation against burn-init's prediction.
 //! Every config initialises the same way ([`Blueprint`]): blank layers, one policy, a manifest.
 //!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use burn_init::{Key, Scheme};
+//! use burn_init_models::{Blueprint, ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
+//!
+//! let device = Device::default();
+//! let x: Tensor<2> = Scheme::Normal { mean: 0.0, std: 1.0 }
+//!     .sample([256, 64], None, Key::new(1), &device)
+//!     .unwrap();
+//! // The variance after 30 residual blocks: x + f(x) doubles it per block (2³⁰ ≈ 10⁹);
+//! // (x + f(x))/√2 keeps it (claims §4).
+//! let variance_after = |scaling| {
+//!     let block = ResidualBlockConfig::new(64).with_scaling(scaling);
+//!     let (stack, manifest) = ResidualStackConfig::new(block, 30)
+//!         .init_with_manifest(Key::new(0), &device)
+//!         .unwrap();
+//!     assert!(manifest.get("blocks.29.fc2.weight").unwrap().target_std.is_some());
+//!     stack.forward(x.clone()).powi_scalar(2).mean().into_scalar::<f32>()
+//! };
+//! let (scaled, unscaled) = (variance_after(ResidualScaling::Scaled), variance_after(ResidualScaling::Unscaled));
+//! println!("E[y²] after 30 blocks: scaled {scaled:.2}, unscaled {unscaled:.2e}");
+//! assert!(scaled < 10.0 && unscaled > 1e6, "{scaled} {unscaled}");
+//! # device.sync().unwrap();
+//! ```
+//!
 //! * [`mlp`] — `DeepMlp`, initialised by a policy for its activation.
 //! * [`residual`] — y = α·(x + f(x)) with α = 1/√2, zero-γ, ReZero/SkipInit and Fixup.
 //! * [`inception`] — N parallel conv branches summed × 1/√N.

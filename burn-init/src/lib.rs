@@ -39,6 +39,60 @@
 //!   [`Scheme::xavier_uniform`], `variance_scaling` finds [`VarianceScaling`],
 //!   `_calculate_fan_in_and_fan_out` finds [`Fan::pytorch`], `PRNGKey` finds [`Key::new`].
 //!
+//! ## The user's path: your Burn model, initialised, then asked whether it will train
+//!
+//! ```
+//! use burn::module::Module;
+//! use burn::nn::{Linear, LinearConfig};
+//! use burn::tensor::activation::relu;
+//! use burn::tensor::{Device, Tensor};
+//! use burn_init::diagnostics::{Diagnosis, Verdict, probe};
+//! use burn_init::policy::{InitWith, Policy};
+//! use burn_init::{InitError, Key, Nonlinearity, Scheme};
+//!
+//! #[derive(Module, Debug)]
+//! struct Net { fc1: Linear, fc2: Linear } // plain burn::nn layers, nothing declared
+//!
+//! fn main() -> Result<(), InitError> {
+//!     let device = Device::default().autodiff(); // the diagnosis measures gradients
+//!     let net = || Net {
+//!         fc1: LinearConfig::new(64, 128).init(&device),
+//!         fc2: LinearConfig::new(128, 10).init(&device),
+//!     };
+//!     // 1. Re-initialise a whole model with one policy: He on every weight, zero biases; each
+//!     //    parameter drawn from key.for_path(its path), the same bits on every device. The
+//!     //    manifest says what every parameter received (fans, scheme, target and drawn σ).
+//!     let (model, manifest) = Policy::he(Nonlinearity::Relu).apply(net(), Key::new(0))
+//!         .map_err(|refused| refused.error)?;
+//!     assert_eq!(manifest.get("fc1.weight").unwrap().fan.unwrap().fan_in, 64.0);
+//!
+//!     // 2. Or one layer from its config, fans read from the config (its weight is drawn from
+//!     //    key.for_path("weight"), its bias from key.for_path("bias")).
+//!     let he = Scheme::kaiming_normal(burn_init::FanMode::FanIn, Nonlinearity::Relu);
+//!     let fc1 = LinearConfig::new(64, 128).init_with(&he, Key::new(0).for_path("fc1"), &device)?;
+//!     assert_eq!(fc1.weight.dims(), [64, 128]);
+//!
+//!     // 3. Lazily: nothing is drawn until first use, so loading a checkpoint samples nothing.
+//!     let (lazy, _) = Policy::he(Nonlinearity::Relu).apply_lazy(net(), Key::new(0))
+//!         .map_err(|refused| refused.error)?;
+//!     assert!(!lazy.fc1.weight.is_initialized());
+//!     let lazy = lazy.load_record(model.clone().into_record());
+//!     assert_eq!(lazy.fc2.weight.val().into_data(), model.fc2.weight.val().into_data());
+//!
+//!     // 4. Will it train? Record each layer's output; the diagnosis needs no prediction.
+//!     let x: Tensor<2> = Scheme::Normal { mean: 0.0, std: 1.0 }
+//!         .sample([256, 64], None, Key::new(1), &device)?;
+//!     let report = Diagnosis::new().run(&model, x, |m, x| {
+//!         let h = probe::record("fc1", m.fc1.forward(x));
+//!         probe::record("fc2", m.fc2.forward(relu(h))).powi_scalar(2).mean()
+//!     })?;
+//!     assert_eq!(report.health.verdict, Verdict::Trains, "{}", report.health.summary());
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The low-level path, one tensor from a scheme and its fans:
+//!
 //! ```
 //! use burn::tensor::{Device, Tensor};
 //! use burn_init::{Fan, FanMode, Key, Nonlinearity, Scheme};
