@@ -10,25 +10,35 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use burn_init::diagnostics::Optimizer;
+use burn_init_examples::cli::{self, DeviceArg, OptimizerName};
 use burn_init_examples::diagnose::{DiagnoseConfig, MODELS, plots, run};
 use burn_init_examples::training::read_policy;
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+/// `--model`: one of the models `diagnose` knows ([`MODELS`]), or all of them.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Model {
+    Mlp,
+    Autoencoder,
+    Residual,
+    Transformer,
+    All,
+}
 
 #[derive(Parser)]
 #[command(about = "Diagnose a burn-init-models model at initialisation, forward and backward")]
 struct Args {
-    /// The model: mlp, autoencoder, residual, transformer, or all of them.
-    #[arg(long, default_value = "mlp")]
-    model: String,
-    /// The optimiser the verdict is for: adam or sgd.
-    #[arg(long, default_value = "adam")]
-    optimizer: String,
+    /// The model, or all of them.
+    #[arg(long, value_enum, default_value_t = Model::Mlp)]
+    model: Model,
+    /// The optimiser the verdict is for.
+    #[arg(long, value_enum, default_value_t = OptimizerName::Adam)]
+    optimizer: OptimizerName,
     /// A policy JSON file (`burn_init::policy::Policy`) replacing the model's initialisation.
     #[arg(long)]
     policy: Option<PathBuf>,
-    /// Device: flex, ndarray or wgpu (those this build enables).
-    #[arg(long)]
-    device: Option<String>,
+    #[command(flatten)]
+    device: DeviceArg,
     /// Hidden layers (mlp), layers (autoencoder) or blocks.
     #[arg(long, default_value_t = 8)]
     depth: usize,
@@ -50,7 +60,11 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match diagnose(Args::parse()) {
+    let args = match cli::parse() {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
+    match diagnose(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -75,22 +89,21 @@ fn for_model(path: &Path, model: &str, several: bool) -> PathBuf {
 }
 
 fn diagnose(args: Args) -> Result<(), String> {
-    let (name, device) = burn_init_examples::device_by_name(args.device.as_deref())?;
-    let models: Vec<&str> = match args.model.as_str() {
-        "all" => MODELS.to_vec(),
-        one if MODELS.contains(&one) => vec![one],
-        other => {
-            return Err(format!(
-                "unknown --model `{other}`: expected one of {MODELS:?} or `all`"
-            ));
+    let (name, device) = args.device.resolve()?;
+    let models: Vec<&str> = match args.model {
+        Model::All => MODELS.to_vec(),
+        one => {
+            let value = one
+                .to_possible_value()
+                .expect("every --model value is listed");
+            MODELS
+                .iter()
+                .copied()
+                .filter(|m| *m == value.get_name())
+                .collect()
         }
     };
-    let optimizer = Optimizer::parse(&args.optimizer).ok_or_else(|| {
-        format!(
-            "unknown --optimizer `{}`: expected adam or sgd",
-            args.optimizer
-        )
-    })?;
+    let optimizer = Optimizer::from(args.optimizer);
     let policy = match &args.policy {
         Some(path) => Some(read_policy(path).map_err(|e| e.to_string())?.1),
         None => None,

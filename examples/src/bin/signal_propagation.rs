@@ -5,15 +5,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use burn_init_examples::cli::{self, DeviceArg};
 use burn_init_examples::signal_propagation::{StudyConfig, check_claims, report, run};
 use clap::Parser;
 
 #[derive(Parser)]
 #[command(about = "Activation variance through a deep MLP under each initialisation scheme")]
 struct Args {
-    /// Device: flex, ndarray or wgpu (those this build enables).
-    #[arg(long)]
-    device: Option<String>,
+    #[command(flatten)]
+    device: DeviceArg,
     /// Write every number (and the claim checks) to this JSON file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -32,8 +32,11 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    let (name, device) = match burn_init_examples::device_by_name(args.device.as_deref()) {
+    let args: Args = match cli::parse() {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
+    let (name, device) = match args.device.resolve() {
         Ok(found) => found,
         Err(error) => {
             eprintln!("error: {error}");

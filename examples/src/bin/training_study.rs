@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use burn_init_examples::cli::{self, DeviceArg, OptimizerName};
 use burn_init_examples::training::{self, Family, StudyConfig, StudyError};
 use clap::Parser;
 
@@ -15,9 +16,8 @@ use clap::Parser;
     about = "Train real models on Fashion-MNIST through burn-train under each initialisation; write report.md, results.json and plots"
 )]
 struct Args {
-    /// Device: flex, ndarray or wgpu (those this build enables).
-    #[arg(long, default_value = "flex")]
-    device: String,
+    #[command(flatten)]
+    device: DeviceArg,
     /// An IDX folder (MNIST or Fashion-MNIST, plain or .gz) instead of the shipped Fashion-MNIST test split.
     #[arg(long)]
     data: Option<PathBuf>,
@@ -36,9 +36,9 @@ struct Args {
     /// Learning rate.
     #[arg(long)]
     lr: Option<f64>,
-    /// Optimiser: adam or sgd.
-    #[arg(long)]
-    optimizer: Option<String>,
+    /// Optimiser (default: the study's, Adam).
+    #[arg(long, value_enum)]
+    optimizer: Option<OptimizerName>,
     /// Root of every key and of the data order.
     #[arg(long)]
     seed: Option<u64>,
@@ -48,9 +48,9 @@ struct Args {
     /// Use at most this many validation images.
     #[arg(long)]
     valid_images: Option<usize>,
-    /// Families to run, comma-separated: mlp, residual, cnn, autoencoder.
-    #[arg(long, value_delimiter = ',')]
-    families: Option<Vec<String>>,
+    /// Families to run, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    families: Option<Vec<Family>>,
     /// A policy JSON file to run on every family as one more initialisation (repeatable).
     #[arg(long)]
     policy: Vec<PathBuf>,
@@ -68,25 +68,13 @@ fn config(args: &Args) -> Result<StudyConfig, StudyError> {
     c.seed = args.seed.unwrap_or(c.seed);
     c.n_train = args.train_images.unwrap_or(c.n_train);
     c.n_valid = args.valid_images.unwrap_or(c.n_valid);
-    if let Some(o) = &args.optimizer {
-        if o != "adam" && o != "sgd" {
-            return Err(StudyError::Argument(format!(
-                "--optimizer {o}: expected adam or sgd"
-            )));
-        }
-        c.optimizer = o.clone();
+    if let Some(o) = args.optimizer {
+        c.optimizer = burn_init::diagnostics::Optimizer::from(o)
+            .name()
+            .to_string();
     }
-    if let Some(names) = &args.families {
-        c.families = names
-            .iter()
-            .map(|n| {
-                Family::parse(n.trim()).ok_or_else(|| {
-                    StudyError::Argument(format!(
-                        "--families {n}: expected mlp, residual, cnn or autoencoder"
-                    ))
-                })
-            })
-            .collect::<Result<_, _>>()?;
+    if let Some(families) = &args.families {
+        c.families = families.clone();
     }
     if c.n_train == 0 || c.n_valid == 0 {
         return Err(StudyError::Argument(
@@ -97,7 +85,10 @@ fn config(args: &Args) -> Result<StudyConfig, StudyError> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = match cli::parse() {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
     match study(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -107,48 +98,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs one small operation on `device`: a device this build enables may still be unusable here
-/// (wgpu without an adapter or a Vulkan driver), and Burn panics on first use then. The panic is
-/// caught, with the default hook silenced, and becomes one line.
-fn usable(name: &str, device: &burn::tensor::Device) -> Result<(), StudyError> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let probe = std::panic::catch_unwind(|| {
-        burn::tensor::Tensor::<1>::ones([4], device)
-            .sum()
-            .into_scalar::<f32>()
-    });
-    std::panic::set_hook(hook);
-    match probe {
-        Ok(4.0) => Ok(()),
-        Ok(v) => Err(StudyError::Argument(format!(
-            "--device {name}: computed 1+1+1+1 = {v}; the device is not usable"
-        ))),
-        Err(panic) => {
-            let why = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "it panicked".into());
-            Err(StudyError::Argument(format!(
-                "--device {name}: not usable on this machine: {}",
-                why.lines().next().unwrap_or_default()
-            )))
-        }
-    }
-}
-
 fn study(args: &Args) -> Result<(), StudyError> {
     let start = Instant::now();
-    let enabled = burn_init::devices::names();
-    let device = burn_init::devices::by_name(&args.device).ok_or_else(|| {
-        StudyError::Argument(format!(
-            "--device {}: not enabled in this build (enabled: {}; build with --all-features for wgpu)",
-            args.device,
-            enabled.join(", ")
-        ))
-    })?;
-    usable(&args.device, &device)?;
+    let (name, device) = args.device.resolve().map_err(StudyError::Argument)?;
     let config = config(args)?;
     let custom = args
         .policy
@@ -162,7 +114,7 @@ fn study(args: &Args) -> Result<(), StudyError> {
     let (split, summary) = training::data::load(&dir)?;
     println!(
         "Initialisation study on {}: {}\n  families: {}; {} epoch(s) each; results in {}",
-        args.device,
+        name,
         summary.source,
         config
             .families
@@ -174,13 +126,7 @@ fn study(args: &Args) -> Result<(), StudyError> {
         args.out.display()
     );
     let outcome = training::run(
-        &config,
-        &split,
-        &summary,
-        &custom,
-        &args.device,
-        &device,
-        &args.out,
+        &config, &split, &summary, &custom, &name, &device, &args.out,
     )?;
     println!("\nClaims");
     for claim in &outcome.claims {

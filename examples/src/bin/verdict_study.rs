@@ -10,37 +10,61 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use burn_init_examples::cli::{self, DeviceArg};
+use burn_init_examples::training::Family;
 use burn_init_examples::training::{self, StudyError};
 use burn_init_examples::verdicts::{self, report};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+/// `--only`: the study's architectures (`verdicts::plan::ARCHITECTURES`).
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Architecture {
+    Mlp,
+    Residual,
+    Cnn,
+    Transformer,
+}
+
+impl From<Architecture> for Family {
+    fn from(a: Architecture) -> Self {
+        match a {
+            Architecture::Mlp => Family::Mlp,
+            Architecture::Residual => Family::Residual,
+            Architecture::Cnn => Family::Cnn,
+            Architecture::Transformer => Family::Transformer,
+        }
+    }
+}
 
 #[derive(Parser)]
 #[command(about = "Set burn-init's verdict at initialisation against what training did (issue 20)")]
 struct Args {
-    /// Device: flex, ndarray or wgpu (those this build enables).
-    #[arg(long, default_value = "flex")]
-    device: String,
+    #[command(flatten)]
+    device: DeviceArg,
     /// The committed rule to follow: v1 (docs/verdict-study-rule.md) or v2
     /// (docs/verdict-study-rule-v2.md).
-    #[arg(long, default_value = "v2")]
-    protocol: String,
+    #[arg(long, value_enum, default_value_t = verdicts::Protocol::V2)]
+    protocol: verdicts::Protocol,
     /// The results folder.
     #[arg(long, default_value = "results/verdicts")]
     out: PathBuf,
     /// The main job's results.json, whose runs join the matrix ("none" to leave them out).
     #[arg(long, default_value = "docs/study/results.json")]
     main_job: String,
-    /// Only these architectures (mlp, residual, cnn, transformer), comma-separated: a partial
-    /// study, for a quick look.
-    #[arg(long, value_delimiter = ',')]
-    only: Option<Vec<String>>,
+    /// Only these architectures, comma-separated: a partial study, for a quick look.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Option<Vec<Architecture>>,
     /// Train nothing: classify the runs of `<out>/results.json` again and rewrite its report.
     #[arg(long)]
     render: bool,
 }
 
 fn main() -> ExitCode {
-    match study(Args::parse()) {
+    let args = match cli::parse() {
+        Ok(args) => args,
+        Err(code) => return code,
+    };
+    match study(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -69,26 +93,11 @@ fn study(args: Args) -> Result<(), StudyError> {
         return render(&args.out);
     }
     let start = Instant::now();
-    let (name, device) =
-        burn_init_examples::device_by_name(Some(&args.device)).map_err(StudyError::Argument)?;
-    let protocol = verdicts::Protocol::parse(&args.protocol).ok_or_else(|| {
-        StudyError::Argument(format!("--protocol {}: expected v1 or v2", args.protocol))
-    })?;
+    let (name, device) = args.device.resolve().map_err(StudyError::Argument)?;
+    let protocol = args.protocol;
     let mut runs = verdicts::plan(protocol)?;
     if let Some(only) = &args.only {
-        let families = only
-            .iter()
-            .map(|n| {
-                verdicts::plan::ARCHITECTURES
-                    .into_iter()
-                    .find(|f| f.name() == n.trim())
-                    .ok_or_else(|| {
-                        StudyError::Argument(format!(
-                            "--only {n}: expected mlp, residual, cnn or transformer"
-                        ))
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let families: Vec<Family> = only.iter().map(|&a| a.into()).collect();
         runs.retain(|r| families.contains(&r.spec.family));
     }
     let main_job =

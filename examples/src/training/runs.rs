@@ -108,7 +108,7 @@ impl StudyConfig {
 }
 
 /// A model family of the study.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// The plain deep ReLU MLP (no normalisation, no skip).
@@ -120,7 +120,8 @@ pub enum Family {
     /// The deep ReLU autoencoder (reconstruction loss).
     Autoencoder,
     /// One Pre-LN transformer block over the image's patches (the verdict study's; the main
-    /// job does not run it).
+    /// job does not run it, so `--families` does not offer it).
+    #[value(skip)]
     Transformer,
 }
 
@@ -140,11 +141,6 @@ impl Family {
             Self::Autoencoder => "autoencoder",
             Self::Transformer => "transformer",
         }
-    }
-
-    /// The family called `name`.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.name() == name)
     }
 
     /// A sentence for the report.

@@ -20,7 +20,7 @@ pub const VALID: usize = 2000;
 pub const OPTIMIZERS: [(&str, f64); 2] = [("adam", 1e-3), ("sgd", 0.01)];
 
 /// Which committed rule a study follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Protocol {
     /// `docs/verdict-study-rule.md`: 80 steps of batch 64, seeds 1 and 2.
@@ -41,11 +41,6 @@ impl Protocol {
             Self::V1 => "v1",
             Self::V2 => "v2",
         }
-    }
-
-    /// The protocol called `name`.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
     }
 
     /// The rule's file under `docs/`.

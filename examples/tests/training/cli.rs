@@ -38,7 +38,7 @@ fn an_unknown_device_is_refused() {
     let out = temp_dir("cli-device");
     refused(
         &study(&["--device", "tpu", "--out", out.to_str().unwrap()]),
-        &["--device tpu", "enabled: flex"],
+        &["'tpu'", "--device", "possible values: flex"],
     );
 }
 
@@ -128,13 +128,43 @@ fn bad_numbers_are_refused() {
     refused(&study(&["--lr=-1", "--out", out]), &["--lr -1"]);
     refused(
         &study(&["--optimizer", "lbfgs", "--out", out]),
-        &["--optimizer lbfgs"],
+        &["'lbfgs'", "--optimizer", "possible values: adam, sgd"],
     );
     refused(
         &study(&["--families", "mlp,gan", "--out", out]),
-        &["--families gan"],
+        &["'gan'", "--families", "autoencoder"],
     );
     refused(&study(&["--epochs", "0", "--out", out]), &["--epochs"]);
+    // A malformed number is clap's to refuse: one line and exit 1 too (clap's own code is 2).
+    refused(
+        &study(&["--epochs", "two", "--out", out]),
+        &["'two'", "--epochs"],
+    );
+    // A typo gets clap's suggestion on the same line.
+    refused(
+        &study(&["--optimizer", "adm", "--out", out]),
+        &["'adm'", "adam"],
+    );
+    let diagnose = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_diagnose"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    refused(&diagnose(&["--model", "mpl"]), &["'mpl'", "--model", "mlp"]);
+    refused(
+        &diagnose(&["--optimizer", "rmsprop"]),
+        &["'rmsprop'", "--optimizer"],
+    );
+    // --help is not an error.
+    let help = diagnose(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("transformer") && text.contains("--device"),
+        "{text}"
+    );
 }
 
 fn read_json(path: &Path) -> serde_json::Value {
