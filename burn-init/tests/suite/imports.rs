@@ -150,3 +150,18 @@ fn no_circle_between_source_files() {
         arrows.len()
     );
 }
+
+/// The library crates turn on no backend by default: like Burn's own library crates, they leave
+/// the backend to the application (a default `flex` would compile it into every user's build).
+#[test]
+fn the_libraries_leave_the_backend_to_the_application() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for krate in ["burn-init", "burn-init-models"] {
+        let manifest = std::fs::read_to_string(root.join(krate).join("Cargo.toml")).unwrap();
+        let default = manifest
+            .lines()
+            .find(|l| l.trim_start().starts_with("default"))
+            .unwrap_or("default = []");
+        assert_eq!(default.replace(' ', ""), "default=[]", "{krate}: {default}");
+    }
+}
