@@ -10,10 +10,10 @@
 //! ((s₄/s₂² − 1)/(n·B)) and the draw of y given both (2/(B·m)).
 
 use burn_init::composition::{
-    DropoutConvention, attention_scale, dropout_correction, residual_scale, sparse_correction,
-    sum_scale,
+    DropoutConvention, attention_scale, dropout_correction, forward_correction, forward_ratio,
+    residual_scale, sparse_correction, sum_scale,
 };
-use burn_init::{Key, Scheme};
+use burn_init::{Fan, Key, Scheme};
 
 use crate::common::SIGMAS;
 
@@ -160,4 +160,32 @@ fn attention_scale_gives_unit_logits() {
         / pairs as f64;
     let se = (2.0 / pairs as f64 * (1.0 + 3.0 / d as f64)).sqrt();
     assert_unit("attention 1/√64", measured, se);
+}
+
+/// Glorot after a concatenation that doubles the fan-in (n = 2m, claims §4, U-Net skips):
+/// n·σ² = 2n/(n + m) = 4/3, and the weight drawn with the scheme itself and multiplied by
+/// `forward_correction` (√3/2) brings a unit input back to unit output variance. Gaussian input:
+/// kurtosis 3. (A correction of 1, or its inverse √(4/3), misses by 0.33 or 0.78: 40 or 100 SE.)
+#[test]
+fn forward_correction_restores_unit_variance_after_a_concatenation() {
+    let (n, m) = (N, N / 2);
+    let glorot = Scheme::xavier_normal(1.0);
+    let fan = Fan::linear(n, m);
+    let ratio = forward_ratio(&glorot, &[n, m], fan).unwrap();
+    let multiplier = forward_correction(&glorot, &[n, m], fan).unwrap();
+    let w: Vec<f64> = glorot
+        .sample_host(&[n, m], Some(fan), Key::new(31))
+        .unwrap()
+        .into_iter()
+        .map(|v| f64::from(v) * multiplier)
+        .collect();
+    let x = normal(B * n, 1.0, 32);
+    let measured = output_second_moment(&x, &w, n, m);
+    assert_unit(
+        "forward_correction (Glorot, n = 2m)",
+        measured,
+        relative_se(B, n, m, 3.0),
+    );
+    // The uncorrected layer is off by the ratio the correction undoes.
+    assert!((ratio - 4.0 / 3.0).abs() < 1e-12, "{ratio}");
 }
