@@ -77,7 +77,20 @@ pub use upsample::{UpsampleInit, Upsampler, UpsamplerConfig};
 pub use weight_norm::{WeightNormLinear, WeightNormLinearConfig};
 
 /// The README's Rust examples, compiled and run as doctests (here, where burn, burn-init and
-/// burn-init-models are all in scope) so that they cannot go stale.
+/// burn-init-models are all in scope) so that they cannot go stale; the same for every page of
+/// `docs/` that shows code.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeExamples;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/catalogue.md")]
+struct CatalogueExamples;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/policies.md")]
+struct PolicyExamples;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/models.md")]
+struct ModelExamples;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/diagnostics.md")]
+struct DiagnosticsExamples;

@@ -1,4 +1,4 @@
-//! The README's "Will it train?" example: `cargo run -p burn-init --example your_model`.
+//! The "Will it train?" example of `docs/diagnostics.md`: `cargo run -p burn-init --example your_model`.
 
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, activation::relu};

@@ -20,7 +20,7 @@ fn claims_hold_on_every_device() {
     }
 }
 
-/// The README's block is this study's output (`cargo run -p burn-init-examples --all-features
+/// The block in `docs/studies.md` is this study's output (`cargo run -p burn-init-examples --all-features
 /// --bin signal_propagation`, flex, the default configuration), regenerated here: the same
 /// text, numbers within 10⁻³ relative (other CPUs round differently over 50 layers). On failure
 /// the expected block is printed: paste it.
@@ -30,7 +30,7 @@ fn the_readme_shows_this_study() {
     let device = burn_init::devices::by_name("flex").unwrap();
     let expected = report(&config, "flex", &run(&config, &device).unwrap());
     let readme = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/studies.md"),
     )
     .unwrap();
     let start = readme.find("Deep MLP at init: depth 50").unwrap();
@@ -55,6 +55,6 @@ fn the_readme_shows_this_study() {
                 .iter()
                 .zip(&expected_words)
                 .all(|(a, b)| same(a, b)),
-        "the README's signal-propagation block differs from the study's output; it should read:\n{expected}"
+        "docs/studies.md's signal-propagation block differs from the study's output; it should read:\n{expected}"
     );
 }

@@ -13,7 +13,7 @@
 //!   outside it are redrawn from the spare words (≤ 2 draws on average, 1.05 for ±2σ); narrower
 //!   windows use the inverse CDF x = Φ⁻¹(Φ(α) + u·(Φ(β) − Φ(α))) on the word.
 //!
-//! Throughput on a 2-core x86-64 machine is in the README (criterion, `benches/`).
+//! Throughput on a 2-core x86-64 machine is in `docs/sampling.md` (criterion, `benches/`).
 
 mod buffer;
 mod device;

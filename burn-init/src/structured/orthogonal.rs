@@ -13,7 +13,7 @@
 //! of Q) that run faer's sequential kernels on rayon's pool, so the bits depend on the shape only.
 //!
 //! Measured beside PyTorch 2.15's `orthogonal_` (same machine, 2 cores, medians;
-//! `benches/pytorch/orthogonal.py`, numbers in the README): about 0.8× PyTorch's time at 256²,
+//! `benches/pytorch/orthogonal.py`, numbers in `docs/sampling.md`): about 0.8× PyTorch's time at 256²,
 //! 0.4× at 1024² and 4096².
 
 use crate::error::{InitError, Result, SchemeError};

@@ -63,7 +63,7 @@ pub struct StudyConfig {
 }
 
 impl StudyConfig {
-    /// The default study (about 4 minutes on a 2-core CPU once built; see the README).
+    /// The default study (136 s of training on a 2-core CPU once built; see the README).
     pub fn standard() -> Self {
         Self {
             epochs: 3,

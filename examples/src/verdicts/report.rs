@@ -23,7 +23,7 @@ fn verdict_name(row: &Row) -> &'static str {
     row.verdict.map_or("no verdict", |v| v.name())
 }
 
-/// The one line the README shows: the protocol, agreement, runs counted, and the two goals.
+/// The one line `docs/studies.md` shows: the protocol, agreement, runs counted, and the two goals.
 pub fn headline(results: &VerdictResults) -> String {
     let c = &results.confusion;
     let void = results.rows.iter().filter(|r| !r.counted).count();

@@ -136,10 +136,10 @@ fn v2_voids_a_group_whose_good_initialisation_stays_at_chance() {
 
 /// For each protocol, the committed report is rendered from the committed results, and those
 /// results are classified by today's rule: every outcome, credit, void group and the matrix are
-/// what `classify` gives from the raw losses and accuracies. The README quotes each headline.
+/// what `classify` gives from the raw losses and accuracies. `docs/studies.md` quotes each headline.
 #[test]
 fn the_committed_verdict_reports_are_what_their_results_give() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("docs/studies.md")).unwrap();
     for protocol in Protocol::ALL {
         let results = committed(protocol);
         let mut rows = results.rows.clone();
@@ -172,7 +172,7 @@ fn the_committed_verdict_reports_are_what_their_results_give() {
         let headline = report::headline(&results);
         assert!(
             readme.contains(&headline),
-            "the README should quote the verdict study's headline:\n{headline}"
+            "docs/studies.md should quote the verdict study's headline:\n{headline}"
         );
         // The study is the rule's: every planned run is there once, with the main job's runs.
         let plan = verdicts::plan(protocol).unwrap();
