@@ -10,10 +10,11 @@
 //! ((s₄/s₂² − 1)/(n·B)) and the draw of y given both (2/(B·m)).
 
 use burn_init::composition::{
-    DropoutConvention, attention_scale, dropout_correction, forward_correction, forward_ratio,
-    residual_scale, sparse_correction, sum_scale,
+    DropoutConvention, attention_scale, degree_logit_scale, dropout_correction, forward_correction,
+    forward_ratio, residual_scale, shared_projection_logit_variance, sparse_correction, sum_scale,
+    weight_norm_gain,
 };
-use burn_init::{Fan, Key, Scheme};
+use burn_init::{Fan, Key, Nonlinearity, Scheme};
 
 use crate::common::SIGMAS;
 
@@ -188,4 +189,131 @@ fn forward_correction_restores_unit_variance_after_a_concatenation() {
     );
     // The uncorrected layer is off by the ratio the correction undoes.
     assert!((ratio - 4.0 / 3.0).abs() < 1e-12, "{ratio}");
+}
+
+/// Weight normalisation w = g·v/‖v‖ (one unit norm per output) after tanh: with g =
+/// `weight_norm_gain(tanh)` = 1/√E[tanh²(z)] the pre-activation's second moment is 1. Each
+/// column has norm exactly g, so the only noise is the data's: relative SE from the sample's own
+/// kurtosis (the module docs' formula, its weight term kept as an upper bound). g = 1 would give
+/// E[tanh²] ≈ 0.39.
+#[test]
+fn weight_norm_gain_restores_unit_variance_after_tanh() {
+    let (n, m) = (N, M);
+    let g = weight_norm_gain(&Nonlinearity::Tanh).unwrap();
+    let mut w = normal(n * m, 1.0, 41);
+    for j in 0..m {
+        let norm = (0..n).map(|i| w[i * m + j].powi(2)).sum::<f64>().sqrt();
+        (0..n).for_each(|i| w[i * m + j] *= g / norm);
+    }
+    let x: Vec<f64> = normal(B * n, 1.0, 42).into_iter().map(f64::tanh).collect();
+    let s2 = x.iter().map(|v| v * v).sum::<f64>() / x.len() as f64;
+    let s4 = x.iter().map(|v| v.powi(4)).sum::<f64>() / x.len() as f64;
+    let measured = output_second_moment(&x, &w, n, m);
+    assert_unit(
+        "weight norm, tanh",
+        measured,
+        relative_se(B, n, m, s4 / (s2 * s2)),
+    );
+}
+
+/// Normalised softmax entropy H/ln d over `nodes` nodes of degree `d`, logits N(0, (σ·s)²).
+fn normalised_entropy(d: usize, sigma: f64, nodes: usize, seed: u64) -> f64 {
+    let z = normal(nodes * d, sigma, seed);
+    let total: f64 = z
+        .chunks(d)
+        .map(|row| {
+            let max = row.iter().cloned().fold(f64::MIN, f64::max);
+            let e: Vec<f64> = row.iter().map(|v| (v - max).exp()).collect();
+            let sum: f64 = e.iter().sum();
+            -e.iter().map(|v| v / sum * (v / sum).ln()).sum::<f64>() / (d as f64).ln()
+        })
+        .sum();
+    total / nodes as f64
+}
+
+/// Graph attention with logits calibrated at degree 16, used at degree 256: the factor
+/// √(ln 256/ln 16) = √2 is meant to keep the normalised softmax entropy H/ln d level. Measured
+/// (H/ln d over 4 000 nodes, each mean's SE below 0.001):
+///
+/// | σ, degrees | reference | scaled | unscaled |
+/// |---|---|---|---|
+/// | 0.7, 16 → 256 | 0.9225 | 0.9133 | 0.9563 |
+/// | 1.0, 16 → 256 | 0.8521 | 0.8279 | 0.9116 |
+/// | 1.5, 8 → 64 | 0.6902 | 0.6062 | 0.7636 |
+///
+/// The random-energy estimate behind it is asymptotic: at finite degree the factor
+/// over-corrects (the scaled entropy falls below the reference's every time), by a fraction of
+/// the drift it removes at small σ (0.27 of it at σ = 0.7) but by more than the drift at σ = 1.5
+/// from degree 8. The test asserts what was measured: at σ = 0.7 the scaled gap is under half
+/// the unscaled drift, and in both settings the factor moves the entropy past the reference. A
+/// factor of 0 (ln 256 % ln 16 = 0) or √(ln 256·ln 16) fails.
+#[test]
+fn degree_logit_scale_moves_attention_entropy_back_past_the_reference() {
+    for (sigma, d_ref, d, seeds, small) in [
+        (0.7, 16, 256, (51, 52), true),
+        (1.5, 8, 64, (53, 54), false),
+    ] {
+        let reference = normalised_entropy(d_ref, sigma, 4000, seeds.0);
+        let s = degree_logit_scale(d, d_ref).unwrap();
+        let scaled = normalised_entropy(d, sigma * s, 4000, seeds.1);
+        let unscaled = normalised_entropy(d, sigma, 4000, seeds.1);
+        let label = format!(
+            "σ {sigma}, {d_ref} → {d}: reference {reference:.4}, scaled {scaled:.4}, unscaled {unscaled:.4}"
+        );
+        assert!(scaled < reference && reference < unscaled, "{label}");
+        if small {
+            assert!(reference - scaled < (unscaled - reference) / 2.0, "{label}");
+        }
+    }
+    // Degree 2 is the smallest with ln d > 0: accepted.
+    assert!(degree_logit_scale(2, 8).is_ok() && degree_logit_scale(8, 2).is_ok());
+}
+
+/// Queries and keys through one shared Xavier W (`[d_in, d_out]` = 32 × 32): the logit
+/// (W h_i)·(W h_j)/√d_out of independent unit-variance inputs has variance σ⁴·d_in·(d_in + d_out
+/// + 1) = 65/32 (claims §4, graph attention with GAT's shared W), not 1. Measured over 64 draws of
+/// W, 256 pairs each; the SE is the spread of the 64 per-W means (the realised ‖WᵀW‖²_F varies
+/// with W), / √64.
+#[test]
+fn a_shared_projection_gives_the_predicted_logit_variance() {
+    let (d_in, d_out, draws, pairs) = (32, 32, 64, 256);
+    let xavier = Scheme::xavier_normal(1.0);
+    let predicted = shared_projection_logit_variance(&xavier, d_in, d_out).unwrap();
+    let per_w: Vec<f64> = (0..draws)
+        .map(|t| {
+            let w: Vec<f64> = xavier
+                .sample_host(
+                    &[d_in, d_out],
+                    Some(Fan::linear(d_in, d_out)),
+                    Key::new(60).fold_in(t),
+                )
+                .unwrap()
+                .into_iter()
+                .map(f64::from)
+                .collect();
+            let project = |h: &[f64]| -> Vec<f64> {
+                (0..d_out)
+                    .map(|j| (0..d_in).map(|i| h[i] * w[i * d_out + j]).sum())
+                    .collect()
+            };
+            let h = normal(2 * pairs * d_in, 1.0, 1000 + t);
+            h.chunks(2 * d_in)
+                .map(|pair| {
+                    let (a, b) = (project(&pair[..d_in]), project(&pair[d_in..]));
+                    let logit =
+                        a.iter().zip(&b).map(|(x, y)| x * y).sum::<f64>() / (d_out as f64).sqrt();
+                    logit * logit
+                })
+                .sum::<f64>()
+                / pairs as f64
+        })
+        .collect();
+    let mean = per_w.iter().sum::<f64>() / draws as f64;
+    let sd = (per_w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (draws - 1) as f64).sqrt();
+    let se = sd / (draws as f64).sqrt();
+    assert!(
+        (mean - predicted).abs() <= SIGMAS * se,
+        "shared W: logit variance {mean:.4}, predicted {predicted:.4} ± {:.4} (5 SE)",
+        SIGMAS * se
+    );
 }
