@@ -270,10 +270,10 @@ fn degree_logit_scale_moves_attention_entropy_back_past_the_reference() {
 }
 
 /// Queries and keys through one shared Xavier W (`[d_in, d_out]` = 32 × 32): the logit
-/// (W h_i)·(W h_j)/√d_out of independent unit-variance inputs has variance σ⁴·d_in·(d_in + d_out
-/// + 1) = 65/32 (claims §4, graph attention with GAT's shared W), not 1. Measured over 64 draws of
-/// W, 256 pairs each; the SE is the spread of the 64 per-W means (the realised ‖WᵀW‖²_F varies
-/// with W), / √64.
+/// (W h_i)·(W h_j)/√d_out of independent unit-variance inputs has variance
+/// σ⁴·d_in·(d_in + d_out + 1) = 65/32 (claims §4, graph attention with GAT's shared W), not 1.
+/// Measured over 64 draws of W, 256 pairs each; the SE is the spread of the 64 per-W means (the
+/// realised ‖WᵀW‖²_F varies with W) divided by √64.
 #[test]
 fn a_shared_projection_gives_the_predicted_logit_variance() {
     let (d_in, d_out, draws, pairs) = (32, 32, 64, 256);
