@@ -3,6 +3,8 @@
 
 use core::f64::consts::{E, PI, SQRT_2};
 
+use burn_init::InitError;
+use burn_init::error::ArgumentError;
 use burn_init::gain::{Nonlinearity, SELU_ALPHA, SELU_LAMBDA, numeric_gain, pass_fraction_gain};
 use burn_init::sampling::normal::normal_cdf;
 
@@ -181,4 +183,44 @@ fn documented_differences_from_the_table() {
     // Activations PyTorch has no entry for use the rule.
     assert_eq!(Gelu.pytorch_gain().unwrap(), None);
     assert_eq!(Gelu.gain().unwrap(), Gelu.second_moment_gain().unwrap());
+}
+
+/// φ itself at points whose values are known in closed form (not from the library's formula):
+/// a second moment cannot see a sign or a mirror image (E[φ(z)²] of leaky ReLU, or of GELU
+/// mirrored to x·(1 − Φ(x)), is unchanged), so the mutation run of `apply` found branches only
+/// these values test. SELU's constants are Klambauer et al.'s; Φ(1) = 0.8413447460685429.
+#[test]
+fn activations_take_their_known_values() {
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+    let leaky = Nonlinearity::LeakyRelu {
+        negative_slope: 0.1,
+    };
+    assert!(close(leaky.apply(-2.0), -0.2) && close(leaky.apply(3.0), 3.0));
+    assert!(close(
+        Nonlinearity::Gelu.apply(1.0),
+        0.841_344_746_068_542_9
+    ));
+    assert!(close(
+        Nonlinearity::Gelu.apply(-1.0),
+        -0.158_655_253_931_457_05
+    ));
+    assert!(close(Nonlinearity::Selu.apply(1.0), SELU_LAMBDA));
+    assert!(close(
+        Nonlinearity::Selu.apply(-1.0),
+        SELU_LAMBDA * SELU_ALPHA * (1.0 / E - 1.0)
+    ));
+    let elu = Nonlinearity::Elu { alpha: 0.5 };
+    assert!(close(elu.apply(-1.0), 0.5 * (1.0 / E - 1.0)) && close(elu.apply(2.0), 2.0));
+    // Softplus far out is x itself, not exp's overflow (ln(1 + e^1000) = ∞ in f64).
+    let softplus = Nonlinearity::Softplus { beta: 1.0 };
+    assert!(close(softplus.apply(1000.0), 1000.0) && close(softplus.apply(0.0), 2f64.ln()));
+    // A non-finite ELU α is refused by name, as a leaky slope is (not as a degenerate quadrature).
+    let refused = Nonlinearity::Elu { alpha: f64::NAN }.gain().unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            InitError::Argument(ArgumentError::OutOfDomain { name: "alpha", .. })
+        ),
+        "{refused:?}"
+    );
 }
