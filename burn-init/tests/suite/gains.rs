@@ -214,6 +214,17 @@ fn activations_take_their_known_values() {
     // Softplus far out is x itself, not exp's overflow (ln(1 + e^1000) = ∞ in f64).
     let softplus = Nonlinearity::Softplus { beta: 1.0 };
     assert!(close(softplus.apply(1000.0), 1000.0) && close(softplus.apply(0.0), 2f64.ln()));
+    // PyTorch's table has the linear and conv layers (gain 1) and no GELU: `pytorch_gain` says
+    // which values are PyTorch's (the second-moment gain of the identity is 1 too, so `gain`
+    // alone cannot tell).
+    for identity in [
+        Nonlinearity::Linear,
+        Nonlinearity::Conv2d,
+        Nonlinearity::ConvTranspose3d,
+    ] {
+        assert_eq!(identity.pytorch_gain().unwrap(), Some(1.0), "{identity:?}");
+    }
+    assert_eq!(Nonlinearity::Gelu.pytorch_gain().unwrap(), None);
     // A non-finite ELU α is refused by name, as a leaky slope is (not as a degenerate quadrature).
     let refused = Nonlinearity::Elu { alpha: f64::NAN }.gain().unwrap_err();
     assert!(
