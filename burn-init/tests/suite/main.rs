@@ -21,6 +21,7 @@ mod imports;
 mod interop;
 mod mup;
 mod policy;
+mod prepared;
 mod presets;
 mod pytorch_parity;
 mod reproducibility;

@@ -1,0 +1,142 @@
+//! What a [`Prepared`] says of its draw — mean, std, reach, shape — is what it draws. The
+//! mutation run found these moments tested only through the policy's manifest of fan-based
+//! schemes: a uniform's std (b − a)/√12 or a truncated normal's mean could be wrong and no
+//! test of burn-init would fail. Here each is compared with a large draw of its own scheme
+//! (mean and std within 5 SE, the std's SE from the sample's fourth moment), its reach with the
+//! largest drawn value and with the f32 range it guards.
+
+use burn_init::{Fan, FanMode, Key, Nonlinearity, Scheme};
+
+use crate::common::SIGMAS;
+
+const LEN: usize = 1 << 18;
+
+fn check_moments(scheme: Scheme, fan: Option<Fan>) {
+    let prepared = scheme.prepare(&[LEN], fan).unwrap();
+    let values: Vec<f64> = prepared
+        .sample_host(Key::new(70))
+        .unwrap()
+        .into_iter()
+        .map(f64::from)
+        .collect();
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let m2 = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let m4 = values.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / n;
+    let (std, se_std) = (m2.sqrt(), ((m4 - m2 * m2) / n).sqrt() / (2.0 * m2.sqrt()));
+    let label = format!("{scheme:?}");
+    assert!(
+        (prepared.mean() - mean).abs() <= SIGMAS * std / n.sqrt(),
+        "{label}: mean {} vs drawn {mean}",
+        prepared.mean()
+    );
+    assert!(
+        (prepared.std() - std).abs() <= SIGMAS * se_std,
+        "{label}: std {} vs drawn {std} ± {se_std}",
+        prepared.std()
+    );
+    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(
+        prepared.reach() >= largest,
+        "{label}: reach {} below a drawn {largest}",
+        prepared.reach()
+    );
+    assert!(
+        (prepared.second_moment() - (prepared.std().powi(2) + prepared.mean().powi(2))).abs()
+            < 1e-12
+    );
+    assert!(
+        (scheme.mean(&[LEN], fan).unwrap() - prepared.mean()).abs() < 1e-15,
+        "{label}: Scheme::mean"
+    );
+}
+
+#[test]
+fn each_law_s_moments_are_those_of_its_draw() {
+    check_moments(
+        Scheme::Uniform {
+            low: 1.0,
+            high: 4.0,
+        },
+        None,
+    );
+    check_moments(
+        Scheme::Uniform {
+            low: -3.0,
+            high: -2.0,
+        },
+        None,
+    );
+    check_moments(
+        Scheme::Normal {
+            mean: 2.0,
+            std: 0.5,
+        },
+        None,
+    );
+    check_moments(Scheme::trunc_normal(1.0, 2.0, 0.0, 3.0), None);
+    check_moments(Scheme::trunc_normal(-0.5, 1.0, -4.0, 0.0), None);
+    check_moments(
+        Scheme::kaiming_uniform(FanMode::FanIn, Nonlinearity::Relu),
+        Some(Fan::linear(64, 32)),
+    );
+    check_moments(
+        Scheme::kaiming_normal(FanMode::FanOut, Nonlinearity::Tanh),
+        Some(Fan::linear(64, 32)),
+    );
+}
+
+/// The reach guards f32's range: a normal whose 11σ tail (the ziggurat's bound) would pass
+/// f32::MAX is refused, one well inside is drawn; a truncated normal's reach is its window when
+/// the window is nearer than 40σ.
+#[test]
+fn the_reach_guards_the_f32_range() {
+    let max = f64::from(f32::MAX);
+    assert!(
+        Scheme::Normal {
+            mean: 0.0,
+            std: max / 8.0
+        }
+        .prepare(&[4], None)
+        .is_err()
+    );
+    assert!(
+        Scheme::Normal {
+            mean: max / 2.0,
+            std: max / 20.0
+        }
+        .prepare(&[4], None)
+        .is_err()
+    );
+    let inside = Scheme::Normal {
+        mean: 0.0,
+        std: max / 20.0,
+    }
+    .prepare(&[4], None)
+    .unwrap();
+    assert!(inside.reach() >= 11.0 * max / 20.0 && inside.reach() < max);
+    let window = Scheme::trunc_normal(0.0, 1.0, -2.0, 3.0)
+        .prepare(&[4], None)
+        .unwrap();
+    assert_eq!(window.reach(), 3.0);
+    let fan = Fan::linear(1, 1);
+    let huge = Scheme::kaiming_normal(FanMode::FanIn, 1e38);
+    assert!(
+        huge.prepare(&[4], Some(fan)).is_err(),
+        "11σ = 1.1e39 > f32::MAX must be refused"
+    );
+}
+
+#[test]
+fn a_prepared_draw_knows_its_shape_and_name() {
+    let he = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu);
+    let prepared = he.prepare(&[3, 5], Some(Fan::linear(3, 5))).unwrap();
+    assert_eq!(
+        (prepared.shape(), prepared.len(), prepared.is_empty()),
+        (&[3, 5][..], 15, false)
+    );
+    assert_eq!(prepared.name(), he.name());
+    assert!(!prepared.name().is_empty());
+    let empty = Scheme::Zeros.prepare(&[0, 5], None).unwrap();
+    assert!(empty.is_empty() && empty.len() == 0);
+}
