@@ -138,5 +138,6 @@ fn a_prepared_draw_knows_its_shape_and_name() {
     assert_eq!(prepared.name(), he.name());
     assert!(!prepared.name().is_empty());
     let empty = Scheme::Zeros.prepare(&[0, 5], None).unwrap();
-    assert!(empty.is_empty() && empty.len() == 0);
+    assert!(empty.is_empty());
+    assert_eq!(empty.len(), 0);
 }
