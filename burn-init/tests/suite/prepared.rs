@@ -137,6 +137,9 @@ fn a_prepared_draw_knows_its_shape_and_name() {
     );
     assert_eq!(prepared.name(), he.name());
     assert!(!prepared.name().is_empty());
+    // Orthogonal is computed whole (a shard of it costs the whole QR); a keyed law is not.
+    let orthogonal = Scheme::orthogonal(1.0).prepare(&[4, 4], None).unwrap();
+    assert!(orthogonal.is_whole() && !prepared.is_whole());
     let empty = Scheme::Zeros.prepare(&[0, 5], None).unwrap();
     assert!(empty.is_empty());
     assert_eq!(empty.len(), 0);
