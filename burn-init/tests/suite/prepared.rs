@@ -144,3 +144,38 @@ fn a_prepared_draw_knows_its_shape_and_name() {
     assert!(empty.is_empty());
     assert_eq!(empty.len(), 0);
 }
+
+/// A policy's multiplier is refused where multiplier × reach would pass f32::MAX: the reach is
+/// the bound of the law actually drawn — 11σ for the ziggurat of a fan-based normal, 40σ for a
+/// truncated normal whose window is wider than that — so a wrong reach lets an overflowing
+/// multiplier through (the mutation run's survivors 11 + σ, 11/σ, 40 + σ, 40/σ).
+#[test]
+fn a_multiplier_is_refused_where_the_reach_would_pass_f32() {
+    let max = f64::from(f32::MAX);
+    let device = burn::tensor::Device::default();
+    let with = |scheme: Scheme, multiplier: f64| {
+        let rule = burn_init::policy::Rule::new(scheme)
+            .with_path(Some("weight".into()))
+            .with_multiplier(multiplier);
+        let linear = burn::nn::LinearConfig::new(1, 1).init(&device);
+        burn_init::policy::Policy::new()
+            .rule(rule)
+            .apply(linear, Key::new(0))
+            .map(|_| ())
+            .map_err(|refused| refused.error)
+    };
+    // He normal, gain 2, fan-in 1: σ = 2, reach 22.
+    let he = Scheme::kaiming_normal(FanMode::FanIn, 2.0);
+    assert!(
+        with(he.clone(), max / 15.0).is_err(),
+        "22·MAX/15 passes f32"
+    );
+    assert!(with(he, max / 30.0).is_ok());
+    // σ = 2 in a window of ±10⁶: reach 40σ = 80.
+    let wide = Scheme::trunc_normal(0.0, 2.0, -1e6, 1e6);
+    assert!(
+        with(wide.clone(), max / 50.0).is_err(),
+        "80·MAX/50 passes f32"
+    );
+    assert!(with(wide, max / 100.0).is_ok());
+}
