@@ -3,8 +3,8 @@
 //! (checkpoints, papers): unifying the models' init styles (issue 21, item 4) must keep them.
 //! Taken on commit 3e3cee2.
 //!
-//! The fingerprint is FNV-1a (64 bit) over the length and every value's bits, written here
-//! because `std`'s hasher is not promised to be stable across Rust releases.
+//! The fingerprint is burn-init's golden one (FNV-1a over the length and every value's bits),
+//! included from its test suite so that both crates hash the same way.
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::LstmConfig;
@@ -13,18 +13,9 @@ use burn_init::Key;
 use burn_init_models::rnn::lstm_with_policy;
 use burn_init_models::*;
 
-fn fingerprint(values: &[f32]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &byte in bytes {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
-    eat(&(values.len() as u64).to_le_bytes());
-    values.iter().for_each(|v| eat(&v.to_bits().to_le_bytes()));
-    hash
-}
+#[path = "../../../burn-init/tests/suite/common/fingerprint.rs"]
+mod fingerprint;
+use fingerprint::fingerprint;
 
 /// One fingerprint over every float parameter, in Burn's visiting order.
 struct Collect(u64, usize);

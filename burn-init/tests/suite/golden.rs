@@ -4,8 +4,8 @@
 //! a new table here. The fingerprints were taken before the prepare-once core (issue 21) and
 //! checked unchanged after it.
 //!
-//! The fingerprint is FNV-1a (64 bit) over the length and every value's bits, written here (ten
-//! lines) because `std`'s hasher is not promised to be stable across Rust releases.
+//! The fingerprint is FNV-1a (64 bit) over the length and every value's bits
+//! (`common/fingerprint.rs`, shared with burn-init-models' golden test).
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::conv::Conv2dConfig;
@@ -14,20 +14,8 @@ use burn::tensor::{Device, Tensor};
 use burn_init::policy::{Policy, Role, Rule};
 use burn_init::{Distribution, Fan, FanMode, Gain, Key, Nonlinearity, Scheme, VarianceScaling};
 
+use crate::common::fingerprint::fingerprint;
 use crate::common::values;
-
-fn fingerprint(values: &[f32]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &byte in bytes {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
-    eat(&(values.len() as u64).to_le_bytes());
-    values.iter().for_each(|v| eat(&v.to_bits().to_le_bytes()));
-    hash
-}
 
 /// Every variant of `Scheme`, with shapes that cross the sampler's 32 768-value blocks (and
 /// odd sizes that end inside a SIMD lane group).

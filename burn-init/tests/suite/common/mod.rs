@@ -1,5 +1,7 @@
 //! Shared test helpers: per-device test generation and statistics with explicit margins.
 
+pub mod fingerprint;
+
 use burn::tensor::Tensor;
 
 /// Margin of every statistical assertion, in standard errors.
