@@ -33,7 +33,7 @@ use burn_init_models::transformer::TransformerBlockConfig;
 use serde::Serialize;
 
 use crate::training::data;
-use crate::training::plots::{Chart, PREDICTED, Series};
+use crate::training::plots::{Chart, Kind, Line};
 
 /// The models `diagnose` knows.
 pub const MODELS: [&str; 4] = ["mlp", "autoencoder", "residual", "transformer"];
@@ -206,12 +206,14 @@ pub fn plots(report: &Report, title: &str, dir: &Path, stem: &str) -> Result<Vec
         .enumerate()
         .filter_map(|(i, a)| a.predicted_var.map(|p| (index(i), p)))
         .collect();
-    let mut forward: Vec<Series> = vec![("measured".into(), measured)];
+    let run = title.to_string();
+    let mut forward = vec![Line::new(&run, Kind::Measured, measured)];
     if !predicted.is_empty() {
-        forward.push((format!("measured{PREDICTED}"), predicted));
+        forward.push(Line::new(&run, Kind::Predicted, predicted));
     }
-    let backward: Vec<Series> = vec![(
-        "∂loss/∂a".into(),
+    let backward = vec![Line::new(
+        &run,
+        Kind::Measured,
         report
             .activations
             .iter()
@@ -219,13 +221,15 @@ pub fn plots(report: &Report, title: &str, dir: &Path, stem: &str) -> Result<Vec
             .filter_map(|(i, a)| a.gradient.as_ref().map(|g| (index(i), g.rms * g.rms)))
             .collect(),
     )];
+    let runs = [run];
     let mut files = Chart {
         title: &format!("{title}: forward variance per recorded activation"),
         x_label: "record (forward order)",
         y_label: "variance (log)",
         log_y: true,
-        series: &forward,
-        legend: plotters::prelude::SeriesLabelPosition::LowerLeft,
+        runs: &runs,
+        lines: &forward,
+        y_max: None,
     }
     .write(dir, &format!("{stem}-forward"))?;
     files.extend(
@@ -234,8 +238,9 @@ pub fn plots(report: &Report, title: &str, dir: &Path, stem: &str) -> Result<Vec
             x_label: "record (forward order)",
             y_label: "E[(∂loss/∂a)²] (log)",
             log_y: true,
-            series: &backward,
-            legend: plotters::prelude::SeriesLabelPosition::LowerLeft,
+            runs: &runs,
+            lines: &backward,
+            y_max: None,
         }
         .write(dir, &format!("{stem}-backward"))?,
     );

@@ -180,6 +180,7 @@ pub fn run(
             device: device_name,
             config,
             data: &summary,
+            mean_image_mse: baseline_mean,
             planned: plan.iter().map(|s| s.label()).collect(),
             complete: outcomes.len() == plan.len(),
             runs: &records,

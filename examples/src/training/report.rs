@@ -12,10 +12,9 @@ use serde::Serialize;
 use super::StudyError;
 use super::claims::Claim;
 use super::data::DataSummary;
-use super::plots::{Chart, NAMED, PREDICTED, Series};
+use super::plots::{Chart, Kind, Line, style};
 use super::runs::{Family, StudyConfig};
 use super::study::RunRecord;
-use plotters::chart::SeriesLabelPosition;
 
 /// Burn's version: the workspace pins `burn = "=0.22.1"`.
 pub const BURN_VERSION: &str = "0.22.1";
@@ -33,6 +32,9 @@ pub struct Results<'a> {
     pub config: &'a StudyConfig,
     /// The data.
     pub data: &'a DataSummary,
+    /// The validation MSE per image of predicting the training set's mean image: the
+    /// autoencoder's "learned nothing from the input" baseline.
+    pub mean_image_mse: f64,
     /// Every run planned, in order.
     pub planned: Vec<String>,
     /// Whether every planned run finished.
@@ -197,41 +199,49 @@ fn outcome(r: &RunRecord) -> String {
     }
 }
 
-/// The plots of one family; returns their paths (PNG and SVG).
+/// Above this ratio to the mean-image baseline, an autoencoder's validation error is off its
+/// chart (the legend gives the largest): He × 2 reaches 10⁸ and would flatten the runs whose
+/// order the claim decides into one line.
+pub const AUTOENCODER_RATIO_CAP: f64 = 100.0;
+
+/// The plots of one family; returns their paths (PNG and SVG). `planned` is the family's runs in
+/// the study's order (finished or not), so a run keeps its look as the study advances.
 fn family_plots(
     dir: &Path,
     family: Family,
+    planned: &[String],
     runs: &[&RunRecord],
+    mean_image_mse: f64,
 ) -> Result<Vec<PathBuf>, StudyError> {
     let name = family.name();
-    let loss: Vec<Series> = runs
-        .iter()
-        .map(|r| {
-            let points = r
-                .history
-                .train_loss
-                .iter()
-                .enumerate()
-                .map(|(i, &l)| (i as f64, l));
-            (r.init.clone(), points.collect())
-        })
-        .collect();
+    let mut loss: Vec<Line> = Vec::new();
+    for r in runs {
+        let raw: Vec<(f64, f64)> = r
+            .history
+            .train_loss
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| (i as f64, l))
+            .collect();
+        loss.push(Line::new(&r.init, Kind::Measured, style::smooth(&raw)));
+        loss.push(Line::new(&r.init, Kind::Raw, raw));
+    }
     let classifier = runs.iter().any(|r| r.final_accuracy.is_some());
-    let valid: Vec<Series> = runs
+    let valid: Vec<Line> = runs
         .iter()
         .map(|r| {
             let points = r.history.epochs.iter().map(|e| {
                 let y = if classifier {
                     e.valid_accuracy.unwrap_or(f64::NAN)
                 } else {
-                    e.valid_loss
+                    e.valid_loss / mean_image_mse
                 };
                 (e.epoch as f64, y)
             });
-            (r.init.clone(), points.collect())
+            Line::new(&r.init, Kind::Measured, points.collect())
         })
         .collect();
-    let variance: Vec<Series> = runs
+    let variance: Vec<Line> = runs
         .iter()
         .map(|r| {
             let points = r
@@ -240,45 +250,40 @@ fn family_plots(
                 .iter()
                 .enumerate()
                 .map(|(i, l)| ((i + 1) as f64, l.variance));
-            (r.init.clone(), points.collect())
+            Line::new(&r.init, Kind::Measured, points.collect())
         })
         .collect();
-    // Forward: every recorded activation's variance per run, and the run's prediction dashed in
-    // the same colour (where the model declares one).
-    let mut forward: Vec<Series> = Vec::new();
+    // Forward: every recorded activation's variance per run, the run's prediction dashed in
+    // the same colour (where the model declares one), and the records its verdict names ringed.
+    let mut forward: Vec<Line> = Vec::new();
     for r in runs {
         let Some(d) = &r.diagnosis else { continue };
         let index = |i: usize| (i + 1) as f64;
-        forward.push((
-            r.init.clone(),
-            d.activations
-                .iter()
-                .enumerate()
+        let records = d.activations.iter().enumerate();
+        forward.push(Line::new(
+            &r.init,
+            Kind::Measured,
+            records
+                .clone()
                 .map(|(i, a)| (index(i), a.values.var))
                 .collect(),
         ));
-        let predicted: Vec<(f64, f64)> = d
-            .activations
-            .iter()
-            .enumerate()
+        let predicted: Vec<(f64, f64)> = records
+            .clone()
             .filter_map(|(i, a)| a.predicted_var.map(|p| (index(i), p)))
             .collect();
         if !predicted.is_empty() {
-            forward.push((format!("{}{PREDICTED}", r.init), predicted));
+            forward.push(Line::new(&r.init, Kind::Predicted, predicted));
         }
-        // The records the verdict's reasons name, ringed.
-        let named: Vec<(f64, f64)> = d
-            .activations
-            .iter()
-            .enumerate()
+        let named: Vec<(f64, f64)> = records
             .filter(|(_, a)| d.health.reasons().any(|f| f.at.contains(&a.name)))
             .map(|(i, a)| (index(i), a.values.var))
             .collect();
         if !named.is_empty() {
-            forward.push((format!("{}{NAMED}", r.init), named));
+            forward.push(Line::new(&r.init, Kind::Named, named));
         }
     }
-    let gradient: Vec<Series> = runs
+    let gradient: Vec<Line> = runs
         .iter()
         .map(|r| {
             let points = r.diagnosis.iter().flat_map(|d| {
@@ -286,75 +291,84 @@ fn family_plots(
                     a.gradient.as_ref().map(|g| ((i + 1) as f64, g.rms * g.rms))
                 })
             });
-            (r.init.clone(), points.collect())
+            Line::new(&r.init, Kind::Measured, points.collect())
         })
         .collect();
+    let titles = [
+        format!(
+            "{name}: training loss per iteration, moving average (weight {})",
+            style::SMOOTHING
+        ),
+        if classifier {
+            format!("{name}: validation accuracy per epoch")
+        } else {
+            format!("{name}: validation MSE per epoch, as a ratio to predicting the mean image")
+        },
+        format!("{name}: activation variance per layer at initialisation"),
+        format!("{name}: variance per recorded activation at initialisation"),
+        format!("{name}: mean square gradient per recorded activation at initialisation"),
+    ];
+    let chart = |title, x_label, y_label, log_y, lines, y_max| Chart {
+        title,
+        x_label,
+        y_label,
+        log_y,
+        runs: planned,
+        lines,
+        y_max,
+    };
+    let record = "recorded activation (forward order)";
     let charts = [
         (
-            format!("loss-{name}"),
-            Chart {
-                title: &format!("{name}: training loss per iteration"),
-                x_label: "iteration",
-                y_label: "training loss (log)",
-                log_y: true,
-                series: &loss,
-                legend: SeriesLabelPosition::UpperRight,
+            "loss",
+            chart(
+                &titles[0],
+                "iteration",
+                "training loss (log)",
+                true,
+                &loss,
+                None,
+            ),
+        ),
+        (
+            "valid",
+            if classifier {
+                chart(&titles[1], "epoch", "accuracy %", false, &valid, None)
+            } else {
+                let ratio = "MSE ÷ mean-image MSE (log)";
+                chart(
+                    &titles[1],
+                    "epoch",
+                    ratio,
+                    true,
+                    &valid,
+                    Some(AUTOENCODER_RATIO_CAP),
+                )
             },
         ),
         (
-            format!("valid-{name}"),
-            Chart {
-                title: &format!(
-                    "{name}: validation {} per epoch",
-                    if classifier { "accuracy %" } else { "MSE" }
-                ),
-                x_label: "epoch",
-                y_label: if classifier { "accuracy %" } else { "MSE" },
-                log_y: !classifier,
-                series: &valid,
-                legend: SeriesLabelPosition::LowerRight,
-            },
+            "init-variance",
+            chart(&titles[2], "layer", "variance (log)", true, &variance, None),
         ),
         (
-            format!("init-variance-{name}"),
-            Chart {
-                title: &format!("{name}: activation variance per layer at initialisation"),
-                x_label: "layer",
-                y_label: "variance (log)",
-                log_y: true,
-                series: &variance,
-                legend: SeriesLabelPosition::LowerLeft,
-            },
+            "init-forward",
+            chart(&titles[3], record, "variance (log)", true, &forward, None),
         ),
         (
-            format!("init-forward-{name}"),
-            Chart {
-                title: &format!(
-                    "{name}: variance per recorded activation at initialisation, predicted dashed, verdict rings"
-                ),
-                x_label: "recorded activation (forward order)",
-                y_label: "variance (log)",
-                log_y: true,
-                series: &forward,
-                legend: SeriesLabelPosition::LowerLeft,
-            },
-        ),
-        (
-            format!("init-gradient-{name}"),
-            Chart {
-                title: &format!(
-                    "{name}: mean square gradient per recorded activation at initialisation"
-                ),
-                x_label: "recorded activation (forward order)",
-                y_label: "E[(∂loss/∂a)²] (log)",
-                log_y: true,
-                series: &gradient,
-                legend: SeriesLabelPosition::LowerLeft,
-            },
+            "init-gradient",
+            chart(
+                &titles[4],
+                record,
+                "E[(∂loss/∂a)²] (log)",
+                true,
+                &gradient,
+                None,
+            ),
         ),
     ];
     let mut files = Vec::new();
     for (stem, chart) in charts {
+        let stem = format!("{stem}-{name}");
         files.extend(chart.write(dir, &stem).map_err(StudyError::Output)?);
     }
     Ok(files)
@@ -420,7 +434,13 @@ pub fn write(dir: &Path, results: &Results) -> Result<Vec<PathBuf>, StudyError> 
         let _ = writeln!(md, "## {}\n\n{}.\n", family.name(), family.describe(c));
         family_table(&mut md, &runs);
         files.extend(diagnostics(&mut md, dir, &runs)?);
-        let plots = family_plots(dir, family, &runs)?;
+        let prefix = format!("{}/", family.name());
+        let planned: Vec<String> = results
+            .planned
+            .iter()
+            .filter_map(|label| label.strip_prefix(&prefix).map(str::to_string))
+            .collect();
+        let plots = family_plots(dir, family, &planned, &runs, results.mean_image_mse)?;
         let _ = writeln!(md);
         for plot in &plots {
             let name = plot

@@ -5,6 +5,7 @@ mod claims;
 mod cli;
 mod committed;
 mod idx;
+mod plots;
 mod study;
 mod verdicts;
 
