@@ -43,13 +43,21 @@ impl DeviceName {
     }
 }
 
-/// An optimiser a verdict or a study is for.
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+/// An optimiser a verdict or a study is for (`adam`, `sgd` on the command line and in JSON).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OptimizerName {
     /// Adam: the step normalised per parameter.
     Adam,
     /// Plain SGD: the step is the gradient.
     Sgd,
+}
+
+impl std::fmt::Display for OptimizerName {
+    /// `adam`, `sgd`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(burn_init::diagnostics::Optimizer::from(*self).name())
+    }
 }
 
 impl From<OptimizerName> for burn_init::diagnostics::Optimizer {

@@ -1,7 +1,8 @@
 //! The main job: train a deep MLP, a residual stack, a small CNN and a deep autoencoder on
 //! Fashion-MNIST through burn-train under each initialisation, and write a report with plots.
 //!
-//! `cargo run -p burn-init-examples --all-features [-- --device wgpu --out DIR --quick]`
+//! `cargo run -p burn-init-examples --all-features [-- --device wgpu --out DIR --quick]`; the
+//! results folder holds `config.json`, which `--config FILE` reads back.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,8 +26,14 @@ struct Args {
     #[arg(long, default_value = "results")]
     out: PathBuf,
     /// A small study (2 000 images, one epoch, narrower nets): a smoke test, or a slow device.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "config")]
     quick: bool,
+    /// A study configuration (JSON, as the results' `config.json`); the flags below override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Write each trained model with Burn's recorder to `burn-train/<run>/model.bpk` in the results.
+    #[arg(long)]
+    save_models: bool,
     /// Epochs of every run.
     #[arg(long)]
     epochs: Option<usize>,
@@ -57,22 +64,19 @@ struct Args {
 }
 
 fn config(args: &Args) -> Result<StudyConfig, StudyError> {
-    let mut c = if args.quick {
-        StudyConfig::quick()
-    } else {
-        StudyConfig::standard()
+    let mut c = match (&args.config, args.quick) {
+        (Some(path), _) => training::read_config(path)?,
+        (None, true) => StudyConfig::quick(),
+        (None, false) => StudyConfig::standard(),
     };
+    c.save_models |= args.save_models;
     c.epochs = args.epochs.unwrap_or(c.epochs);
     c.batch_size = args.batch_size.unwrap_or(c.batch_size);
     c.learning_rate = args.lr.unwrap_or(c.learning_rate);
     c.seed = args.seed.unwrap_or(c.seed);
     c.n_train = args.train_images.unwrap_or(c.n_train);
     c.n_valid = args.valid_images.unwrap_or(c.n_valid);
-    if let Some(o) = args.optimizer {
-        c.optimizer = burn_init::diagnostics::Optimizer::from(o)
-            .name()
-            .to_string();
-    }
+    c.optimizer = args.optimizer.unwrap_or(c.optimizer);
     if let Some(families) = &args.families {
         c.families = families.clone();
     }

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod claims;
+pub mod config;
 pub mod data;
 pub mod idx;
 pub mod measure;
@@ -37,7 +38,8 @@ use burn::tensor::Device;
 use burn_init::policy::Policy;
 use thiserror::Error;
 
-pub use runs::{Family, StudyConfig};
+pub use config::{StudyConfig, read_config};
+pub use runs::Family;
 
 use claims::{Claim, Context};
 use data::{DataSummary, Split};
@@ -122,6 +124,7 @@ pub fn run(
         )));
     }
     prepare_output(out)?;
+    config::write_config(out, config)?;
     let split = Split {
         train: split.train.head(config.n_train),
         valid: split.valid.head(config.n_valid),

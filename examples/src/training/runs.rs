@@ -11,7 +11,9 @@ use burn_init::policy::{Manifest, Policy, Role, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling, ResidualStackConfig};
 use burn_init_models::{Blueprint, DeepAutoencoderConfig, DeepMlp, DeepMlpConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub use super::config::StudyConfig;
 
 use super::StudyError;
 use super::models::{
@@ -19,96 +21,20 @@ use super::models::{
     zero_linear,
 };
 
-/// Sizes and training settings of the study.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StudyConfig {
-    /// Epochs of every run.
-    pub epochs: usize,
-    /// Training batch size.
-    pub batch_size: usize,
-    /// Learning rate.
-    pub learning_rate: f64,
-    /// `adam` or `sgd`.
-    pub optimizer: String,
-    /// Root of every key and of the data order.
-    pub seed: u64,
-    /// Training images used (at most).
-    pub n_train: usize,
-    /// Validation images used (at most).
-    pub n_valid: usize,
-    /// Images of the probe batch measured at initialisation.
-    pub probe_size: usize,
-    /// Hidden layers of the plain MLP.
-    pub mlp_depth: usize,
-    /// Units per hidden layer of the plain MLP.
-    pub mlp_width: usize,
-    /// Residual blocks.
-    pub residual_blocks: usize,
-    /// Width of the residual stream.
-    pub residual_width: usize,
-    /// Channels of the CNN.
-    pub cnn_channels: usize,
-    /// Depthwise-separable blocks of the CNN.
-    pub cnn_blocks: usize,
-    /// Linear layers of the autoencoder.
-    pub ae_layers: usize,
-    /// Width of the autoencoder's code.
-    pub ae_bottleneck: usize,
-    /// Width d of the patch transformer (heads of d/4).
-    pub transformer_width: usize,
-    /// Side of the patch transformer's square patches (must divide the image's sides).
-    pub patch: usize,
-    /// Families to run (`mlp`, `residual`, `cnn`, `autoencoder`).
-    pub families: Vec<Family>,
-}
-
-impl StudyConfig {
-    /// The default study (136 s of training on a 2-core CPU once built; see the README).
-    pub fn standard() -> Self {
-        Self {
-            epochs: 3,
-            batch_size: 100,
-            learning_rate: 1e-3,
-            optimizer: "adam".into(),
-            seed: 0,
-            n_train: 8000,
-            n_valid: 2000,
-            probe_size: 500,
-            mlp_depth: 20,
-            mlp_width: 128,
-            residual_blocks: 8,
-            residual_width: 128,
-            cnn_channels: 16,
-            cnn_blocks: 2,
-            ae_layers: 20,
-            ae_bottleneck: 16,
-            transformer_width: 64,
-            patch: 7,
-            families: Family::ALL.to_vec(),
-        }
-    }
-
-    /// A small configuration for tests and CI: every family, 2 000 training and 500 validation
-    /// images, batches of 20, one epoch (100 steps), narrower MLP and residual stream (64).
-    pub fn quick() -> Self {
-        Self {
-            epochs: 1,
-            batch_size: 20,
-            n_train: 2000,
-            n_valid: 500,
-            probe_size: 200,
-            mlp_width: 64,
-            residual_blocks: 8,
-            residual_width: 64,
-            cnn_channels: 8,
-            cnn_blocks: 1,
-            ..Self::standard()
-        }
-    }
-}
-
 /// A model family of the study.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Serialize,
+    Deserialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// The plain deep ReLU MLP (no normalisation, no skip).

@@ -176,11 +176,9 @@ fn diagnose<M: Module>(
     images: burn::tensor::Tensor<2>,
     loss: impl Fn(&M, burn::tensor::Tensor<2>) -> burn::tensor::Tensor<1>,
 ) -> Result<Report, String> {
-    let optimizer = Optimizer::parse(&config.optimizer)
-        .ok_or_else(|| format!("--optimizer {}: expected adam or sgd", config.optimizer))?;
     Diagnosis::new()
         .with_manifest(manifest)
-        .for_optimizer(optimizer)
+        .for_optimizer(Optimizer::from(config.optimizer))
         .run_and_fix(model, Key::new(config.seed), images, loss)
         .map_err(|e| e.to_string())
 }
@@ -346,7 +344,7 @@ pub fn threshold(family: Family, baseline_mse: f64) -> f64 {
 }
 
 /// `spec`'s model built and initialised on `device`'s autodiff form, as the run trains it.
-fn build_for(
+pub fn build_for(
     spec: &RunSpec,
     config: &StudyConfig,
     data: &Split,

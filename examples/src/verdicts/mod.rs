@@ -217,7 +217,7 @@ pub fn run_one(
         (
             run.spec.family.name(),
             &run.spec.init_name,
-            run.optimizer,
+            &run.optimizer.to_string(),
             run.seed,
         ),
         record

@@ -9,6 +9,7 @@ use burn_init::policy::{Policy, Rule};
 use burn_init_models::residual::{ResidualBlockConfig, ResidualScaling};
 use serde::{Deserialize, Serialize};
 
+use crate::cli::OptimizerName;
 use crate::training::StudyError;
 use crate::training::runs::{
     Family, Init, RunSpec, StudyConfig, cnn_he, scaled, transformer_xavier, zeros,
@@ -17,7 +18,8 @@ use crate::training::runs::{
 /// Validation images (the outcome's sample).
 pub const VALID: usize = 2000;
 /// The optimisers and their learning rates.
-pub const OPTIMIZERS: [(&str, f64); 2] = [("adam", 1e-3), ("sgd", 0.01)];
+pub const OPTIMIZERS: [(OptimizerName, f64); 2] =
+    [(OptimizerName::Adam, 1e-3), (OptimizerName::Sgd, 0.01)];
 
 /// Which committed rule a study follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -101,7 +103,7 @@ pub struct VerdictRun {
     /// The architecture and its initialisation.
     pub spec: RunSpec,
     /// `adam` or `sgd`.
-    pub optimizer: &'static str,
+    pub optimizer: OptimizerName,
     /// The optimiser's learning rate.
     pub learning_rate: f64,
     /// Root of the keys and of the data order.
@@ -130,7 +132,7 @@ impl VerdictRun {
             epochs,
             batch_size,
             learning_rate: self.learning_rate,
-            optimizer: self.optimizer.to_string(),
+            optimizer: self.optimizer,
             seed: self.seed,
             n_train,
             n_valid: VALID,

@@ -167,6 +167,89 @@ fn bad_numbers_are_refused() {
     );
 }
 
+#[test]
+fn a_config_file_reads_back_and_a_bad_one_names_its_field() {
+    use burn_init_examples::cli::OptimizerName;
+    use burn_init_examples::training::{Family, StudyConfig, read_config};
+
+    let dir = temp_dir("cli-config");
+    let file = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // A file gives the fields it changes; the rest are the standard study's.
+    let partial = file(
+        "partial.json",
+        r#"{"epochs": 2, "optimizer": "sgd", "families": ["cnn"]}"#,
+    );
+    assert_eq!(
+        read_config(&partial).unwrap(),
+        StudyConfig {
+            epochs: 2,
+            optimizer: OptimizerName::Sgd,
+            families: vec![Family::Cnn],
+            ..StudyConfig::new()
+        }
+    );
+    // What the study writes reads back equal, every field included.
+    let written = serde_json::to_string_pretty(&StudyConfig::quick()).unwrap();
+    assert_eq!(
+        read_config(&file("quick.json", &written)).unwrap(),
+        StudyConfig::quick()
+    );
+
+    let out = dir.join("out");
+    let out = out.to_str().unwrap();
+    let refused_config = |name: &str, text: &str, needles: &[&str]| {
+        let path = file(name, text);
+        refused(
+            &study(&["--config", path.to_str().unwrap(), "--out", out]),
+            needles,
+        );
+    };
+    // serde alone would ignore a misspelt field and train the standard study.
+    refused_config(
+        "typo.json",
+        r#"{"epoch": 1}"#,
+        &["typo.json", "unknown field `epoch`", "epochs"],
+    );
+    refused_config(
+        "type.json",
+        r#"{"batch_size": "big"}"#,
+        &["`batch_size`", "expected usize"],
+    );
+    refused_config(
+        "optimizer.json",
+        r#"{"optimizer": "lbfgs"}"#,
+        &["`optimizer`", "lbfgs"],
+    );
+    refused_config(
+        "family.json",
+        r#"{"families": ["transformer"]}"#,
+        &["`families`", "transformer"],
+    );
+    refused_config("list.json", "[1, 2]", &["expected a JSON object"]);
+    refused_config("broken.json", "{\"epochs\": ", &["not JSON", "line 1"]);
+    refused(
+        &study(&["--config", "nowhere.json", "--out", out]),
+        &["nowhere.json", "cannot read"],
+    );
+    // The flags still check the values the file gives.
+    refused_config("zero.json", r#"{"epochs": 0}"#, &["--epochs"]);
+    // --quick and --config choose the same thing twice.
+    refused(
+        &study(&[
+            "--config",
+            partial.to_str().unwrap(),
+            "--quick",
+            "--out",
+            out,
+        ]),
+        &["--quick", "--config"],
+    );
+}
+
 fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

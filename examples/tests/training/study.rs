@@ -14,6 +14,74 @@ fn quick(families: &[Family]) -> StudyConfig {
     }
 }
 
+/// Burn's habits: the configuration is in the folder and reads back equal; burn-train's own
+/// metric files are in each run's folder and hold the losses the study recorded; the saved
+/// model, loaded into a freshly built one, gives the run's held-out losses again.
+fn burn_habits(
+    config: &StudyConfig,
+    outcome: &training::StudyOutcome,
+    split: &training::data::Split,
+    device: &Device,
+    out: &std::path::Path,
+) {
+    use burn::module::Module;
+    use burn_init_examples::training::{measure, runs, study, train::MODEL_FILE};
+
+    assert_eq!(
+        &training::read_config(&out.join("config.json")).unwrap(),
+        config
+    );
+    let he = find(&outcome.runs, "mlp/he");
+    let run_dir = out.join("burn-train").join("mlp-he");
+    let log = std::fs::read_to_string(run_dir.join("train/epoch-1/Loss.log")).unwrap();
+    // One line per iteration (`value,1`), then the epoch's mean (`value,final`).
+    let logged: Vec<f64> = log
+        .lines()
+        .filter(|l| !l.ends_with(",final"))
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(logged.len(), he.record.history.train_loss.len());
+    for (file, recorded) in logged.iter().zip(&he.record.history.train_loss) {
+        assert!(
+            (file - recorded).abs() <= 1e-3 * recorded.abs(),
+            "{file} vs {recorded}"
+        );
+    }
+    assert!(run_dir.join("valid/epoch-1/Loss.log").exists());
+    // The saved model: load it into a newly built (differently initialised) MLP.
+    let split = training::data::Split {
+        train: split.train.head(config.n_train),
+        valid: split.valid.head(config.n_valid),
+        source: split.source.clone(),
+    };
+    let spec = runs::plan(config, &[])
+        .unwrap()
+        .into_iter()
+        .find(|s| s.label() == "mlp/he")
+        .unwrap();
+    let fresh = StudyConfig {
+        seed: config.seed + 1,
+        ..config.clone()
+    };
+    let (runs::Built::Mlp(blank), _) = study::build_for(&spec, &fresh, &split, device).unwrap()
+    else {
+        panic!("mlp/he is an MLP")
+    };
+    let (cols, before) = measure::outputs(&blank.net, &split.valid, 500);
+    let rows = split.valid.len();
+    let untrained = measure::cross_entropy(rows, cols, &before, &split.valid.labels);
+    assert_ne!(
+        untrained, he.final_losses,
+        "the fresh model must differ before loading"
+    );
+    let loaded = blank.load_file(run_dir.join(MODEL_FILE));
+    let (cols, values) = measure::outputs(&loaded.net, &split.valid, 500);
+    let losses = measure::cross_entropy(rows, cols, &values, &split.valid.labels);
+    for (a, b) in losses.iter().zip(&he.final_losses) {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+}
+
 fn find<'a>(
     runs: &'a [burn_init_examples::training::study::RunOutcome],
     label: &str,
@@ -26,9 +94,10 @@ burn_init::per_device! {
         let tag: String = format!("{device:?}").chars().filter(|c| c.is_alphanumeric()).take(40).collect();
         let out = temp_dir(&format!("study-{tag}"));
         let (split, summary) = training::data::load(&training::data::shipped_dir()).unwrap();
-        let config = quick(&[Family::Mlp, Family::Residual]);
+        let config = StudyConfig { save_models: true, ..quick(&[Family::Mlp, Family::Residual]) };
         let outcome = training::run(&config, &split, &summary, &[], "test", device, &out).unwrap();
         assert_eq!(outcome.runs.len(), 10);
+        burn_habits(&config, &outcome, &split, device, &out);
 
         // The folder: JSON with every run and claim, the report, the plots.
         let json: serde_json::Value =
@@ -141,7 +210,7 @@ burn_init::per_device! {
         let (split, summary) = training::data::load(&training::data::shipped_dir()).unwrap();
         let config = StudyConfig {
             n_train: 400,
-            optimizer: "sgd".into(),
+            optimizer: burn_init_examples::cli::OptimizerName::Sgd,
             ..quick(&[Family::Cnn, Family::Autoencoder])
         };
         let outcome = training::run(&config, &split, &summary, &[], "test", device, &out).unwrap();

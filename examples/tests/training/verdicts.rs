@@ -208,12 +208,12 @@ fn the_committed_verdicts_are_what_the_code_gives() {
                         (
                             p.spec.family.name(),
                             p.spec.init_name.as_str(),
-                            p.optimizer,
+                            p.optimizer.to_string(),
                             p.seed,
                         ) == (
                             r.architecture.as_str(),
                             r.init.as_str(),
-                            r.optimizer.as_str(),
+                            r.optimizer.clone(),
                             r.seed,
                         )
                     })
@@ -262,7 +262,7 @@ fn two_runs_regenerated_land_where_the_committed_ones_did() {
         .filter(|r| {
             r.spec.family == training::Family::Mlp
                 && ["he", "zeros"].contains(&r.spec.init_name.as_str())
-                && r.optimizer == "adam"
+                && r.optimizer == burn_init_examples::cli::OptimizerName::Adam
                 && r.seed == 1
         })
         .collect();
