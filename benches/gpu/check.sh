@@ -1,0 +1,16 @@
+#!/bin/bash
+# One device check for burn-init, run on a GPU machine from the repository root with .gl and
+# .gpu carried (benches/gpu/pack.sh builds and packs them on a CPU machine).
+# 1. wgpu on a real GPU: every per-device test of burn-init's and burn-init-models' suites
+#    (the models' golden fingerprints among them: same key, same bits as the host).
+# 2. The user-path bench on wgpu: Burn's own init on the device vs burn-init's host draw + upload.
+set -o pipefail
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -f $icd ] && export VK_DRIVER_FILES=$icd
+nvidia-smi -L; nproc
+cd .gpu && tar xJf bins.tar.xz && ls -la  # packed by benches/gpu/pack.sh
+t() { echo "== $1: $(( $(date +%s) - $2 )) s"; }
+s=$(date +%s); timeout 150 ./suite wgpu:: --test-threads 8 > $OUT/suite.log 2>&1; echo "rc $?"; grep -E "^test result|FAILED|panicked" $OUT/suite.log | head -20; t suite $s
+s=$(date +%s); timeout 100 ./models_suite wgpu:: --test-threads 8 > $OUT/models.log 2>&1; echo "rc $?"; grep -E "^test result|FAILED|panicked" $OUT/models.log | head -20; t models $s
+s=$(date +%s); BURN_INIT_BENCH_DEVICE=wgpu timeout 290 ./user_path --bench --noplot > $OUT/bench.log 2>&1; echo "rc $?"; grep -E "time:|thrpt:|^wgpu|error|panick" $OUT/bench.log; t bench $s
