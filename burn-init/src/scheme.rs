@@ -163,7 +163,7 @@ pub enum Scheme {
     /// (Martens 2010's sparse init counts incoming connections); PyTorch's `sparse_` on its
     /// `[out, in]` weight zeros within each input's column, i.e. outgoing weights. For
     /// PyTorch's exact pattern draw `[d_out, d_in]` and transpose. The zero count is also
-    /// computed without PyTorch's float slip (`ceil(0.3·10)` is 4 there, 3 here).
+    /// computed without PyTorch's float slip (`ceil(0.07·100)` is 8 there, 7 here).
     #[doc(alias = "sparse_")]
     Sparse {
         /// Fraction of zeros per column, in [0, 1).

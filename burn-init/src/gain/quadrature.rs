@@ -133,6 +133,51 @@ mod tests {
         );
     }
 
+    /// Integrand evaluations of E[f] (a counter around `f`).
+    fn evaluations(f: impl Fn(f64) -> f64) -> (f64, usize) {
+        let count = core::cell::Cell::new(0usize);
+        let value = gaussian_expectation(&|z| {
+            count.set(count.get() + 1);
+            f(z)
+        });
+        (value, count.get())
+    }
+
+    #[test]
+    fn a_smooth_integrand_is_accepted_on_its_first_panels() {
+        // 32 unit panels of 15 points each; a smooth φ² needs at most one bisection per panel.
+        // (A panel that is accepted only at MAX_DEPTH or when the budget runs out costs 10⁶.)
+        let (value, n) = evaluations(|z| z * z);
+        assert!((value - 1.0).abs() < 1e-13);
+        assert!(n <= 32 * 15 * 3, "{n} evaluations");
+    }
+
+    #[test]
+    fn a_jump_stops_at_the_depth_limit_not_the_budget() {
+        // A step at 0.3 is never resolved to the tolerance (K15 − G7 ≈ the jump × the panel's
+        // width, like the tolerance): the bisection stops at MAX_DEPTH = 40. Each level adds two
+        // panels to the 32 smooth ones, which are accepted at once: 15 × (32 + 2 × 40)
+        // evaluations. Without the depth limit it would go on until the halves fall below f64's
+        // resolution (2 100 evaluations), or for a wilder closure, to the 65 536-panel budget.
+        let (value, n) = evaluations(|z| if z > 0.3 { 1.0 } else { 0.0 });
+        let exact = 0.5 * libm::erfc(0.3 / core::f64::consts::SQRT_2);
+        assert!((value - exact).abs() < 1e-10, "{value} vs {exact}");
+        assert_eq!(n, 15 * (32 + 2 * 40), "evaluations");
+    }
+
+    #[test]
+    fn a_large_finite_expectation_is_not_called_divergent() {
+        // E[10⁶ e^{z²/4}] = 10⁶ √2: finite, with a tail beyond ±12 of about 10⁻¹⁰, negligible
+        // against the total (the divergence test is relative: tail > 10⁻⁹ × total).
+        let got = gaussian_expectation(&|z| 1e6 * (0.25 * z * z).exp());
+        assert!(
+            (got / (1e6 * core::f64::consts::SQRT_2) - 1.0).abs() < 1e-12,
+            "{got}"
+        );
+        // E[e^{z²}] diverges, and is reported so.
+        assert!(gaussian_expectation(&|z| (z * z).exp()).is_infinite());
+    }
+
     #[test]
     fn kink_away_from_a_panel_edge() {
         // E[min(max(z, 0), 0.37)^2]: closed form by parts.

@@ -9,8 +9,8 @@ use crate::sampling::{Key, KeyedDistribution, Normal};
 /// A 2-D tensor drawn from N(0, std²), then in every column exactly ⌈sparsity·rows⌉ entries (at
 /// uniformly random rows, independent per column) set to 0.
 ///
-/// The count is computed without PyTorch's floating-point slip: PyTorch's `math.ceil(0.3 * 10)`
-/// is 4 because 0.3·10 = 3.0000000000000004; here it is 3. For arguments [`check_sparse`]
+/// The count is computed without PyTorch's floating-point slip: PyTorch's `math.ceil(0.07 * 100)`
+/// is 8 because 0.07·100 = 7.000000000000001 in f64; here it is 7. For arguments [`check_sparse`]
 /// accepted.
 pub(super) fn sparse(shape: &[usize], sparsity: f64, std: f64, key: &Key) -> Result<Vec<f32>> {
     let (rows, cols) = (shape[0], shape[1]);

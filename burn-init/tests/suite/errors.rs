@@ -311,6 +311,41 @@ fn delta_orthogonal_kernel_and_channels() {
         },
         &["c_out = 4", "c_in = 8"],
     );
+    // Groups that do not divide c_out are refused (the mutation run found this untested: with
+    // `&&` for `||` they passed), and so are zero groups.
+    for groups in [4, 0] {
+        let grouped = Scheme::DeltaOrthogonal {
+            gain: 1.0.into(),
+            groups,
+        };
+        assert_err(
+            host(&grouped, &[6, 1, 3], None),
+            |e| matches!(e, InitError::Scheme(SchemeError::InvalidGroups { .. })),
+            &["shape[0]"],
+        );
+    }
+    // Square blocks (c_out/groups = c_in) are the edge of the contract, and allowed: each group's
+    // centre tap is an orthogonal 4 × 4 (here 2 groups of 4 × 4 on [8, 4, 3]).
+    let grouped = Scheme::DeltaOrthogonal {
+        gain: 1.0.into(),
+        groups: 2,
+    };
+    let w = host(&grouped, &[8, 4, 3], None).unwrap();
+    for g in 0..2 {
+        for i in 0..4 {
+            for j in 0..4 {
+                // Column dot products of the group's centre tap: Wᵀ W = I.
+                let dot: f64 = (0..4)
+                    .map(|o| {
+                        let at = |c: usize| f64::from(w[((g * 4 + o) * 4 + c) * 3 + 1]);
+                        at(i) * at(j)
+                    })
+                    .sum();
+                let expected = if i == j { 1.0 } else { 0.0 };
+                assert!((dot - expected).abs() < 1e-5, "group {g} ({i}, {j}): {dot}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -81,7 +81,15 @@ pub(crate) fn schemes() -> Vec<(Scheme, Vec<Vec<usize>>)> {
         (Scheme::PytorchFanOut, dense()),
         (
             Scheme::orthogonal(1.0),
-            vec![vec![300, 200], vec![40, 600], vec![6, 2, 3, 3]],
+            // [1100, 1024]: 1024 columns take the 64-column Householder blocks and the parallel
+            // pieces (the mutation run found that path's bits unpinned; pinned on 2026-12-04 at
+            // commit 669ed3c's bits).
+            vec![
+                vec![300, 200],
+                vec![40, 600],
+                vec![6, 2, 3, 3],
+                vec![1100, 1024],
+            ],
         ),
         (
             Scheme::DeltaOrthogonal {
@@ -528,6 +536,14 @@ const GOLDEN_SCHEMES: &[(&str, u64)] = &[
     (
         "Orthogonal { gain: Value(1.0) } [6, 2, 3, 3] seed 7",
         0xa8c9716168b7c153,
+    ),
+    (
+        "Orthogonal { gain: Value(1.0) } [1100, 1024] seed 0",
+        0xc0808a643048cb7e,
+    ),
+    (
+        "Orthogonal { gain: Value(1.0) } [1100, 1024] seed 7",
+        0x68e2f334fd72d716,
     ),
     (
         "DeltaOrthogonal { gain: Value(1.5), groups: 1 } [24, 8, 3, 3] seed 0",

@@ -12,7 +12,11 @@ use crate::common::SIGMAS;
 const LEN: usize = 1 << 18;
 
 fn check_moments(scheme: Scheme, fan: Option<Fan>) {
-    let prepared = scheme.prepare(&[LEN], fan).unwrap();
+    check_moments_on(scheme, &[LEN], fan);
+}
+
+fn check_moments_on(scheme: Scheme, shape: &[usize], fan: Option<Fan>) {
+    let prepared = scheme.prepare(shape, fan).unwrap();
     let values: Vec<f64> = prepared
         .sample_host(Key::new(70))
         .unwrap()
@@ -46,7 +50,7 @@ fn check_moments(scheme: Scheme, fan: Option<Fan>) {
             < 1e-12
     );
     assert!(
-        (scheme.mean(&[LEN], fan).unwrap() - prepared.mean()).abs() < 1e-15,
+        (scheme.mean(shape, fan).unwrap() - prepared.mean()).abs() < 1e-15,
         "{label}: Scheme::mean"
     );
 }
@@ -83,6 +87,16 @@ fn each_law_s_moments_are_those_of_its_draw() {
     check_moments(
         Scheme::kaiming_normal(FanMode::FanOut, Nonlinearity::Tanh),
         Some(Fan::linear(64, 32)),
+    );
+    // Sparse: 3 of each column's 10 entries are 0, so std = 2·√0.7 (the mutation run found
+    // the kept share untested).
+    check_moments_on(
+        Scheme::Sparse {
+            sparsity: 0.3,
+            std: 2.0,
+        },
+        &[10, LEN / 10],
+        None,
     );
 }
 
@@ -178,4 +192,56 @@ fn a_multiplier_is_refused_where_the_reach_would_pass_f32() {
         "80·MAX/50 passes f32"
     );
     assert!(with(wide, max / 100.0).is_ok());
+    // Sparse, σ = 2: its non-zero entries are N(0, 4), reach 11σ = 22 like He's.
+    let sparse = Scheme::Sparse {
+        sparsity: 0.0,
+        std: 2.0,
+    };
+    assert!(
+        with(sparse.clone(), max / 15.0).is_err(),
+        "22·MAX/15 passes f32"
+    );
+    assert!(with(sparse, max / 30.0).is_ok());
+}
+
+/// The deterministic structured schemes' moments are those of their tensor, exactly: a dirac
+/// kernel holds k = groups · min(c_out/groups, c_in/groups) ones among N, eye min(rows, cols)
+/// gains. (The mutation run found the grouped count untested: `groups + …`, `c_out % groups` and
+/// `c_out · groups` passed; the shapes below tell each apart from the formula.)
+#[test]
+fn structured_moments_are_those_of_their_tensor() {
+    for (scheme, shape) in [
+        // k = 3 · min(2, 1) = 3 of 18.
+        (Scheme::Dirac { groups: 3 }, vec![6, 1, 3]),
+        // k = 2 · min(2, 3) = 4 of 36.
+        (Scheme::Dirac { groups: 2 }, vec![4, 3, 3]),
+        // k = min(2, 5) = 2 of 30.
+        (Scheme::Dirac { groups: 1 }, vec![2, 5, 3]),
+        // k = 3 of 15, each 2.
+        (Scheme::Eye { gain: 2.0.into() }, vec![3, 5]),
+    ] {
+        let prepared = scheme.prepare(&shape, None).unwrap();
+        let values: Vec<f64> = prepared
+            .sample_host(Key::new(1))
+            .unwrap()
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let label = format!("{scheme:?} on {shape:?}");
+        assert!(
+            (prepared.mean() - mean).abs() < 1e-12,
+            "{label}: mean {} vs {mean}",
+            prepared.mean()
+        );
+        assert!(
+            (prepared.std() - std).abs() < 1e-12,
+            "{label}: std {} vs {std}",
+            prepared.std()
+        );
+        assert_eq!(prepared.reach(), largest, "{label}");
+    }
 }

@@ -128,9 +128,16 @@ per_device! {
                 assert_moments("sparse non-zeros", &kept, 0.0, 0.25);
             }
         }
-        // PyTorch's ceil(0.3 · 10) = 4 is a rounding slip: here it is 3.
-        let w: Tensor<2> = Scheme::Sparse { sparsity: 0.3, std: 1.0 }.sample([10, 50], None, Key::new(8), device).unwrap();
-        assert_eq!(values(w).iter().filter(|&&x| x == 0.0).count(), 3 * 50);
+        // In f64, 0.07 · 100 = 7.000000000000001 and 0.28 · 25 = 7.000000000000001: PyTorch's
+        // ceil makes both 8, a rounding slip; here they are 7. (0.3 · 10, the example these docs
+        // used to give, is exactly 3 in f64 and tested nothing: the mutation run found the
+        // guard untested.) 0.28 · 10 000 = 2800.0000000000005 slips by more than 10⁻⁹/2800: the
+        // guard is relative to the product.
+        for (sparsity, rows, zeros) in [(0.07, 100, 7), (0.28, 25, 7), (0.28, 10_000, 2800)] {
+            assert!(sparsity * rows as f64 > zeros as f64, "the example must slip in f64");
+            let w: Tensor<2> = Scheme::Sparse { sparsity, std: 1.0 }.sample([rows, 8], None, Key::new(8), device).unwrap();
+            assert_eq!(values(w).iter().filter(|&&x| x == 0.0).count(), zeros * 8, "{sparsity} × {rows}");
+        }
     }
 
     fn stride_aware_fan_is_the_average_tap_count(device) {
