@@ -15,14 +15,15 @@ fn check_moments(scheme: Scheme, fan: Option<Fan>) {
     check_moments_on(scheme, &[LEN], fan);
 }
 
+/// `prepared`'s host draw under `seed`, as f64.
+fn drawn(prepared: &burn_init::Prepared, seed: u64) -> Vec<f64> {
+    let values = prepared.sample_host(Key::new(seed)).unwrap();
+    values.into_iter().map(f64::from).collect()
+}
+
 fn check_moments_on(scheme: Scheme, shape: &[usize], fan: Option<Fan>) {
     let prepared = scheme.prepare(shape, fan).unwrap();
-    let values: Vec<f64> = prepared
-        .sample_host(Key::new(70))
-        .unwrap()
-        .into_iter()
-        .map(f64::from)
-        .collect();
+    let values = drawn(&prepared, 70);
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
     let m2 = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
@@ -221,12 +222,7 @@ fn structured_moments_are_those_of_their_tensor() {
         (Scheme::Eye { gain: 2.0.into() }, vec![3, 5]),
     ] {
         let prepared = scheme.prepare(&shape, None).unwrap();
-        let values: Vec<f64> = prepared
-            .sample_host(Key::new(1))
-            .unwrap()
-            .into_iter()
-            .map(f64::from)
-            .collect();
+        let values = drawn(&prepared, 1);
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
         let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();

@@ -73,6 +73,18 @@ fn font() -> Result<(), String> {
         .ok_or_else(|| "the vendored font DejaVuSans.ttf could not be read".to_string())
 }
 
+/// The mesh both axis kinds share: axis names, the font, integer x labels.
+macro_rules! mesh {
+    ($c:expr, $chart:expr, $x_labels:expr) => {
+        $c.configure_mesh()
+            .x_desc($chart.x_label)
+            .y_desc($chart.y_label)
+            .label_style(("sans-serif", 13))
+            .x_labels($x_labels)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+    };
+}
+
 /// A chart to draw.
 pub struct Chart<'a> {
     /// Title; the styles drawn are appended.
@@ -235,12 +247,7 @@ impl Chart<'_> {
             let mut c = builder
                 .build_cartesian_2d(x0..x1, (bottom..top).log_scale().with_key_points(labels))
                 .map_err(error)?;
-            c.configure_mesh()
-                .x_desc(self.x_label)
-                .y_desc(self.y_label)
-                .label_style(("sans-serif", 13))
-                .x_labels(x_labels)
-                .x_label_formatter(&|v| format!("{v:.0}"))
+            mesh!(c, self, x_labels)
                 .y_label_formatter(&|v| tick(*v))
                 .draw()
                 .map_err(error)?;
@@ -250,14 +257,7 @@ impl Chart<'_> {
             let mut c = builder
                 .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
                 .map_err(error)?;
-            c.configure_mesh()
-                .x_desc(self.x_label)
-                .y_desc(self.y_label)
-                .label_style(("sans-serif", 13))
-                .x_labels(x_labels)
-                .x_label_formatter(&|v| format!("{v:.0}"))
-                .draw()
-                .map_err(error)?;
+            mesh!(c, self, x_labels).draw().map_err(error)?;
             self.lines_on(c.plotting_area(), &drawn)?;
         }
         self.legend(&legend, &drawn)?;
