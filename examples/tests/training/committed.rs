@@ -151,3 +151,17 @@ fn the_committed_init_measurements_are_what_the_code_gives() {
         );
     }
 }
+
+/// The committed study says how to make it again: its `config.json` reads back as the standard
+/// study (what `cargo run -p burn-init-examples --all-features` runs), and `results.json` holds
+/// the same configuration.
+#[test]
+fn the_committed_study_carries_its_configuration() {
+    let config = training::read_config(&root().join("docs/study/config.json")).unwrap();
+    assert_eq!(config, StudyConfig::standard());
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("docs/study/results.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["config"], serde_json::to_value(&config).unwrap());
+}
