@@ -15,6 +15,12 @@ fn legend(svg: &str) -> Vec<(String, String, Vec<String>)> {
     let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
     for element in svg.split('<') {
         if element.starts_with("polyline") && element.contains(&wide) {
+            // Outside the data: every legend sample lies right of the plot area (840 px of 1120).
+            let xs = attribute(element, "points");
+            for point in xs.split_whitespace() {
+                let x: f64 = point.split(',').next().unwrap().parse().unwrap();
+                assert!(x >= 840.0, "a legend sample at x = {x}, over the data");
+            }
             let colour = attribute(element, "stroke");
             out.push((String::new(), colour, Vec::new()));
         } else if element.starts_with("text")
@@ -40,10 +46,18 @@ fn attribute(element: &str, name: &str) -> String {
 /// The data lines' colours: polylines 2 wide (measured) and 1 wide (raw traces are mixed with
 /// white, so they are not counted).
 fn data_colours(svg: &str) -> Vec<String> {
-    svg.split('<')
+    let lines: Vec<&str> = svg
+        .split('<')
         .filter(|e| e.starts_with("polyline") && e.contains("stroke-width=\"2\""))
-        .map(|e| attribute(e, "stroke"))
-        .collect()
+        .collect();
+    // The data stay left of the legend panel.
+    for line in &lines {
+        for point in attribute(line, "points").split_whitespace() {
+            let x: f64 = point.split(',').next().unwrap().parse().unwrap();
+            assert!(x < 840.0, "a data line at x = {x}, under the legend");
+        }
+    }
+    lines.iter().map(|e| attribute(e, "stroke")).collect()
 }
 
 /// Checks one family's charts: each run one colour in every chart, the runs' colours distinct,
