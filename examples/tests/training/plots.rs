@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use burn_init_examples::training::plots::{Chart, Kind, LEGEND_STROKE, Line};
+use burn_init_examples::training::plots::{Chart, Kind, LEGEND_LEFT, LEGEND_STROKE, Line};
 
 /// The legend of an SVG: (run, its sample's stroke colour, the notes under it). A legend sample
 /// is the only polyline drawn `LEGEND_STROKE` wide; the run's name is the next text.
@@ -15,11 +15,14 @@ fn legend(svg: &str) -> Vec<(String, String, Vec<String>)> {
     let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
     for element in svg.split('<') {
         if element.starts_with("polyline") && element.contains(&wide) {
-            // Outside the data: every legend sample lies right of the plot area (840 px of 1120).
+            // Outside the data: every legend sample lies right of the plot area.
             let xs = attribute(element, "points");
             for point in xs.split_whitespace() {
                 let x: f64 = point.split(',').next().unwrap().parse().unwrap();
-                assert!(x >= 840.0, "a legend sample at x = {x}, over the data");
+                assert!(
+                    x >= f64::from(LEGEND_LEFT),
+                    "a legend sample at x = {x}, over the data"
+                );
             }
             let colour = attribute(element, "stroke");
             out.push((String::new(), colour, Vec::new()));
@@ -54,7 +57,10 @@ fn data_colours(svg: &str) -> Vec<String> {
     for line in &lines {
         for point in attribute(line, "points").split_whitespace() {
             let x: f64 = point.split(',').next().unwrap().parse().unwrap();
-            assert!(x < 840.0, "a data line at x = {x}, under the legend");
+            assert!(
+                x < f64::from(LEGEND_LEFT),
+                "a data line at x = {x}, under the legend"
+            );
         }
     }
     lines.iter().map(|e| attribute(e, "stroke")).collect()

@@ -116,6 +116,8 @@ struct Drawable<'l> {
 /// Width of the whole picture, and of its legend panel.
 const SIZE: (u32, u32) = (1120, 560);
 const LEGEND_WIDTH: u32 = 280;
+/// Where the legend panel starts: the data lie left of this x (in pixels), the legend right of it.
+pub const LEGEND_LEFT: u32 = SIZE.0 - LEGEND_WIDTH;
 /// A legend's line sample is this wide, and only legend samples are: tests find the legend of
 /// an SVG by it.
 pub const LEGEND_STROKE: u32 = 3;
@@ -219,7 +221,7 @@ impl Chart<'_> {
         let root = root
             .titled(&self.full_title(&drawn), ("sans-serif", 19))
             .map_err(error)?;
-        let (plot, legend) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+        let (plot, legend) = root.split_horizontally(LEGEND_LEFT);
         let points = drawn.iter().flat_map(|d| d.stretches.iter().flatten());
         let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for &(x, y) in points {
