@@ -43,7 +43,7 @@ struct Args {
     device: DeviceArg,
     /// The committed rule to follow: v1 (docs/verdict-study-rule.md) or v2
     /// (docs/verdict-study-rule-v2.md).
-    #[arg(long, value_enum, default_value_t = verdicts::Protocol::V2)]
+    #[arg(long, value_enum, default_value_t = verdicts::Protocol::V3)]
     protocol: verdicts::Protocol,
     /// The results folder.
     #[arg(long, default_value = "results/verdicts")]

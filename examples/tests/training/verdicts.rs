@@ -123,7 +123,7 @@ fn v2_voids_a_group_whose_good_initialisation_stays_at_chance() {
     for protocol in Protocol::ALL {
         let mut rows = group.clone();
         classify(&mut rows, protocol);
-        let void = protocol == Protocol::V2;
+        let void = protocol != Protocol::V1;
         assert!(rows.iter().all(|r| r.counted != void), "{protocol:?}");
         assert_eq!(Confusion::of(&rows).runs, if void { 0 } else { 3 });
         // He off chance on one seed: the group tells initialisations apart.
@@ -183,8 +183,8 @@ fn the_committed_verdict_reports_are_what_their_results_give() {
     }
 }
 
-/// The verdict at initialisation of every committed run (both protocols' and the main job's) is what
-/// the code gives today: each model is rebuilt with its committed configuration and key on flex
+/// The verdict at initialisation of every committed run of the current protocol (its own and the
+/// main job's) is what the code gives today: each model is rebuilt with its committed configuration and key on flex
 /// and diagnosed for its optimiser on the same 500 images. A change to a check, a threshold, a
 /// scheme or a model that moves a verdict fails here until the study is regenerated.
 #[test]
@@ -193,14 +193,13 @@ fn the_committed_verdicts_are_what_the_code_gives() {
     let device = burn_init::devices::by_name("flex").unwrap();
     let main_config = StudyConfig::standard();
     let main_plan = training::runs::plan(&main_config, &[]).unwrap();
-    for protocol in Protocol::ALL {
+    // Earlier protocols' verdicts are a record of the checks at their commit (v3's rule changed
+    // the symmetric-units check after v2): only the current protocol's are re-derived.
+    for protocol in [Protocol::CURRENT] {
         let results = committed(protocol);
         let plan = verdicts::plan(protocol).unwrap();
         let mut checked = 0;
         for r in &results.rows {
-            if r.source != "study" && protocol != Protocol::V1 {
-                continue; // the main job's runs are the same in every protocol: checked once
-            }
             let (spec, config) = if r.source == "study" {
                 let run = plan
                     .iter()

@@ -9,7 +9,7 @@
 //! | gradient spread | ln(ρ_w/median ρ), ρ = gradient RMS / weight RMS | ±[`band`] | note / at risk |
 //! | dead units | units exactly 0 for the whole batch, in a record that is not all zero | [`DEAD_AT_RISK`] | at risk |
 //! | saturated units | tanh/sigmoid values with derivative < 2 % | [`SATURATED_AT_RISK`] | at risk |
-//! | symmetric units | exact copies the gradients do not separate | any | will not train |
+//! | symmetric units | exact copies the gradients do not separate (the layer acts as one unit: a width-1 network) | any | at risk |
 //! | no gradient | every weight's gradient exactly zero | — | will not train |
 //! | residual growth | a repeated record's second moment over its second half | > 2 by 5 SE | at risk / will not train |
 //! | saturated softmax | normalised entropy of a softmax: of the logits the loss reads (their gradient has a cross-entropy's shape, (p − y)/B) or of a record of probabilities | [`SOFTMAX_ENTROPY_AT_RISK`] | at risk |

@@ -76,14 +76,18 @@ pub(super) fn symmetric(parameters: &[ParameterRow], out: &mut Vec<Finding>) {
     let Some((first, units)) = copies.first() else {
         return;
     };
+    // At risk, not fatal: the copies move together, so each such layer is one unit wide and the
+    // network still learns what a width-1 chain and its read-out can (the main job's constant
+    // run: 21.8 % after 240 Adam steps, where He reaches 81 %). A model that cannot move at all
+    // is the no-gradient check's.
     out.push(finding(
         Check::Symmetric,
-        Severity::WillNotTrain,
+        Severity::AtRisk,
         copies.iter().map(|(p, _)| p.path.clone()).collect(),
         *units as f64,
         0.0,
         format!(
-            "{units} of {} units of `{}` (and {} more weights) are exact copies that receive the same gradient: each such layer learns one feature",
+            "{units} of {} units of `{}` (and {} more weights) are exact copies that receive the same gradient: each such layer learns one feature, as if it were one unit wide",
             first.units,
             first.path,
             copies.len() - 1
