@@ -1,10 +1,11 @@
 //! Does the verdict at initialisation predict training? Every run of the verdict study
 //! (4 architectures × their initialisations × Adam and SGD × 2 seeds, trained with the budget of
-//! the chosen protocol: v1 80 steps of batch 64, v2 240 steps of batch 100)
+//! the chosen protocol: v1 80 steps of batch 64, v2 and v3 240 steps of batch 100; v3's CNN is
+//! 32 channels × 4 blocks, trained by SGD at lr 0.1)
 //! diagnosed and trained, the main job's committed runs added, all judged by the protocol's
 //! committed rule; writes `report.md` (confusion matrix first) and `results.json`.
 //!
-//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v2 --out docs/verdicts-v2`
+//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v3 --out docs/verdicts-v3`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
