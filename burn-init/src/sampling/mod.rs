@@ -17,6 +17,8 @@
 
 mod buffer;
 mod device;
+#[cfg(feature = "device-stream")]
+pub mod device_stream;
 mod key;
 pub mod normal;
 mod simd;
@@ -118,11 +120,16 @@ impl Uniform {
         error::non_negative("bound", bound)?;
         Self::new(-bound, bound)
     }
+
+    /// The bounds as the transform uses them (f32).
+    pub(crate) fn bounds_f32(&self) -> (f32, f32) {
+        (self.low as f32, self.high as f32)
+    }
 }
 
 impl KeyedDistribution for Uniform {
     fn fill(&self, key: &Key, start: u64, out: &mut [f32]) {
-        let (low, high) = (self.low as f32, self.high as f32);
+        let (low, high) = self.bounds_f32();
         stream::fill(key, start, out, |values, _| {
             uniform_words(values, low, high)
         });

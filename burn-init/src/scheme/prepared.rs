@@ -221,8 +221,43 @@ impl Prepared {
             sampling::check_allocatable(self.len)?;
             return Ok(Tensor::full(shape, value, device));
         }
+        let key = key.into();
+        #[cfg(feature = "device-stream")]
+        if let Some(tensor) = self.on_device(&key, 0, self.len, device) {
+            return Ok(tensor.reshape(shape));
+        }
         let values = self.sample_host(key)?;
         Ok(Tensor::from_data(TensorData::new(values, shape), device))
+    }
+
+    /// Elements `start .. start + len` drawn by burn-init's own kernel on `device`, bit-identical
+    /// to [`Prepared::fill_host`]; `None` where the kernel does not apply (a law it has no
+    /// transform for, a device without CubeCL, a range or bound outside its exact contract:
+    /// [`HostReason`](crate::sampling::device_stream::HostReason)), and the host draws.
+    #[cfg(feature = "device-stream")]
+    fn on_device(&self, key: &Key, start: u64, len: usize, device: &Device) -> Option<Tensor<1>> {
+        match &self.law {
+            Law::Keyed(Keyed::Uniform(uniform)) => {
+                let (low, high) = uniform.bounds_f32();
+                sampling::device_stream::uniform(key, start, len, low, high, device).ok()
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether [`Prepared::sample`] on `device` runs burn-init's own kernel (`Ok`) or draws on the
+    /// host and uploads, and why ([`HostReason`](sampling::device_stream::HostReason)). The bits
+    /// are the same either way.
+    #[cfg(feature = "device-stream")]
+    pub fn device_path(&self, device: &Device) -> Result<(), sampling::device_stream::HostReason> {
+        use sampling::device_stream::{HostReason, uniform_path};
+        match &self.law {
+            Law::Keyed(Keyed::Uniform(uniform)) => {
+                let (low, high) = uniform.bounds_f32();
+                uniform_path(low, high, 0, self.len, device).map(|_| ())
+            }
+            _ => Err(HostReason::NoTransform),
+        }
     }
 
     /// The device engine: see [`Scheme::sample_on_device`].
@@ -272,11 +307,17 @@ impl Prepared {
             }));
         }
         let row_len: usize = shard.get(1..).unwrap_or(&[]).iter().product();
-        let mut values = sampling::buffer(rows.len() * row_len)?;
-        self.fill_host(key, (rows.start * row_len) as u64, &mut values)?;
         if let Some(first) = shard.first_mut() {
             *first = rows.len();
         }
+        let key = key.into();
+        let start = (rows.start * row_len) as u64;
+        #[cfg(feature = "device-stream")]
+        if let Some(tensor) = self.on_device(&key, start, rows.len() * row_len, device) {
+            return Ok(tensor.reshape(Shape::from(shard)));
+        }
+        let mut values = sampling::buffer(rows.len() * row_len)?;
+        self.fill_host(key, start, &mut values)?;
         Ok(Tensor::from_data(TensorData::new(values, shard), device))
     }
 

@@ -10,6 +10,8 @@ mod catalogue;
 mod composition;
 mod config;
 mod device_engine;
+#[cfg(feature = "device-stream")]
+mod device_stream;
 mod diagnostics;
 mod diagnostics_claims;
 mod errors;

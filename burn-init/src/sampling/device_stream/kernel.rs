@@ -1,0 +1,137 @@
+//! The kernels of the keyed stream: ChaCha8's block function (one block of 16 words per unit)
+//! and the uniform transform, under the exact-arithmetic contract of the parent module. Word `w`
+//! of a stream is word `w mod 16` of block `w / 16`; the round result plus the input word
+//! (wrapping) is the output word.
+
+use cubecl::prelude::*;
+
+/// Everything a fill reads besides the output: the key's 8 words, the first block, the stream,
+/// and the range (`lead` words of the first block are skipped; `len` values are written).
+#[derive(CubeLaunch, CubeType)]
+pub(crate) struct StreamArgs {
+    k0: u32,
+    k1: u32,
+    k2: u32,
+    k3: u32,
+    k4: u32,
+    k5: u32,
+    k6: u32,
+    k7: u32,
+    block_lo: u32,
+    block_hi: u32,
+    stream_lo: u32,
+    stream_hi: u32,
+    lead: u32,
+    len: u32,
+}
+
+#[cube]
+fn rotl(x: u32, #[comptime] n: u32) -> u32 {
+    (x << n) | (x >> comptime!(32 - n))
+}
+
+#[cube]
+fn quarter_round(
+    s: &mut Array<u32>,
+    #[comptime] a: usize,
+    #[comptime] b: usize,
+    #[comptime] c: usize,
+    #[comptime] d: usize,
+) {
+    s[a] += s[b];
+    s[d] = rotl(s[d] ^ s[a], 16u32);
+    s[c] += s[d];
+    s[b] = rotl(s[b] ^ s[c], 12u32);
+    s[a] += s[b];
+    s[d] = rotl(s[d] ^ s[a], 8u32);
+    s[c] += s[d];
+    s[b] = rotl(s[b] ^ s[c], 7u32);
+}
+
+/// Block `first + b` of the stream into `x` (the counter carries into its high word).
+#[cube]
+fn block(args: &StreamArgs, b: u32, x: &mut Array<u32>) {
+    let lo = args.block_lo + b;
+    let hi = args.block_hi + select(lo < b, 1u32, 0u32);
+    let mut input = Array::<u32>::new(16usize);
+    input[0] = 0x6170_7865u32;
+    input[1] = 0x3320_646eu32;
+    input[2] = 0x7962_2d32u32;
+    input[3] = 0x6b20_6574u32;
+    input[4] = args.k0;
+    input[5] = args.k1;
+    input[6] = args.k2;
+    input[7] = args.k3;
+    input[8] = args.k4;
+    input[9] = args.k5;
+    input[10] = args.k6;
+    input[11] = args.k7;
+    input[12] = lo;
+    input[13] = hi;
+    input[14] = args.stream_lo;
+    input[15] = args.stream_hi;
+    #[unroll]
+    for i in 0..16usize {
+        x[i] = input[i];
+    }
+    #[unroll]
+    for _ in 0..4u32 {
+        quarter_round(x, 0usize, 4usize, 8usize, 12usize);
+        quarter_round(x, 1usize, 5usize, 9usize, 13usize);
+        quarter_round(x, 2usize, 6usize, 10usize, 14usize);
+        quarter_round(x, 3usize, 7usize, 11usize, 15usize);
+        quarter_round(x, 0usize, 5usize, 10usize, 15usize);
+        quarter_round(x, 1usize, 6usize, 11usize, 12usize);
+        quarter_round(x, 2usize, 7usize, 8usize, 13usize);
+        quarter_round(x, 3usize, 4usize, 9usize, 14usize);
+    }
+    #[unroll]
+    for i in 0..16usize {
+        x[i] += input[i];
+    }
+}
+
+/// `x` unchanged, through an integer xor with `zero` (a runtime 0): a product written through
+/// it cannot be fused into the sum that reads it.
+#[cube]
+fn barrier(x: f32, zero: u32) -> f32 {
+    f32::reinterpret(u32::reinterpret(x) ^ zero)
+}
+
+/// The raw words `lead .. lead + len` of the range (for tests of the generator).
+#[cube(launch)]
+pub(crate) fn words_kernel(out: &mut [u32], args: StreamArgs) {
+    let b = ABSOLUTE_POS as u32;
+    if b < (args.lead + args.len).div_ceil(16u32) {
+        let mut x = Array::<u32>::new(16usize);
+        block(&args, b, &mut x);
+        #[unroll]
+        for i in 0..16usize {
+            let word = b * 16u32 + comptime!(i as u32);
+            if word >= args.lead && word - args.lead < args.len {
+                out[(word - args.lead) as usize] = x[i];
+            }
+        }
+    }
+}
+
+/// U(low, high) from each word: u = ⌊w/2⁸⌋·2⁻²⁴ (exact), x = low·(1 − u) + high·u with both
+/// products rounded on their own, then kept inside [low, high] — `sampling::uniform_words`.
+#[cube(launch)]
+pub(crate) fn uniform_kernel(out: &mut [f32], args: StreamArgs, low: f32, high: f32, zero: u32) {
+    let b = ABSOLUTE_POS as u32;
+    if b < (args.lead + args.len).div_ceil(16u32) {
+        let mut x = Array::<u32>::new(16usize);
+        block(&args, b, &mut x);
+        #[unroll]
+        for i in 0..16usize {
+            let word = b * 16u32 + comptime!(i as u32);
+            if word >= args.lead && word - args.lead < args.len {
+                let u = f32::cast_from(x[i] >> 8u32) * 5.960_464_5e-8f32;
+                let value = barrier(low * (1.0f32 - u), zero) + barrier(high * u, zero);
+                let value = select(value < low, low, value);
+                out[(word - args.lead) as usize] = select(value > high, high, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! The keyed stream drawn on the device (feature `device-stream`): the same key gives the same
+//! bits as the host's draw, written by burn-init's own CubeCL kernel on Burn's wgpu device
+//! instead of drawn on the host and uploaded.
+//!
+//! **The generator.** One GPU thread computes one ChaCha8 block of 16 words, laid out as
+//! `rand_chacha` lays it out (RFC 7539's state: the constant, the key's 8 little-endian words,
+//! the 64-bit block counter, the 64-bit stream; four double rounds), and writes the words of it
+//! that fall inside the requested range. Element i of a tensor is word i of its key's stream 0 on
+//! every device, and a shard `start .. start + len` is that range of the same stream, with no
+//! communication between devices.
+//!
+//! **The contract that keeps the floats bit-identical.** The device transforms use integer
+//! operations and f32 `+ − ×` only, which Vulkan and CUDA round correctly. CubeCL's optimiser
+//! rewrites a product that feeds one sum into `fma` (one rounding instead of two), and a driver
+//! may contract one too, so every product that feeds a sum passes through an integer xor with a
+//! runtime zero, which no compiler can see through; the host computes the same operations in the
+//! same order. Uniform: u = ⌊w/2⁸⌋·2⁻²⁴ (exact), x = low·(1 − u) + high·u with each product
+//! rounded on its own, then kept inside [low, high]. GPUs may flush subnormal values to zero, so
+//! bounds below 2⁻¹⁰⁰ in magnitude (other than 0), whose products could be subnormal, are drawn
+//! on the host. What does not fit the contract is drawn on the host with the same bits, and
+//! [`HostReason`] says why.
+//!
+//! Burn's `fusion` must be off: with it on, Burn's CubeCL tensor type is a fusion handle that this
+//! kernel does not produce, and the crate does not build with this feature.
+
+mod kernel;
+
+use burn::backend::DispatchDevice;
+use burn::tensor::{DType, Device, Shape, Tensor};
+use burn_cubecl::CubeDevice;
+use burn_cubecl::tensor::CubeTensor;
+use cubecl::prelude::{BufferArg, Client, CubeCount, CubeDim};
+
+use super::key::Key;
+
+/// Why a draw takes the host path instead of the device kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostReason {
+    /// The law has no device transform: the normal and truncated normal of sampler version 1
+    /// reject (the ziggurat), so an element's stream position depends on earlier elements;
+    /// structured schemes are computed whole.
+    NoTransform,
+    /// Nothing to draw.
+    Empty,
+    /// The device has no CubeCL runtime (flex, ndarray, a remote device).
+    NoKernelRuntime,
+    /// The range ends at or beyond 2³¹ words, past the kernel's 32-bit indices.
+    TooLong,
+    /// A bound is so small (0 < |b| < 2⁻¹⁰⁰) that a product could be subnormal, which GPUs may
+    /// flush to zero.
+    Subnormal,
+    /// The device failed to run the kernel or to give its result back.
+    DeviceError,
+}
+
+/// Ranges must end below this many words (the kernel indexes with u32 and adds 15).
+const MAX_WORDS: u64 = 1 << 31;
+
+/// The smallest non-zero |bound| whose products with a 24-bit fraction stay normal in f32.
+const SMALLEST_BOUND: f32 = 7.888_609e-31; // 2⁻¹⁰⁰
+
+/// The CubeCL device under `device`, if it has one.
+fn cube(device: &Device) -> Option<CubeDevice> {
+    match device.clone().without_autodiff().as_dispatch() {
+        DispatchDevice::Cube(cube) => Some(cube.clone()),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// The launch arguments of the range `start .. start + len` of `key`'s stream `stream`.
+fn args(key: &Key, stream: u64, start: u64, len: usize) -> kernel::StreamArgsLaunch {
+    let bytes = key.bytes();
+    let k = |i: usize| {
+        u32::from_le_bytes([
+            bytes[4 * i],
+            bytes[4 * i + 1],
+            bytes[4 * i + 2],
+            bytes[4 * i + 3],
+        ])
+    };
+    let first = start / 16;
+    kernel::StreamArgsLaunch::new(
+        k(0),
+        k(1),
+        k(2),
+        k(3),
+        k(4),
+        k(5),
+        k(6),
+        k(7),
+        first as u32,
+        (first >> 32) as u32,
+        stream as u32,
+        (stream >> 32) as u32,
+        (start % 16) as u32,
+        len as u32,
+    )
+}
+
+fn check_range(start: u64, len: usize) -> Result<(), HostReason> {
+    if len == 0 {
+        return Err(HostReason::Empty);
+    }
+    // The kernel's word index is relative to the first block: lead + len must fit.
+    if (start % 16) + len as u64 >= MAX_WORDS {
+        return Err(HostReason::TooLong);
+    }
+    Ok(())
+}
+
+/// The device a U(low, high) draw of `start .. start + len` runs on, or why it runs on the host.
+pub(crate) fn uniform_path(
+    low: f32,
+    high: f32,
+    start: u64,
+    len: usize,
+    device: &Device,
+) -> Result<CubeDevice, HostReason> {
+    let cube = cube(device).ok_or(HostReason::NoKernelRuntime)?;
+    check_range(start, len)?;
+    if [low, high]
+        .iter()
+        .any(|b| *b != 0.0 && b.abs() < SMALLEST_BOUND)
+    {
+        return Err(HostReason::Subnormal);
+    }
+    Ok(cube)
+}
+
+/// Launch geometry: one unit per block of 16 words.
+fn geometry(client: &Client, start: u64, len: usize) -> (CubeCount, CubeDim) {
+    let blocks = ((start % 16) as usize + len).div_ceil(16);
+    let dim = CubeDim::new_1d(256);
+    (
+        cubecl::calculate_cube_count_elemwise(client, blocks, dim),
+        dim,
+    )
+}
+
+/// Elements `start .. start + len` of U(low, high) drawn with `key` on `device`: bit-identical to
+/// the host's `Uniform` fill of the same range.
+pub(crate) fn uniform(
+    key: &Key,
+    start: u64,
+    len: usize,
+    low: f32,
+    high: f32,
+    device: &Device,
+) -> Result<Tensor<1>, HostReason> {
+    let cube = uniform_path(low, high, start, len, device)?;
+    let client = cube.client();
+    let handle = client.empty(len * size_of::<f32>());
+    let (count, dim) = geometry(&client, start, len);
+    kernel::uniform_kernel::launch(
+        &client,
+        count,
+        dim,
+        unsafe { BufferArg::from_raw_parts(handle.clone(), len) },
+        args(key, 0, start, len),
+        low,
+        high,
+        0u32,
+    );
+    let tensor = CubeTensor::new_contiguous(client, cube, Shape::new([len]), handle, DType::F32);
+    let tensor = Tensor::<1>::from_primitive::<burn_cubecl::Cube>(tensor);
+    Ok(match device.gradient_checkpointing_strategy() {
+        Some(strategy) => tensor
+            .autodiff()
+            .with_gradient_checkpointing_strategy(strategy),
+        None => tensor,
+    })
+}
+
+/// Raw words `start .. start + len` of `key`'s stream `stream`, computed on `device` and read
+/// back: the generator itself, for tests against `rand_chacha`.
+#[doc(hidden)]
+pub fn words(
+    key: &Key,
+    stream: u64,
+    start: u64,
+    len: usize,
+    device: &Device,
+) -> Result<Vec<u32>, HostReason> {
+    let cube = cube(device).ok_or(HostReason::NoKernelRuntime)?;
+    check_range(start, len)?;
+    let client = cube.client();
+    let handle = client.empty(len * size_of::<u32>());
+    let (count, dim) = geometry(&client, start, len);
+    kernel::words_kernel::launch(
+        &client,
+        count,
+        dim,
+        unsafe { BufferArg::from_raw_parts(handle.clone(), len) },
+        args(key, stream, start, len),
+    );
+    let bytes = client
+        .read_one(handle)
+        .map_err(|_| HostReason::NoKernelRuntime)?;
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect())
+}

@@ -1,0 +1,152 @@
+//! The keyed stream drawn by burn-init's own CubeCL kernel (feature `device-stream`) is the
+//! host's, bit for bit: the generator is `rand_chacha`'s ChaCha8 for any key, stream and counter
+//! (including counters whose low word wraps), and every uniform-family scheme gives the host's
+//! bits on every shape and shard. On a device without CubeCL the host draws, and says why.
+
+use burn::tensor::{Device, Tensor};
+use burn_init::sampling::device_stream::{self, HostReason};
+use burn_init::{Fan, FanMode, Key, Nonlinearity, Prepared, Scheme};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+
+use crate::common::values;
+
+/// Whether `device` runs CubeCL kernels (wgpu here); flex and ndarray do not.
+fn has_kernels(device: &Device) -> bool {
+    device_stream::words(&Key::new(0), 0, 0, 1, device) != Err(HostReason::NoKernelRuntime)
+}
+
+fn host_words(key: &Key, stream: u64, start: u64, len: usize) -> Vec<u32> {
+    let mut rng = ChaCha8Rng::from_seed(key.bytes());
+    rng.set_stream(stream);
+    rng.set_word_pos(u128::from(start));
+    (0..len).map(|_| rng.next_u32()).collect()
+}
+
+fn bits(values: &[f32]) -> Vec<u32> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+/// The host's values at 1 and at 2 threads (they must agree with each other as well).
+fn host_at_two_thread_counts(prepared: &Prepared, key: &Key, start: u64, len: usize) -> Vec<u32> {
+    let draw = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut out = vec![0.0f32; len];
+            prepared.fill_host(key, start, &mut out).unwrap();
+            bits(&out)
+        })
+    };
+    let one = draw(1);
+    assert_eq!(one, draw(2), "the host's draw depends on the thread count");
+    one
+}
+
+burn_init::per_device! {
+    fn the_generator_is_rand_chachas_chacha8(device) {
+        // Keys from seeds and from raw bytes; streams past 2³²; ranges that start and end
+        // mid-block; counters whose low word wraps (words 2³⁶ − 21 … 2³⁶ + 28 are blocks
+        // 2³² − 2 … 2³² + 1).
+        let keys = [Key::new(0), Key::new(20_261_204), Key::from_bytes(core::array::from_fn(|i| (i * 37 + 11) as u8))];
+        let streams = [0, 1, 0xFFFF_FFFF, (1 << 32) | 7];
+        let ranges = [(0, 1), (0, 16), (3, 29), (15, 2), (1000, 4099), ((1 << 36) - 21, 50), (5 << 40, 33)];
+        if !has_kernels(device) {
+            assert_eq!(device_stream::words(&keys[0], 0, 0, 16, device), Err(HostReason::NoKernelRuntime));
+            return;
+        }
+        for key in &keys {
+            for stream in streams {
+                for (start, len) in ranges {
+                    assert_eq!(
+                        device_stream::words(key, stream, start, len, device).unwrap(),
+                        host_words(key, stream, start, len),
+                        "key {key:?}, stream {stream}, words {start}..{}", start + len as u64
+                    );
+                }
+            }
+        }
+        assert_eq!(device_stream::words(&keys[0], 0, 0, 0, device), Err(HostReason::Empty));
+        assert_eq!(device_stream::words(&keys[0], 0, 7, 1 << 31, device), Err(HostReason::TooLong));
+    }
+
+    fn uniform_schemes_draw_the_hosts_bits_on_the_device(device) {
+        let relu = Nonlinearity::Relu;
+        let schemes = [
+            Scheme::Uniform { low: -0.3, high: 0.7 },
+            Scheme::Uniform { low: 2.0, high: 2.0 },
+            Scheme::Uniform { low: -1e30, high: 1e30 },
+            Scheme::xavier_uniform(1.0),
+            Scheme::kaiming_uniform(FanMode::FanIn, relu),
+            Scheme::LecunUniform,
+            Scheme::PytorchDefault,
+        ];
+        // Ten shapes, odd sizes among them, each with the fans of a [out, in] weight.
+        let shapes: [&[usize]; 10] = [&[1, 1], &[1, 7], &[16, 1], &[17, 1], &[33, 5], &[1, 1000], &[257, 129], &[3, 4097], &[31, 33], &[512, 768]];
+        let key = Key::new(7).for_path("layers.3.weight");
+        for scheme in &schemes {
+            for shape in shapes {
+                let prepared = scheme.prepare(shape, Some(Fan::linear(shape[1], shape[0]))).unwrap();
+                let on_device: Tensor<2> = prepared.sample(key, device).unwrap();
+                let host = host_at_two_thread_counts(&prepared, &key, 0, prepared.len());
+                assert_eq!(bits(&values(on_device)), host, "{scheme:?} {shape:?}");
+                let expected = if has_kernels(device) { Ok(()) } else { Err(HostReason::NoKernelRuntime) };
+                assert_eq!(prepared.device_path(device), expected, "{scheme:?} {shape:?}");
+            }
+            // Shards that start mid-block: rows 5..30 of [37, 3] are words 15..90.
+            let prepared = scheme.prepare(&[37, 3], Some(Fan::linear(3, 37))).unwrap();
+            for rows in [5..30, 0..1, 36..37, 11..37] {
+                let shard: Tensor<2> = prepared.sample_rows(key, rows.clone(), device).unwrap();
+                let host = host_at_two_thread_counts(&prepared, &key, rows.start as u64 * 3, rows.len() * 3);
+                assert_eq!(bits(&values(shard)), host, "{scheme:?} rows {rows:?}");
+            }
+        }
+    }
+
+    fn what_the_kernel_does_not_cover_is_drawn_on_the_host_with_its_reason(device) {
+        let key = Key::new(3);
+        let tiny = Scheme::Uniform { low: -1e-35, high: 1e-35 }.prepare(&[40, 3], None).unwrap();
+        let normal = Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu).prepare(&[40, 3], Some(Fan::linear(3, 40))).unwrap();
+        let empty = Scheme::Uniform { low: 0.0, high: 1.0 }.prepare(&[0, 3], None).unwrap();
+        let kernels = has_kernels(device);
+        let reason = |r| if kernels { r } else { HostReason::NoKernelRuntime };
+        assert_eq!(tiny.device_path(device), Err(reason(HostReason::Subnormal)));
+        assert_eq!(normal.device_path(device), Err(HostReason::NoTransform));
+        assert_eq!(empty.device_path(device), Err(reason(HostReason::Empty)));
+        // The same bits either way.
+        for prepared in [&tiny, &normal, &empty] {
+            let t: Tensor<2> = prepared.sample(key, device).unwrap();
+            assert_eq!(bits(&values(t)), bits(&prepared.sample_host(key).unwrap()));
+        }
+    }
+}
+
+/// The bit-identity tests above can see a fused product: CubeCL rewrites `a·b + c` into
+/// `fma(a, b, c)` and a GPU driver may contract one too, which is why the kernel passes every
+/// product through an integer barrier. Over the words the uniform test draws for U(−0.3, 0.7),
+/// `fma(low, 1 − u, high·u)` differs from the two-rounding host value on a measurable share, so a
+/// kernel whose products were fused would fail there. (llvmpipe, which CI runs, evaluates `fma`
+/// without fusing; a GPU that fuses is where the barrier matters.)
+#[test]
+fn a_fused_product_would_change_the_bits_the_tests_compare() {
+    let key = Key::new(7).for_path("layers.3.weight");
+    let (low, high) = (-0.3f32, 0.7f32);
+    let words = host_words(&key, 0, 0, 512 * 768);
+    let differ = words
+        .iter()
+        .filter(|&&w| {
+            let u = (w >> 8) as f32 * (1.0 / 16_777_216.0);
+            let two_roundings = low * (1.0 - u) + high * u;
+            let fused = low.mul_add(1.0 - u, high * u);
+            two_roundings.to_bits() != fused.to_bits()
+        })
+        .count();
+    // Measured: 80 748 of 393 216 (20.5 %); the bound below is 20 times under it.
+    assert!(
+        differ > words.len() / 100,
+        "{differ} of {} differ",
+        words.len()
+    );
+}
