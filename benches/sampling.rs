@@ -144,6 +144,15 @@ fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D],
                 t
             })
         });
+        // The host draw and its upload, whatever path `tensor/` takes: with the `device-stream`
+        // feature on a GPU, `tensor/` of a uniform-family scheme is burn-init's own kernel.
+        group.bench_function(format!("upload/{scheme_label}"), |b| {
+            b.iter(|| {
+                let t = upload::<D>(&scheme, &shape, fan, Key::new(0), &device);
+                device.sync().unwrap();
+                t
+            })
+        });
         if let Some(init) = burn {
             group.bench_function(format!("burn/{scheme_label}"), |b| {
                 b.iter(|| burn_tensor(&init, shape, fan, &device))
@@ -151,6 +160,21 @@ fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D],
         }
     }
     group.finish();
+}
+
+/// Drawn on the host and uploaded (the path every draw took before the device stream).
+fn upload<const D: usize>(
+    scheme: &Scheme,
+    shape: &[usize],
+    fan: Fan,
+    key: Key,
+    device: &Device,
+) -> Tensor<D> {
+    let values = scheme.sample_host(shape, Some(fan), key).unwrap();
+    Tensor::from_data(
+        burn::tensor::TensorData::new(values, shape.to_vec()),
+        device,
+    )
 }
 
 /// The keyed distribution a scheme draws from for these fans.
@@ -245,6 +269,23 @@ fn init_model(
     live
 }
 
+/// Every parameter drawn on the host and uploaded.
+fn upload_model(
+    params: &[ParamShape],
+    scheme: &dyn Fn(&[usize]) -> Scheme,
+    device: &Device,
+) -> usize {
+    let root = Key::new(0);
+    let mut live = 0;
+    for (path, shape) in params {
+        let fan = Fan::pytorch(shape).unwrap_or(Fan::explicit(1.0, 1.0).unwrap());
+        let key = root.for_path(path);
+        live += upload::<1>(&scheme(shape), &[shape.iter().product()], fan, key, device).dims()[0];
+    }
+    device.sync().unwrap();
+    live
+}
+
 /// Re-initialises a model's parameters in place (host buffers allocated once), as PyTorch's
 /// `model.apply(init)` does: the cost without allocation and page faults.
 fn reinit_model(
@@ -319,6 +360,23 @@ fn models(c: &mut Criterion) {
     };
     group.bench_function("burn/gpt2_small", |b| {
         b.iter(|| init_model_burn(&gpt2, &burn_normal, &device))
+    });
+    // GPT-2's shapes under PyTorch's default, U(±1/√fan_in) everywhere: the uniform family, which
+    // the device stream draws on the device (`tensor/`), against the host draw and upload and
+    // Burn's equivalent (Kaiming uniform with gain 1/√3).
+    let uniform = |_: &[usize]| Scheme::PytorchDefault;
+    group.bench_function("tensor/gpt2_small_uniform", |b| {
+        b.iter(|| init_model(&gpt2, &uniform, &device))
+    });
+    group.bench_function("upload/gpt2_small_uniform", |b| {
+        b.iter(|| upload_model(&gpt2, &uniform, &device))
+    });
+    let burn_uniform = Initializer::KaimingUniform {
+        gain: 1.0 / 3f64.sqrt(),
+        fan_out_only: false,
+    };
+    group.bench_function("burn/gpt2_small_uniform", |b| {
+        b.iter(|| init_model_burn(&gpt2, &burn_uniform, &device))
     });
     // ResNet-50: He normal, fan_out (torchvision), the classifier PyTorch's default.
     let resnet = resnet50();
