@@ -25,8 +25,21 @@ pub(crate) enum Fresh {
     /// Drawn already (the manifest has their moments).
     Values(Vec<f32>),
     /// Drawn on first use of the parameter, on its device.
-    Lazy(Arc<dyn Fn() -> Vec<f32> + Send + Sync>),
+    Lazy(Lazy),
 }
+
+/// A draw made on first use: on the device by burn-init's own kernel where it applies (the
+/// `device-stream` feature), otherwise on the host and uploaded; the same bits either way.
+#[derive(Clone)]
+pub(crate) struct Lazy {
+    /// The host's draw.
+    pub(crate) host: Arc<dyn Fn() -> Vec<f32> + Send + Sync>,
+    /// The device's draw, `None` where the kernel does not apply to this parameter or device.
+    pub(crate) device: Option<DeviceDraw>,
+}
+
+/// The values drawn on `device`, flat, or `None` when the kernel does not apply there.
+pub(crate) type DeviceDraw = Arc<dyn Fn(&Device) -> Option<Tensor<1>> + Send + Sync>;
 
 /// The mappers a parameter carries, read from its `Debug` text (`Param: <id> - ParamMapper {
 /// load: …, save: … }`): Burn exposes no other way to ask without consuming the parameter.
@@ -117,7 +130,7 @@ pub(crate) fn replace<const D: usize>(
 
 /// A value drawn on first use.
 struct Pending {
-    draw: Arc<dyn Fn() -> Vec<f32> + Send + Sync>,
+    draw: Lazy,
     /// The shape declared to Burn (a checkpoint's: `[d_out, d_in]` for `LinearLayout::Col`).
     declared: Shape,
     /// The shape of the value in memory.
@@ -147,7 +160,12 @@ fn lazy<const D: usize>(
     let mut param = Param::uninitialized(
         id,
         move |device: &Device, require_grad: bool| {
-            upload::<D>(draw(), shape.clone(), device, dtype).set_require_grad(require_grad)
+            let on_device = draw.device.as_ref().and_then(|d| d(device));
+            let tensor = match on_device {
+                Some(flat) => with_dtype(flat.reshape(shape.clone()), dtype),
+                None => upload::<D>((draw.host)(), shape.clone(), device, dtype),
+            };
+            tensor.set_require_grad(require_grad)
         },
         device,
         configured,
@@ -175,6 +193,11 @@ fn upload<const D: usize>(
         .memory_persistent_allocations(TensorData::new(values, shape), |data| {
             Tensor::from_data(data, device)
         });
+    with_dtype(tensor, dtype)
+}
+
+/// `tensor` in `dtype` (`None`: as it is, the device's default float dtype).
+fn with_dtype<const D: usize>(tensor: Tensor<D>, dtype: Option<burn::tensor::DType>) -> Tensor<D> {
     match dtype {
         Some(dtype) if dtype != tensor.dtype() => tensor.cast(dtype),
         _ => tensor,

@@ -155,7 +155,9 @@ impl Policy {
     /// Like [`Policy::apply`], but every new value stays lazy: it is drawn on the parameter's
     /// first use, on the parameter's device (after a `to_device`, on the new one), bit for bit
     /// what [`Policy::apply`] would draw. Building a model, initialising it and then loading a
-    /// checkpoint therefore samples nothing, and counting parameters never draws.
+    /// checkpoint therefore samples nothing, and counting parameters never draws. With the
+    /// `device-stream` feature, a uniform-family parameter on a wgpu device is drawn there by
+    /// burn-init's own kernel, with the same bits.
     ///
     /// Everything is validated here, as for `apply`; the manifest is complete except for the
     /// moments actually drawn (`drawn_mean`, `drawn_std` are `None`). A buffer no host could
@@ -194,6 +196,7 @@ impl Policy {
             // Burn's lazy initialiser has no error path). The plan validated the shape.
             sampling::check_allocatable(assignment.prepared.len())
                 .map_err(|e| at_parameter(&planned.info, e))?;
+            let on_device = device_draw(assignment, &planned.info, &key);
             let (assignment, info) = (assignment.clone(), planned.info.clone());
             let draw = move || {
                 // The plan validated this draw; only the allocation itself can fail here.
@@ -205,7 +208,11 @@ impl Policy {
                     )
                 })
             };
-            Ok((Fresh::Lazy(Arc::new(draw)), entry(planned, None)))
+            let lazy = fresh::Lazy {
+                host: Arc::new(draw),
+                device: on_device,
+            };
+            Ok((Fresh::Lazy(lazy), entry(planned, None)))
         })
     }
 
@@ -257,6 +264,33 @@ impl Policy {
             None => Ok((mapped, Manifest { entries })),
         }
     }
+}
+
+/// The parameter's draw on a device where burn-init's own kernel applies (feature
+/// `device-stream`): the scheme's values times the multiplier, bit for bit [`draw`]'s. The product
+/// by the multiplier is one f32 rounding on both sides; it is taken on the device only when it
+/// cannot be subnormal (every non-zero bound times the multiplier at least 2⁻¹⁰⁰ in magnitude,
+/// the kernel's own contract), since GPUs may flush subnormals.
+#[cfg(feature = "device-stream")]
+fn device_draw(assignment: &Assignment, info: &ParamInfo, key: &Key) -> Option<fresh::DeviceDraw> {
+    let multiplier = assignment.multiplier as f32;
+    if multiplier != 1.0 && !assignment.prepared.scaled_bounds_are_normal(multiplier) {
+        return None;
+    }
+    let (prepared, key) = (assignment.prepared.clone(), key.for_path(&info.path));
+    Some(Arc::new(move |device: &burn::tensor::Device| {
+        let flat = prepared.on_device(&key, 0, prepared.len(), device)?;
+        Some(if multiplier != 1.0 {
+            flat.mul_scalar(multiplier)
+        } else {
+            flat
+        })
+    }))
+}
+
+#[cfg(not(feature = "device-stream"))]
+fn device_draw(_: &Assignment, _: &ParamInfo, _: &Key) -> Option<fresh::DeviceDraw> {
+    None
 }
 
 /// New values and, when asked for, their mean and standard deviation.

@@ -235,13 +235,35 @@ impl Prepared {
     /// transform for, a device without CubeCL, a range or bound outside its exact contract:
     /// [`HostReason`](crate::sampling::device_stream::HostReason)), and the host draws.
     #[cfg(feature = "device-stream")]
-    fn on_device(&self, key: &Key, start: u64, len: usize, device: &Device) -> Option<Tensor<1>> {
+    pub(crate) fn on_device(
+        &self,
+        key: &Key,
+        start: u64,
+        len: usize,
+        device: &Device,
+    ) -> Option<Tensor<1>> {
         match &self.law {
             Law::Keyed(Keyed::Uniform(uniform)) => {
                 let (low, high) = uniform.bounds_f32();
                 sampling::device_stream::uniform(key, start, len, low, high, device).ok()
             }
             _ => None,
+        }
+    }
+
+    /// Whether a uniform law's bounds times `multiplier` stay within the kernel's exact contract
+    /// (non-zero magnitudes at least 2⁻¹⁰⁰); `false` for any other law.
+    #[cfg(feature = "device-stream")]
+    pub(crate) fn scaled_bounds_are_normal(&self, multiplier: f32) -> bool {
+        match &self.law {
+            Law::Keyed(Keyed::Uniform(uniform)) => {
+                let (low, high) = uniform.bounds_f32();
+                [low, high].iter().all(|b| {
+                    let scaled = b * multiplier;
+                    *b == 0.0 || scaled.abs() >= sampling::device_stream::SMALLEST_BOUND
+                })
+            }
+            _ => false,
         }
     }
 

@@ -180,6 +180,27 @@ per_device! {
         assert!((entry.drawn_mean.unwrap() - m.mean).abs() <= 1e-9);
     }
 
+    fn uniform_draws_with_multipliers_are_the_hosts_bits_on_first_use(device) {
+        // With the device-stream feature a lazy uniform draw runs burn-init's kernel on wgpu and
+        // scales on the device; a multiplier that could make a product subnormal (1e-30 on bounds
+        // near 0.1) stays on the host. Every case must give the host's bits.
+        let scheme = Scheme::kaiming_uniform(FanMode::FanIn, Nonlinearity::Relu);
+        for multiplier in [1.0, 0.5, 3.0, 1e-30] {
+            let layer = LinearConfig::new(300, 300).init(device);
+            let rule = Rule::new(scheme.clone()).with_role(Some(Role::Weight)).with_multiplier(multiplier);
+            let policy = Policy::new().rule(rule).rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)));
+            let host: Vec<f32> = scheme
+                .sample_host(&[300, 300], Some(burn_init::Fan::linear(300, 300)), Key::new(9).for_path("weight"))
+                .unwrap()
+                .iter()
+                .map(|x| x * multiplier as f32)
+                .collect();
+            let (lazy, _) = policy.apply_lazy(layer, Key::new(9)).unwrap();
+            let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(values(lazy.weight.val())), bits(host), "multiplier {multiplier}");
+        }
+    }
+
     fn a_lazily_reinitialised_col_model_still_loads_a_checkpoint(device) {
         let calls = Arc::new(AtomicUsize::new(0));
         let (trained, _) = Policy::new().rule(Rule::new(Scheme::Ones)).apply_lazy(net(device, &calls), Key::new(0)).unwrap();

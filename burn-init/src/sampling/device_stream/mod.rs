@@ -57,7 +57,7 @@ pub enum HostReason {
 const MAX_WORDS: u64 = 1 << 31;
 
 /// The smallest non-zero |bound| whose products with a 24-bit fraction stay normal in f32.
-const SMALLEST_BOUND: f32 = 7.888_609e-31; // 2⁻¹⁰⁰
+pub(crate) const SMALLEST_BOUND: f32 = f32::from_bits(27 << 23); // 2⁻¹⁰⁰: biased exponent 27
 
 /// The CubeCL device under `device`, if it has one.
 fn cube(device: &Device) -> Option<CubeDevice> {
