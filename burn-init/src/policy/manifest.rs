@@ -37,6 +37,21 @@ pub struct Entry {
     /// (`groups assumed 1`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumptions: Vec<String>,
+    /// Where the values are drawn (the same bits either way); `None` for a parameter that kept
+    /// its values, and in manifests written before this was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drawn_on: Option<DrawnOn>,
+}
+
+/// Where a parameter's values are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrawnOn {
+    /// On the host, then uploaded to the parameter's device.
+    Host,
+    /// On the parameter's device, by burn-init's own kernel (feature `device-stream`), for a lazy
+    /// draw on the device the parameter had when the policy was applied.
+    Device,
 }
 
 /// Every parameter, in the model's traversal order.

@@ -47,7 +47,7 @@ pub(crate) mod walk;
 
 pub use construct::InitWith;
 pub use hint::LayerHint;
-pub use manifest::{Entry, Manifest};
+pub use manifest::{DrawnOn, Entry, Manifest};
 pub use presets::{DeepNorm, Mup, MupClass, MupOptimizer, MupParameter, MupReadout};
 pub use rule::{Role, Rule};
 
@@ -148,7 +148,8 @@ impl Policy {
         let key = key.into();
         self.replace(model, |planned, assignment| {
             let (drawn, moments) = draw(assignment, &planned.info, &key, true)?;
-            Ok((Fresh::Values(drawn), entry(planned, moments)))
+            let entry = entry(planned, moments, Some(DrawnOn::Host));
+            Ok((Fresh::Values(drawn), entry))
         })
     }
 
@@ -197,6 +198,11 @@ impl Policy {
             sampling::check_allocatable(assignment.prepared.len())
                 .map_err(|e| at_parameter(&planned.info, e))?;
             let on_device = device_draw(assignment, &planned.info, &key);
+            let drawn_on = if on_device.is_some() {
+                DrawnOn::Device
+            } else {
+                DrawnOn::Host
+            };
             let (assignment, info) = (assignment.clone(), planned.info.clone());
             let draw = move || {
                 // The plan validated this draw; only the allocation itself can fail here.
@@ -212,7 +218,7 @@ impl Policy {
                 host: Arc::new(draw),
                 device: on_device,
             };
-            Ok((Fresh::Lazy(lazy), entry(planned, None)))
+            Ok((Fresh::Lazy(lazy), entry(planned, None, Some(drawn_on))))
         })
     }
 
@@ -241,7 +247,7 @@ impl Policy {
                 return None;
             };
             let Some(assignment) = &planned.assignment else {
-                entries.push(entry(planned, None));
+                entries.push(entry(planned, None, None));
                 return None;
             };
             match fresh(planned, assignment) {
@@ -251,7 +257,7 @@ impl Policy {
                 }
                 Err(error) => {
                     failure.get_or_insert(plan::at_parameter(&planned.info, error));
-                    entries.push(entry(planned, None));
+                    entries.push(entry(planned, None, None));
                     None
                 }
             }
@@ -277,6 +283,9 @@ fn device_draw(assignment: &Assignment, info: &ParamInfo, key: &Key) -> Option<f
     if multiplier != 1.0 && !assignment.prepared.scaled_bounds_are_normal(multiplier) {
         return None;
     }
+    // The kernel must apply on the device the parameter has now (after a `to_device` it is asked
+    // again on the new one, and the host draws where it does not apply).
+    assignment.prepared.device_path(&info.device).ok()?;
     let (prepared, key) = (assignment.prepared.clone(), key.for_path(&info.path));
     Some(Arc::new(move |device: &burn::tensor::Device| {
         let flat = prepared.on_device(&key, 0, prepared.len(), device)?;
@@ -349,7 +358,7 @@ pub(crate) fn layout<M: Module>(model: &M) -> error::Result<Vec<(ParamInfo, Opti
         .collect())
 }
 
-fn entry(planned: &Planned, moments: Option<(f64, f64)>) -> Entry {
+fn entry(planned: &Planned, moments: Option<(f64, f64)>, drawn_on: Option<DrawnOn>) -> Entry {
     let assignment = planned.assignment.as_ref();
     Entry {
         path: planned.info.path.clone(),
@@ -364,6 +373,7 @@ fn entry(planned: &Planned, moments: Option<(f64, f64)>) -> Entry {
         drawn_mean: moments.map(|m| m.0),
         drawn_std: moments.map(|m| m.1),
         assumptions: planned.assumptions.clone(),
+        drawn_on,
     }
 }
 

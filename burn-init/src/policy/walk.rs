@@ -8,7 +8,7 @@
 //! `Linear`); the entries above name every enclosing type.
 
 use burn::module::{ModuleMapper, ModuleVisitor, Param, ParamId};
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 
 use super::fresh::{self, Fresh};
 
@@ -32,6 +32,8 @@ pub(crate) struct ParamInfo {
     pub(crate) shape: Vec<usize>,
     /// Burn's id of the parameter.
     pub(crate) id: ParamId,
+    /// The device its value lives on, or will be drawn on (a lazy parameter's).
+    pub(crate) device: Device,
 }
 
 impl ParamInfo {
@@ -61,7 +63,7 @@ impl Stack {
         names.join(".")
     }
 
-    fn info(&self, shape: Vec<usize>, id: ParamId) -> ParamInfo {
+    fn info(&self, shape: Vec<usize>, id: ParamId, device: Device) -> ParamInfo {
         let type_name = |container: &str| {
             container
                 .strip_prefix("Struct:")
@@ -96,6 +98,7 @@ impl Stack {
             field,
             shape,
             id,
+            device,
         }
     }
 }
@@ -117,8 +120,10 @@ impl ModuleVisitor for Lister {
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.params
-            .push(self.stack.info(fresh::shape(param), param.id));
+        self.params.push(
+            self.stack
+                .info(fresh::shape(param), param.id, param.lazy_device()),
+        );
     }
 }
 
@@ -158,7 +163,9 @@ where
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let index = self.index;
         self.index += 1;
-        let info = self.stack.info(fresh::shape(&param), param.id);
+        let info = self
+            .stack
+            .info(fresh::shape(&param), param.id, param.lazy_device());
         match (self.values)(index, &info) {
             Some(values) => fresh::replace(param, &info.shape, values),
             None => param,

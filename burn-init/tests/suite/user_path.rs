@@ -11,7 +11,7 @@ use burn::module::{Module, ModuleVisitor, Param, ParamId};
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::{EmbeddingConfig, LinearConfig, LinearLayout};
 use burn::tensor::{Device, Shape, Tensor};
-use burn_init::policy::{InitWith, Policy, Role, Rule};
+use burn_init::policy::{DrawnOn, InitWith, Policy, Role, Rule};
 use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme};
 
 use crate::common::{SIGMAS, moments, values};
@@ -87,6 +87,19 @@ fn policy() -> Policy {
             })
             .with_role(Some(Role::Bias)),
         )
+}
+
+/// Whether burn-init's own kernel runs on `device` (wgpu with the `device-stream` feature).
+fn device_stream_runs_on(device: &Device) -> bool {
+    #[cfg(feature = "device-stream")]
+    {
+        burn_init::sampling::device_stream::words(&Key::new(0), 0, 0, 1, device).is_ok()
+    }
+    #[cfg(not(feature = "device-stream"))]
+    {
+        let _ = device;
+        false
+    }
 }
 
 /// Whether each float parameter holds a value yet.
@@ -195,7 +208,13 @@ per_device! {
                 .iter()
                 .map(|x| x * multiplier as f32)
                 .collect();
-            let (lazy, _) = policy.apply_lazy(layer, Key::new(9)).unwrap();
+            let (lazy, manifest) = policy.apply_lazy(layer, Key::new(9)).unwrap();
+            // The manifest says where: the kernel on wgpu with the feature, unless the multiplier
+            // could make a product subnormal; the host elsewhere and for the zero bias.
+            let kernel = cfg!(feature = "device-stream") && device_stream_runs_on(device) && multiplier >= 1e-20;
+            let expected = if kernel { DrawnOn::Device } else { DrawnOn::Host };
+            assert_eq!(manifest.get("weight").unwrap().drawn_on, Some(expected), "multiplier {multiplier}");
+            assert_eq!(manifest.get("bias").unwrap().drawn_on, Some(DrawnOn::Host));
             let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(values(lazy.weight.val())), bits(host), "multiplier {multiplier}");
         }
