@@ -239,34 +239,30 @@ fn orthogonal(c: &mut Criterion) {
     group.finish();
 }
 
-/// Initialises every parameter of a model, each keyed by its path.
+/// Initialises every parameter of a model, each keyed by its path, as Burn tensors of their
+/// shapes (burn-init's own kernel where it applies).
 fn init_model(
     params: &[ParamShape],
     scheme: &dyn Fn(&[usize]) -> Scheme,
     device: &Device,
 ) -> usize {
-    let root = Key::new(0);
-    let mut live = 0;
-    for (path, shape) in params {
-        let fan = Fan::pytorch(shape).unwrap_or(Fan::explicit(1.0, 1.0).unwrap());
-        let key = root.for_path(path);
-        live += match shape.len() {
-            1 => scheme(shape)
-                .sample::<1>(shape.clone(), Some(fan), key, device)
+    each_param(params, device, |shape, fan, key| {
+        let scheme = scheme(shape);
+        match shape.len() {
+            1 => scheme
+                .sample::<1>(shape.to_vec(), Some(fan), key, device)
                 .unwrap()
                 .dims()[0],
-            2 => scheme(shape)
-                .sample::<2>(shape.clone(), Some(fan), key, device)
+            2 => scheme
+                .sample::<2>(shape.to_vec(), Some(fan), key, device)
                 .unwrap()
                 .dims()[0],
-            _ => scheme(shape)
-                .sample::<4>(shape.clone(), Some(fan), key, device)
+            _ => scheme
+                .sample::<4>(shape.to_vec(), Some(fan), key, device)
                 .unwrap()
                 .dims()[0],
-        };
-    }
-    device.sync().unwrap();
-    live
+        }
+    })
 }
 
 /// Every parameter drawn on the host and uploaded.
@@ -275,13 +271,25 @@ fn upload_model(
     scheme: &dyn Fn(&[usize]) -> Scheme,
     device: &Device,
 ) -> usize {
+    each_param(params, device, |shape, fan, key| {
+        upload::<1>(&scheme(shape), &[shape.iter().product()], fan, key, device).dims()[0]
+    })
+}
+
+/// `draw(shape, fans, path key)` for every parameter, then one sync: the sum of what each returns.
+fn each_param(
+    params: &[ParamShape],
+    device: &Device,
+    draw: impl Fn(&[usize], Fan, Key) -> usize,
+) -> usize {
     let root = Key::new(0);
-    let mut live = 0;
-    for (path, shape) in params {
-        let fan = Fan::pytorch(shape).unwrap_or(Fan::explicit(1.0, 1.0).unwrap());
-        let key = root.for_path(path);
-        live += upload::<1>(&scheme(shape), &[shape.iter().product()], fan, key, device).dims()[0];
-    }
+    let live = params
+        .iter()
+        .map(|(path, shape)| {
+            let fan = Fan::pytorch(shape).unwrap_or(Fan::explicit(1.0, 1.0).unwrap());
+            draw(shape, fan, root.for_path(path))
+        })
+        .sum();
     device.sync().unwrap();
     live
 }

@@ -160,7 +160,11 @@ fn lazy<const D: usize>(
     let mut param = Param::uninitialized(
         id,
         move |device: &Device, require_grad: bool| {
-            let on_device = draw.device.as_ref().and_then(|d| d(device));
+            // Persistent memory, as Burn's initializer and `upload` allocate parameters.
+            let on_device = draw
+                .device
+                .as_ref()
+                .and_then(|d| device.memory_persistent_allocations((), |()| d(device)));
             let tensor = match on_device {
                 Some(flat) => with_dtype(flat.reshape(shape.clone()), dtype),
                 None => upload::<D>((draw.host)(), shape.clone(), device, dtype),

@@ -49,8 +49,9 @@ pub struct Entry {
 pub enum DrawnOn {
     /// On the host, then uploaded to the parameter's device.
     Host,
-    /// On the parameter's device, by burn-init's own kernel (feature `device-stream`), for a lazy
-    /// draw on the device the parameter had when the policy was applied.
+    /// On the parameter's device, by burn-init's own kernel (feature `device-stream`): a lazy draw
+    /// whose parameter was on a device the kernel applies to when the policy was applied (moved
+    /// with `to_device` before its first use, it is asked again on the new device).
     Device,
 }
 

@@ -198,7 +198,8 @@ impl Policy {
             sampling::check_allocatable(assignment.prepared.len())
                 .map_err(|e| at_parameter(&planned.info, e))?;
             let on_device = device_draw(assignment, &planned.info, &key);
-            let drawn_on = if on_device.is_some() {
+            // Where the draw goes on the device the parameter has now.
+            let drawn_on = if on_device.is_some() && kernel_applies(assignment, &planned.info) {
                 DrawnOn::Device
             } else {
                 DrawnOn::Host
@@ -275,17 +276,18 @@ impl Policy {
 /// The parameter's draw on a device where burn-init's own kernel applies (feature
 /// `device-stream`): the scheme's values times the multiplier, bit for bit [`draw`]'s. The product
 /// by the multiplier is one f32 rounding on both sides; it is taken on the device only when it
-/// cannot be subnormal (every non-zero bound times the multiplier at least 2⁻¹⁰⁰ in magnitude,
-/// the kernel's own contract), since GPUs may flush subnormals.
+/// cannot be subnormal (a normal multiplier, and every non-zero bound times it at least 2⁻¹⁰⁰ in
+/// magnitude, the kernel's own contract), since GPUs may flush subnormals. Whether the kernel
+/// applies is asked on the device of the first use (after a `to_device`, the new one); the host
+/// draws where it does not.
 #[cfg(feature = "device-stream")]
 fn device_draw(assignment: &Assignment, info: &ParamInfo, key: &Key) -> Option<fresh::DeviceDraw> {
     let multiplier = assignment.multiplier as f32;
-    if multiplier != 1.0 && !assignment.prepared.scaled_bounds_are_normal(multiplier) {
+    let scaled_ok =
+        multiplier.is_normal() && assignment.prepared.scaled_bounds_are_normal(multiplier);
+    if multiplier != 1.0 && !scaled_ok {
         return None;
     }
-    // The kernel must apply on the device the parameter has now (after a `to_device` it is asked
-    // again on the new one, and the host draws where it does not apply).
-    assignment.prepared.device_path(&info.device).ok()?;
     let (prepared, key) = (assignment.prepared.clone(), key.for_path(&info.path));
     Some(Arc::new(move |device: &burn::tensor::Device| {
         let flat = prepared.on_device(&key, 0, prepared.len(), device)?;
@@ -295,6 +297,17 @@ fn device_draw(assignment: &Assignment, info: &ParamInfo, key: &Key) -> Option<f
             flat
         })
     }))
+}
+
+/// Whether burn-init's kernel draws this parameter on the device it has now.
+#[cfg(feature = "device-stream")]
+fn kernel_applies(assignment: &Assignment, info: &ParamInfo) -> bool {
+    assignment.prepared.device_path(&info.device).is_ok()
+}
+
+#[cfg(not(feature = "device-stream"))]
+fn kernel_applies(_: &Assignment, _: &ParamInfo) -> bool {
+    false
 }
 
 #[cfg(not(feature = "device-stream"))]

@@ -242,6 +242,9 @@ impl Prepared {
         len: usize,
         device: &Device,
     ) -> Option<Tensor<1>> {
+        // Burn aborts on an allocation it cannot make: what no host could hold goes to the host
+        // path, which refuses it with a typed error.
+        sampling::check_allocatable(len).ok()?;
         match &self.law {
             Law::Keyed(Keyed::Uniform(uniform)) => {
                 let (low, high) = uniform.bounds_f32();

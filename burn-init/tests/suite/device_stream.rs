@@ -11,9 +11,14 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 
 use crate::common::values;
 
-/// Whether `device` runs CubeCL kernels (wgpu here); flex and ndarray do not.
+/// Whether `device` runs burn-init's kernels, checked to be exactly the wgpu device: were the
+/// kernel path dead on wgpu, every bit-identity test below would pass on the host's bits.
 fn has_kernels(device: &Device) -> bool {
-    device_stream::words(&Key::new(0), 0, 0, 1, device) != Err(HostReason::NoKernelRuntime)
+    let runs =
+        device_stream::words(&Key::new(0), 0, 0, 1, device) != Err(HostReason::NoKernelRuntime);
+    let is_wgpu = burn_init::devices::by_name("wgpu").is_some_and(|wgpu| &wgpu == device);
+    assert_eq!(runs, is_wgpu, "the kernel runs on {device:?}: {runs}");
+    runs
 }
 
 fn host_words(key: &Key, stream: u64, start: u64, len: usize) -> Vec<u32> {
@@ -113,6 +118,13 @@ burn_init::per_device! {
         let kernels = has_kernels(device);
         let reason = |r| if kernels { r } else { HostReason::NoKernelRuntime };
         assert_eq!(tiny.device_path(device), Err(reason(HostReason::Subnormal)));
+        // The contract's edge: |bound| = 2⁻¹⁰⁰ is the kernel's, 2⁻¹⁰¹ the host's.
+        let edge = |b: f32| Scheme::Uniform { low: -f64::from(b), high: f64::from(b) }.prepare(&[40, 3], None).unwrap();
+        let at = edge(f32::from_bits(27 << 23));
+        assert_eq!(at.device_path(device), if kernels { Ok(()) } else { Err(HostReason::NoKernelRuntime) });
+        assert_eq!(edge(f32::from_bits(26 << 23)).device_path(device), Err(reason(HostReason::Subnormal)));
+        let t: Tensor<2> = at.sample(key, device).unwrap();
+        assert_eq!(bits(&values(t)), bits(&at.sample_host(key).unwrap()));
         assert_eq!(normal.device_path(device), Err(HostReason::NoTransform));
         assert_eq!(empty.device_path(device), Err(reason(HostReason::Empty)));
         // The same bits either way.

@@ -218,6 +218,16 @@ per_device! {
             let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(values(lazy.weight.val())), bits(host), "multiplier {multiplier}");
         }
+        // A non-square `Col` layer (stored [d_in, d_out], drawn [d_out, d_in] then transposed by its
+        // mappers): the lazy draw, on the device where the kernel applies, equals the eager one.
+        let col = || LinearConfig::new(40, 70).with_layout(LinearLayout::Col).init(device);
+        let policy = Policy::new().rule(Rule::new(scheme.clone()).with_role(Some(Role::Weight))).rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)));
+        let (eager, _) = policy.apply(col(), Key::new(10)).unwrap();
+        let (lazy, manifest) = policy.apply_lazy(col(), Key::new(10)).unwrap();
+        let expected = if cfg!(feature = "device-stream") && device_stream_runs_on(device) { DrawnOn::Device } else { DrawnOn::Host };
+        assert_eq!(manifest.get("weight").unwrap().drawn_on, Some(expected));
+        assert_eq!(lazy.weight.val().dims(), eager.weight.val().dims());
+        assert_eq!(values(lazy.weight.val()), values(eager.weight.val()));
     }
 
     fn a_lazily_reinitialised_col_model_still_loads_a_checkpoint(device) {

@@ -91,6 +91,13 @@ fn block(args: &StreamArgs, b: u32, x: &mut Array<u32>) {
     }
 }
 
+/// Whether word `word` (counted from the first block's first word) is in the range, and so is
+/// output `word − lead`.
+#[cube]
+fn inside(args: &StreamArgs, word: u32) -> bool {
+    word >= args.lead && word - args.lead < args.len
+}
+
 /// `x` unchanged, through an integer xor with `zero` (a runtime 0): a product written through
 /// it cannot be fused into the sum that reads it.
 #[cube]
@@ -108,7 +115,7 @@ pub(crate) fn words_kernel(out: &mut [u32], args: StreamArgs) {
         #[unroll]
         for i in 0..16usize {
             let word = b * 16u32 + comptime!(i as u32);
-            if word >= args.lead && word - args.lead < args.len {
+            if inside(&args, word) {
                 out[(word - args.lead) as usize] = x[i];
             }
         }
@@ -126,7 +133,7 @@ pub(crate) fn uniform_kernel(out: &mut [f32], args: StreamArgs, low: f32, high: 
         #[unroll]
         for i in 0..16usize {
             let word = b * 16u32 + comptime!(i as u32);
-            if word >= args.lead && word - args.lead < args.len {
+            if inside(&args, word) {
                 let u = f32::cast_from(x[i] >> 8u32) * 5.960_464_5e-8f32;
                 let value = barrier(low * (1.0f32 - u), zero) + barrier(high * u, zero);
                 let value = select(value < low, low, value);

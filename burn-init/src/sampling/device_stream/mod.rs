@@ -26,7 +26,7 @@
 mod kernel;
 
 use burn::backend::DispatchDevice;
-use burn::tensor::{DType, Device, Shape, Tensor};
+use burn::tensor::{DType, Device, FloatDType, Shape, Tensor};
 use burn_cubecl::CubeDevice;
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::{BufferArg, Client, CubeCount, CubeDim};
@@ -42,27 +42,37 @@ pub enum HostReason {
     NoTransform,
     /// Nothing to draw.
     Empty,
-    /// The device has no CubeCL runtime (flex, ndarray, a remote device).
+    /// The device's default float type is not f32 (the host's values are converted to it).
+    NotF32,
+    /// The device is not a wgpu device (flex, ndarray, a remote device, or a CubeCL runtime the
+    /// contract is not tested on).
     NoKernelRuntime,
-    /// The range ends at or beyond 2³¹ words, past the kernel's 32-bit indices.
+    /// The range's offset in its first block plus its length reaches 2³¹ words, past the
+    /// kernel's 32-bit indices (where it starts in the stream does not matter).
     TooLong,
     /// A bound is so small (0 < |b| < 2⁻¹⁰⁰) that a product could be subnormal, which GPUs may
     /// flush to zero.
     Subnormal,
-    /// The device failed to run the kernel or to give its result back.
+    /// The device failed to give a result back ([`words`] only: a launch itself reports
+    /// nothing, CubeCL's launch returns no error).
     DeviceError,
 }
 
 /// Ranges must end below this many words (the kernel indexes with u32 and adds 15).
 const MAX_WORDS: u64 = 1 << 31;
 
-/// The smallest non-zero |bound| whose products with a 24-bit fraction stay normal in f32.
+/// The smallest non-zero |bound| the kernel takes. Products with a 24-bit fraction stay normal
+/// from 2⁻¹⁰² on; the margin is for sums that cancel, which need both products above about half
+/// the smaller bound and so stay at least 2⁻¹²⁵ (normal) from 2⁻¹⁰⁰ on. Do not tighten it to 2⁻¹⁰².
 pub(crate) const SMALLEST_BOUND: f32 = f32::from_bits(27 << 23); // 2⁻¹⁰⁰: biased exponent 27
 
-/// The CubeCL device under `device`, if it has one.
+/// The CubeCL device under `device` when it is wgpu, the runtime the contract is tested on
+/// (Vulkan: llvmpipe in CI, NVIDIA's driver on the GPU check). CUDA, ROCm, Metal and CubeCL's CPU
+/// runtime compile the kernel through other compilers whose float options are untested here:
+/// they draw on the host.
 fn cube(device: &Device) -> Option<CubeDevice> {
     match device.clone().without_autodiff().as_dispatch() {
-        DispatchDevice::Cube(cube) => Some(cube.clone()),
+        DispatchDevice::Cube(cube @ CubeDevice::Wgpu(_)) => Some(cube.clone()),
         #[allow(unreachable_patterns)]
         _ => None,
     }
@@ -119,6 +129,9 @@ pub(crate) fn uniform_path(
 ) -> Result<CubeDevice, HostReason> {
     let cube = cube(device).ok_or(HostReason::NoKernelRuntime)?;
     check_range(start, len)?;
+    if device.settings().float_dtype != FloatDType::F32 {
+        return Err(HostReason::NotF32);
+    }
     if [low, high]
         .iter()
         .any(|b| *b != 0.0 && b.abs() < SMALLEST_BOUND)
@@ -196,7 +209,7 @@ pub fn words(
     );
     let bytes = client
         .read_one(handle)
-        .map_err(|_| HostReason::NoKernelRuntime)?;
+        .map_err(|_| HostReason::DeviceError)?;
     Ok(bytes
         .chunks_exact(4)
         .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))

@@ -164,7 +164,7 @@ per_device! {
         let zeros = Policy::new().rule(Rule::new(Scheme::Zeros));
         // Zeros: no weight moves (no gradient), will not train. A non-zero constant: the copies
         // move together, the network learns as one of width 1 (the main job's constant run:
-        // 21.8 % where He reaches 81 %), at risk; this constant (1/64 on fan-in 64) also shrinks
+        // 21.8 % where He reaches 76.4 %), at risk; this constant (1/64 on fan-in 64) also shrinks
         // the signal (×0.31 at `layers.1`), which stalls SGD.
         let wont = Verdict::WillNotTrain;
         for (policy, adam, sgd) in [(zeros, wont, wont), (constant, Verdict::AtRisk, wont)] {
