@@ -176,6 +176,8 @@ pub(crate) fn uniform(
         0u32,
     );
     let tensor = CubeTensor::new_contiguous(client, cube, Shape::new([len]), handle, DType::F32);
+    // A type error on this line means Burn's `fusion` feature is on in this build: its `Cube`
+    // then takes a fusion handle, which this kernel does not produce (see the module docs).
     let tensor = Tensor::<1>::from_primitive::<burn_cubecl::Cube>(tensor);
     Ok(match device.gradient_checkpointing_strategy() {
         Some(strategy) => tensor
