@@ -162,3 +162,43 @@ fn a_fused_product_would_change_the_bits_the_tests_compare() {
         words.len()
     );
 }
+
+/// GPT-2 small's matrices (the token embedding and 12 × {c_attn, c_proj, c_fc, mlp c_proj}, 124 M
+/// weights) under PyTorch's default, drawn on the device and on the host: the same bits. Ignored
+/// in CI: llvmpipe's wgpu device holds no buffer over 128 MiB (Burn's own tensors included), and
+/// the token embedding is 154 MB; `benches/gpu/check.sh` runs it on a GPU.
+#[test]
+#[ignore = "124 M values: run on a GPU by benches/gpu/check.sh"]
+fn gpt2_small_under_pytorchs_default_is_the_hosts_bits_on_wgpu() {
+    let Some(device) = burn_init::devices::by_name("wgpu") else {
+        return;
+    };
+    let mut shapes = vec![("wte.weight".to_string(), [50257usize, 768])];
+    for layer in 0..12 {
+        for (name, shape) in [
+            ("attn.c_attn", [768, 2304]),
+            ("attn.c_proj", [768, 768]),
+            ("mlp.c_fc", [768, 3072]),
+            ("mlp.c_proj", [3072, 768]),
+        ] {
+            shapes.push((format!("h.{layer}.{name}.weight"), shape));
+        }
+    }
+    let root = Key::new(0);
+    let mut checked = 0;
+    for (path, shape) in shapes {
+        let prepared = Scheme::PytorchDefault
+            .prepare(&shape, Some(Fan::linear(shape[0], shape[1])))
+            .unwrap();
+        assert_eq!(prepared.device_path(&device), Ok(()), "{path}");
+        let key = root.for_path(&path);
+        let on_device: Tensor<2> = prepared.sample(key, &device).unwrap();
+        assert_eq!(
+            bits(&values(on_device)),
+            bits(&prepared.sample_host(key).unwrap()),
+            "{path}"
+        );
+        checked += prepared.len();
+    }
+    assert_eq!(checked, 123_532_032);
+}
