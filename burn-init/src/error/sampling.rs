@@ -23,6 +23,19 @@ pub enum SamplingError {
         /// [`EXCEEDS_HOST_MEMORY`](super::EXCEEDS_HOST_MEMORY).
         cause: &'static str,
     },
+    /// A tensor larger than the device holds in one buffer (wgpu states its limit; llvmpipe's is
+    /// 128 MiB), refused before drawing: Burn itself would fail only at the first read.
+    #[error(
+        "shape {shape:?} needs {bytes} bytes in one buffer; this device's buffers hold at most {limit}"
+    )]
+    DeviceBufferLimit {
+        /// The shape (of the shard, for a shard).
+        shape: Vec<usize>,
+        /// Bytes the tensor needs.
+        bytes: u64,
+        /// The device's largest buffer.
+        limit: u64,
+    },
     /// A shard (a range of elements, or of rows) reaches past the end of the tensor.
     #[error("{what} {start}..{end} is outside the tensor's {total} {what}s (shape {shape:?})")]
     InvalidRange {

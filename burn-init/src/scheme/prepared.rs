@@ -223,8 +223,11 @@ impl Prepared {
         }
         let key = key.into();
         #[cfg(feature = "device-stream")]
-        if let Some(tensor) = self.on_device(&key, 0, self.len, device) {
-            return Ok(tensor.reshape(shape));
+        {
+            fits(&self.shape, self.len, device)?;
+            if let Some(tensor) = self.on_device(&key, 0, self.len, device) {
+                return Ok(tensor.reshape(shape));
+            }
         }
         let values = self.sample_host(key)?;
         Ok(Tensor::from_data(TensorData::new(values, shape), device))
@@ -338,8 +341,11 @@ impl Prepared {
         let key = key.into();
         let start = (rows.start * row_len) as u64;
         #[cfg(feature = "device-stream")]
-        if let Some(tensor) = self.on_device(&key, start, rows.len() * row_len, device) {
-            return Ok(tensor.reshape(Shape::from(shard)));
+        {
+            fits(&shard, rows.len() * row_len, device)?;
+            if let Some(tensor) = self.on_device(&key, start, rows.len() * row_len, device) {
+                return Ok(tensor.reshape(Shape::from(shard)));
+            }
         }
         let mut values = sampling::buffer(rows.len() * row_len)?;
         self.fill_host(key, start, &mut values)?;
@@ -360,5 +366,21 @@ impl Prepared {
             }));
         }
         Ok(Shape::from(self.shape.clone()))
+    }
+}
+
+/// Refuses a tensor of `len` f32 that `device` cannot hold in one buffer, whichever path draws it.
+#[cfg(feature = "device-stream")]
+fn fits(shape: &[usize], len: usize, device: &Device) -> error::Result<()> {
+    let bytes = len as u64 * 4;
+    match sampling::device_stream::buffer_limit(device) {
+        Some(limit) if bytes > limit => {
+            Err(InitError::Sampling(SamplingError::DeviceBufferLimit {
+                shape: shape.to_vec(),
+                bytes,
+                limit,
+            }))
+        }
+        _ => Ok(()),
     }
 }

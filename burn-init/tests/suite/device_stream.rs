@@ -4,8 +4,9 @@
 //! bits on every shape and shard. On a device without CubeCL the host draws, and says why.
 
 use burn::tensor::{Device, Tensor};
+use burn_init::error::SamplingError;
 use burn_init::sampling::device_stream::{self, HostReason};
-use burn_init::{Fan, FanMode, Key, Nonlinearity, Prepared, Scheme};
+use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Prepared, Scheme};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 
@@ -131,6 +132,36 @@ burn_init::per_device! {
         for prepared in [&tiny, &normal, &empty] {
             let t: Tensor<2> = prepared.sample(key, device).unwrap();
             assert_eq!(bits(&values(t)), bits(&prepared.sample_host(key).unwrap()));
+        }
+    }
+
+    fn a_tensor_larger_than_the_devices_buffers_is_a_typed_error(device) {
+        // llvmpipe's wgpu buffers hold at most 128 MiB (measured: Burn's own `from_data` of
+        // 2²⁵ + 16 f32 fails at the first read): refused before drawing, for the kernel's path
+        // and for the host's. A device that holds it (flex, ndarray, a GPU) draws it.
+        let n = (1usize << 25) + 16;
+        let key = Key::new(4);
+        let limit = device_stream::buffer_limit(device);
+        assert_eq!(limit.is_some(), has_kernels(device), "only wgpu states a buffer limit");
+        let schemes = [Scheme::Uniform { low: -1.0, high: 1.0 }, Scheme::Normal { mean: 0.0, std: 1.0 }];
+        for scheme in schemes {
+            let prepared = scheme.prepare(&[n], None).unwrap();
+            for (len, result) in [
+                (n, prepared.sample::<1>(key, device).map(|t| t.dims()[0])),
+                (n - 8, prepared.sample_rows::<1>(key, 8..n, device).map(|t| t.dims()[0])),
+            ] {
+                match (limit, result) {
+                    (Some(limit), Err(InitError::Sampling(SamplingError::DeviceBufferLimit { bytes, limit: reported, .. }))) => {
+                        assert_eq!((bytes, reported), (len as u64 * 4, limit));
+                        assert!(bytes > limit, "{scheme:?}: {bytes} ≤ {limit} refused");
+                    }
+                    (limit, Ok(got)) => {
+                        assert!(limit.is_none_or(|l| len as u64 * 4 <= l), "{scheme:?}: {len} f32 beyond {limit:?} accepted");
+                        assert_eq!(got, len);
+                    }
+                    (_, other) => panic!("{scheme:?}: {other:?}"),
+                }
+            }
         }
     }
 }

@@ -78,6 +78,13 @@ fn cube(device: &Device) -> Option<CubeDevice> {
     }
 }
 
+/// The largest buffer, in bytes, of `device` when it is a wgpu device (`None` otherwise): what
+/// [`Prepared::sample`](crate::Prepared::sample) checks a tensor against.
+#[doc(hidden)]
+pub fn buffer_limit(device: &Device) -> Option<u64> {
+    Some(cube(device)?.client().properties().memory.max_page_size)
+}
+
 /// The launch arguments of the range `start .. start + len` of `key`'s stream `stream`.
 fn args(key: &Key, stream: u64, start: u64, len: usize) -> kernel::StreamArgsLaunch {
     let bytes = key.bytes();
