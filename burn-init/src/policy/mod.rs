@@ -147,6 +147,7 @@ impl Policy {
     ) -> core::result::Result<(M, Manifest), Refused<M>> {
         let key = key.into();
         self.replace(model, |planned, assignment| {
+            fits_device(planned, assignment)?;
             let (drawn, moments) = draw(assignment, &planned.info, &key, true)?;
             let entry = entry(planned, moments, Some(DrawnOn::Host));
             Ok((Fresh::Values(drawn), entry))
@@ -197,6 +198,7 @@ impl Policy {
             // Burn's lazy initialiser has no error path). The plan validated the shape.
             sampling::check_allocatable(assignment.prepared.len())
                 .map_err(|e| at_parameter(&planned.info, e))?;
+            fits_device(planned, assignment)?;
             let on_device = device_draw(assignment, &planned.info, &key);
             // Where the draw goes on the device the parameter has now.
             let drawn_on = if on_device.is_some() && kernel_applies(assignment, &planned.info) {
@@ -297,6 +299,20 @@ fn device_draw(assignment: &Assignment, info: &ParamInfo, key: &Key) -> Option<f
             flat
         })
     }))
+}
+
+/// Refuses a parameter larger than its device's largest buffer (feature `device-stream`, which
+/// can ask a wgpu device its limit): Burn would fail only at the first read.
+fn fits_device(planned: &Planned, assignment: &Assignment) -> error::Result<()> {
+    #[cfg(feature = "device-stream")]
+    sampling::device_stream::check_fits(
+        &planned.info.shape,
+        assignment.prepared.len(),
+        &planned.info.device,
+    )?;
+    #[cfg(not(feature = "device-stream"))]
+    let _ = (planned, assignment);
+    Ok(())
 }
 
 /// Whether burn-init's kernel draws this parameter on the device it has now.

@@ -224,7 +224,7 @@ impl Prepared {
         let key = key.into();
         #[cfg(feature = "device-stream")]
         {
-            fits(&self.shape, self.len, device)?;
+            sampling::device_stream::check_fits(&self.shape, self.len, device)?;
             if let Some(tensor) = self.on_device(&key, 0, self.len, device) {
                 return Ok(tensor.reshape(shape));
             }
@@ -342,7 +342,7 @@ impl Prepared {
         let start = (rows.start * row_len) as u64;
         #[cfg(feature = "device-stream")]
         {
-            fits(&shard, rows.len() * row_len, device)?;
+            sampling::device_stream::check_fits(&shard, rows.len() * row_len, device)?;
             if let Some(tensor) = self.on_device(&key, start, rows.len() * row_len, device) {
                 return Ok(tensor.reshape(Shape::from(shard)));
             }
@@ -366,21 +366,5 @@ impl Prepared {
             }));
         }
         Ok(Shape::from(self.shape.clone()))
-    }
-}
-
-/// Refuses a tensor of `len` f32 that `device` cannot hold in one buffer, whichever path draws it.
-#[cfg(feature = "device-stream")]
-fn fits(shape: &[usize], len: usize, device: &Device) -> error::Result<()> {
-    let bytes = len as u64 * 4;
-    match sampling::device_stream::buffer_limit(device) {
-        Some(limit) if bytes > limit => {
-            Err(InitError::Sampling(SamplingError::DeviceBufferLimit {
-                shape: shape.to_vec(),
-                bytes,
-                limit,
-            }))
-        }
-        _ => Ok(()),
     }
 }

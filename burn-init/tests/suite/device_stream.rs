@@ -3,8 +3,10 @@
 //! (including counters whose low word wraps), and every uniform-family scheme gives the host's
 //! bits on every shape and shard. On a device without CubeCL the host draws, and says why.
 
+use burn::nn::LinearConfig;
 use burn::tensor::{Device, Tensor};
-use burn_init::error::SamplingError;
+use burn_init::error::{PolicyError, SamplingError};
+use burn_init::policy::{Policy, Role, Rule};
 use burn_init::sampling::device_stream::{self, HostReason};
 use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Prepared, Scheme};
 use rand_chacha::ChaCha8Rng;
@@ -162,6 +164,29 @@ burn_init::per_device! {
                     (_, other) => panic!("{scheme:?}: {other:?}"),
                 }
             }
+        }
+    }
+
+    fn a_policy_refuses_a_parameter_larger_than_the_devices_buffers(device) {
+        // An 8 193 × 4 097 Linear weight is 134 MB, over llvmpipe's 128 MiB: `apply` and
+        // `apply_lazy` refuse it naming the parameter, before anything is drawn (Burn would fail
+        // at the first read). A device without a stated limit takes it lazily.
+        let layer = || LinearConfig::new(4097, 8193).init(device);
+        let policy = Policy::new().rule(Rule::new(Scheme::kaiming_uniform(FanMode::FanIn, Nonlinearity::Relu)).with_role(Some(Role::Weight)));
+        let limit = device_stream::buffer_limit(device);
+        let bytes = 4097u64 * 8193 * 4;
+        let refused = |result: Result<(), InitError>| match result {
+            Err(InitError::Policy(PolicyError::AtParameter { path, source, .. })) => {
+                assert_eq!(path, "weight");
+                assert!(matches!(*source, InitError::Sampling(SamplingError::DeviceBufferLimit { bytes: b, .. }) if b == bytes), "{source:?}");
+            }
+            other => panic!("expected the weight refused, got {other:?}"),
+        };
+        if limit.is_some_and(|l| bytes > l) {
+            refused(policy.apply(layer(), Key::new(1)).map(|_| ()).map_err(|r| r.error));
+            refused(policy.apply_lazy(layer(), Key::new(1)).map(|_| ()).map_err(|r| r.error));
+        } else {
+            assert!(policy.apply_lazy(layer(), Key::new(1)).is_ok());
         }
     }
 }

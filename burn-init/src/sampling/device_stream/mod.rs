@@ -32,6 +32,7 @@ use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::{BufferArg, Client, CubeCount, CubeDim};
 
 use super::key::Key;
+use crate::error::{InitError, SamplingError};
 
 /// Why a draw takes the host path instead of the device kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +84,22 @@ fn cube(device: &Device) -> Option<CubeDevice> {
 #[doc(hidden)]
 pub fn buffer_limit(device: &Device) -> Option<u64> {
     Some(cube(device)?.client().properties().memory.max_page_size)
+}
+
+/// Refuses a tensor of `shape` (`len` f32) that `device` cannot hold in one buffer, whichever
+/// path would draw it: Burn itself fails only at the first read.
+pub(crate) fn check_fits(shape: &[usize], len: usize, device: &Device) -> crate::error::Result<()> {
+    let bytes = len as u64 * 4;
+    match buffer_limit(device) {
+        Some(limit) if bytes > limit => {
+            Err(InitError::Sampling(SamplingError::DeviceBufferLimit {
+                shape: shape.to_vec(),
+                bytes,
+                limit,
+            }))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The launch arguments of the range `start .. start + len` of `key`'s stream `stream`.
