@@ -285,9 +285,7 @@ impl Policy {
 #[cfg(feature = "device-stream")]
 fn device_draw(assignment: &Assignment, info: &ParamInfo, key: &Key) -> Option<fresh::DeviceDraw> {
     let multiplier = assignment.multiplier as f32;
-    let scaled_ok =
-        multiplier.is_normal() && assignment.prepared.scaled_bounds_are_normal(multiplier);
-    if multiplier != 1.0 && !scaled_ok {
+    if !assignment.prepared.scales_exactly_on_device(multiplier) {
         return None;
     }
     let (prepared, key) = (assignment.prepared.clone(), key.for_path(&info.path));

@@ -248,29 +248,34 @@ impl Prepared {
         // Burn aborts on an allocation it cannot make: what no host could hold goes to the host
         // path, which refuses it with a typed error.
         sampling::check_allocatable(len).ok()?;
+        let (low, high) = self.device_bounds()?;
+        sampling::device_stream::uniform(key, start, len, low, high, device).ok()
+    }
+
+    /// The laws the kernel has a transform for, the one place that says so: a uniform law's f32
+    /// bounds (every other law draws on the host).
+    #[cfg(feature = "device-stream")]
+    fn device_bounds(&self) -> Option<(f32, f32)> {
         match &self.law {
-            Law::Keyed(Keyed::Uniform(uniform)) => {
-                let (low, high) = uniform.bounds_f32();
-                sampling::device_stream::uniform(key, start, len, low, high, device).ok()
-            }
+            Law::Keyed(Keyed::Uniform(uniform)) => Some(uniform.bounds_f32()),
             _ => None,
         }
     }
 
-    /// Whether a uniform law's bounds times `multiplier` stay within the kernel's exact contract
-    /// (non-zero magnitudes at least 2⁻¹⁰⁰); `false` for any other law.
+    /// Whether the kernel's values times `multiplier` (one f32 product on the device) stay within
+    /// its exact contract: 1, or a normal multiplier whose product with every non-zero bound is at
+    /// least 2⁻¹⁰⁰ in magnitude, so that no product can be subnormal; `false` for a law the kernel
+    /// does not draw.
     #[cfg(feature = "device-stream")]
-    pub(crate) fn scaled_bounds_are_normal(&self, multiplier: f32) -> bool {
-        match &self.law {
-            Law::Keyed(Keyed::Uniform(uniform)) => {
-                let (low, high) = uniform.bounds_f32();
-                [low, high].iter().all(|b| {
-                    let scaled = b * multiplier;
-                    *b == 0.0 || scaled.abs() >= sampling::device_stream::SMALLEST_BOUND
-                })
-            }
-            _ => false,
-        }
+    pub(crate) fn scales_exactly_on_device(&self, multiplier: f32) -> bool {
+        let Some((low, high)) = self.device_bounds() else {
+            return false;
+        };
+        multiplier == 1.0
+            || (multiplier.is_normal()
+                && [low, high].iter().all(|b| {
+                    *b == 0.0 || (b * multiplier).abs() >= sampling::device_stream::SMALLEST_BOUND
+                }))
     }
 
     /// Whether [`Prepared::sample`] on `device` runs burn-init's own kernel (`Ok`) or draws on the
@@ -279,13 +284,8 @@ impl Prepared {
     #[cfg(feature = "device-stream")]
     pub fn device_path(&self, device: &Device) -> Result<(), sampling::device_stream::HostReason> {
         use sampling::device_stream::{HostReason, uniform_path};
-        match &self.law {
-            Law::Keyed(Keyed::Uniform(uniform)) => {
-                let (low, high) = uniform.bounds_f32();
-                uniform_path(low, high, 0, self.len, device).map(|_| ())
-            }
-            _ => Err(HostReason::NoTransform),
-        }
+        let (low, high) = self.device_bounds().ok_or(HostReason::NoTransform)?;
+        uniform_path(low, high, 0, self.len, device).map(|_| ())
     }
 
     /// The device engine: see [`Scheme::sample_on_device`].
