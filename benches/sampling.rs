@@ -4,23 +4,26 @@
 //! Function names inside each group: `floor/*`, `inplace/<scheme>` (burn-init's engine filling an
 //! existing host buffer, like PyTorch's in-place `nn.init`), `host/<scheme>` (a fresh host
 //! `Vec`), `tensor/<scheme>` (a Burn tensor on the device, synchronised) and `burn/<scheme>`
-//! (Burn's `Initializer`, forced and synchronised). `summary` turns the results into one table.
+//! (Burn's `Initializer`, forced and synchronised), `upload/<scheme>` (the host draw and its
+//! upload, whatever path `tensor/` takes). A `_v2` suffix is the same law drawn by sampler
+//! version 2 (normal laws: one word per value, the device kernel's transform), beside version
+//! 1's. `summary` turns the results into one table.
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use burn::nn::Initializer;
 use burn::tensor::{Device, Tensor};
-use burn_init::{Distribution, Fan, FanMode, Key, KeyedDistribution, Nonlinearity, Scheme};
-use burn_init::{VarianceScaling, sampling};
+use burn_init::sampling::SamplerVersion;
+use burn_init::{Distribution, Fan, FanMode, Key, Nonlinearity, Prepared, Scheme, VarianceScaling};
 use burn_init_benches::{ParamShape, count, device, gpt2_small, resnet50};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 
 const RELU: Nonlinearity = Nonlinearity::Relu;
 
-/// (label, scheme, Burn's equivalent when it has one).
-fn cases() -> Vec<(&'static str, Scheme, Option<Initializer>)> {
+/// (label, scheme, Burn's equivalent when it has one), drawn by sampler version 1.
+fn cases_v1() -> Vec<(&'static str, Scheme, Option<Initializer>)> {
     let sqrt2 = 2f64.sqrt();
     vec![
         (
@@ -89,6 +92,34 @@ fn cases() -> Vec<(&'static str, Scheme, Option<Initializer>)> {
     ]
 }
 
+/// Every case with its sampler version: version 1's, then the normal laws again under version 2
+/// (one word per value, the device kernel's transform) beside them.
+fn cases() -> Vec<(String, Scheme, SamplerVersion, Option<Initializer>)> {
+    let v1 = cases_v1();
+    let v2 = v1
+        .iter()
+        .filter(|(label, ..)| ["normal", "kaiming_normal"].contains(label))
+        .map(|(label, scheme, burn)| {
+            (
+                format!("{label}_v2"),
+                scheme.clone(),
+                SamplerVersion::V2,
+                burn.clone(),
+            )
+        });
+    v1.iter()
+        .map(|(label, scheme, burn)| {
+            (
+                label.to_string(),
+                scheme.clone(),
+                SamplerVersion::V1,
+                burn.clone(),
+            )
+        })
+        .chain(v2)
+        .collect()
+}
+
 fn configure(group: &mut BenchmarkGroup<'_, WallTime>, elements: usize) {
     group.throughput(Throughput::Elements(elements as u64));
     group.sample_size(10);
@@ -125,21 +156,22 @@ fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D],
     configure(&mut group, n);
     floors(&mut group, n);
     let mut buffer = vec![0.0f32; n];
-    for (scheme_label, scheme, burn) in cases() {
+    for (scheme_label, scheme, version, burn) in cases() {
+        let prepared = scheme
+            .prepare(&shape, Some(fan))
+            .unwrap()
+            .with_sampler(version);
         if full {
-            let distribution = distribution(&scheme, fan);
             group.bench_function(format!("inplace/{scheme_label}"), |b| {
-                b.iter(|| distribution.fill(&Key::new(0), 0, &mut buffer))
+                b.iter(|| prepared.fill_host(Key::new(0), 0, &mut buffer).unwrap())
             });
             group.bench_function(format!("host/{scheme_label}"), |b| {
-                b.iter(|| scheme.sample_host(&shape, Some(fan), Key::new(0)).unwrap())
+                b.iter(|| prepared.sample_host(Key::new(0)).unwrap())
             });
         }
         group.bench_function(format!("tensor/{scheme_label}"), |b| {
             b.iter(|| {
-                let t: Tensor<D> = scheme
-                    .sample(shape, Some(fan), Key::new(0), &device)
-                    .unwrap();
+                let t: Tensor<D> = prepared.sample(Key::new(0), &device).unwrap();
                 device.sync().unwrap();
                 t
             })
@@ -148,12 +180,12 @@ fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D],
         // feature on a GPU, `tensor/` of a uniform-family scheme is burn-init's own kernel.
         group.bench_function(format!("upload/{scheme_label}"), |b| {
             b.iter(|| {
-                let t = upload::<D>(&scheme, &shape, fan, Key::new(0), &device);
+                let t = upload::<D>(&prepared, Key::new(0), &device);
                 device.sync().unwrap();
                 t
             })
         });
-        if let Some(init) = burn {
+        if let Some(init) = burn.filter(|_| version == SamplerVersion::V1) {
             group.bench_function(format!("burn/{scheme_label}"), |b| {
                 b.iter(|| burn_tensor(&init, shape, fan, &device))
             });
@@ -163,38 +195,12 @@ fn per_scheme<const D: usize>(c: &mut Criterion, label: &str, shape: [usize; D],
 }
 
 /// Drawn on the host and uploaded (the path every draw took before the device stream).
-fn upload<const D: usize>(
-    scheme: &Scheme,
-    shape: &[usize],
-    fan: Fan,
-    key: Key,
-    device: &Device,
-) -> Tensor<D> {
-    let values = scheme.sample_host(shape, Some(fan), key).unwrap();
+fn upload<const D: usize>(prepared: &Prepared, key: Key, device: &Device) -> Tensor<D> {
+    let values = prepared.sample_host(key).unwrap();
     Tensor::from_data(
-        burn::tensor::TensorData::new(values, shape.to_vec()),
+        burn::tensor::TensorData::new(values, prepared.shape().to_vec()),
         device,
     )
-}
-
-/// The keyed distribution a scheme draws from for these fans.
-fn distribution(scheme: &Scheme, fan: Fan) -> Box<dyn KeyedDistribution> {
-    match scheme {
-        Scheme::Uniform { low, high } => Box::new(sampling::Uniform::new(*low, *high).unwrap()),
-        Scheme::Normal { mean, std } => Box::new(sampling::Normal::new(*mean, *std).unwrap()),
-        Scheme::TruncatedNormal { mean, std, a, b } => {
-            Box::new(sampling::TruncatedNormal::new(*mean, *std, *a, *b).unwrap())
-        }
-        other => Box::new(
-            other
-                .variance_scaling()
-                .unwrap()
-                .unwrap()
-                .distribution_for(fan)
-                .unwrap()
-                .unwrap(),
-        ),
-    }
 }
 
 fn weights(c: &mut Criterion) {
@@ -239,29 +245,25 @@ fn orthogonal(c: &mut Criterion) {
     group.finish();
 }
 
-/// Initialises every parameter of a model, each keyed by its path, as Burn tensors of their
-/// shapes (burn-init's own kernel where it applies).
+/// `scheme` prepared for a parameter of `shape` (flattened: the fans are given) under `version`.
+fn prepare(scheme: Scheme, shape: &[usize], fan: Fan, version: SamplerVersion) -> Prepared {
+    scheme
+        .prepare(&[shape.iter().product()], Some(fan))
+        .unwrap()
+        .with_sampler(version)
+}
+
+/// Initialises every parameter of a model, each keyed by its path, as Burn tensors (burn-init's
+/// own kernel where it applies).
 fn init_model(
     params: &[ParamShape],
     scheme: &dyn Fn(&[usize]) -> Scheme,
+    version: SamplerVersion,
     device: &Device,
 ) -> usize {
     each_param(params, device, |shape, fan, key| {
-        let scheme = scheme(shape);
-        match shape.len() {
-            1 => scheme
-                .sample::<1>(shape.to_vec(), Some(fan), key, device)
-                .unwrap()
-                .dims()[0],
-            2 => scheme
-                .sample::<2>(shape.to_vec(), Some(fan), key, device)
-                .unwrap()
-                .dims()[0],
-            _ => scheme
-                .sample::<4>(shape.to_vec(), Some(fan), key, device)
-                .unwrap()
-                .dims()[0],
-        }
+        let prepared = prepare(scheme(shape), shape, fan, version);
+        prepared.sample::<1>(key, device).unwrap().dims()[0]
     })
 }
 
@@ -269,10 +271,11 @@ fn init_model(
 fn upload_model(
     params: &[ParamShape],
     scheme: &dyn Fn(&[usize]) -> Scheme,
+    version: SamplerVersion,
     device: &Device,
 ) -> usize {
     each_param(params, device, |shape, fan, key| {
-        upload::<1>(&scheme(shape), &[shape.iter().product()], fan, key, device).dims()[0]
+        upload::<1>(&prepare(scheme(shape), shape, fan, version), key, device).dims()[0]
     })
 }
 
@@ -355,7 +358,15 @@ fn models(c: &mut Criterion) {
         std: 0.02,
     };
     group.bench_function("tensor/gpt2_small", |b| {
-        b.iter(|| init_model(&gpt2, &normal, &device))
+        b.iter(|| init_model(&gpt2, &normal, SamplerVersion::V1, &device))
+    });
+    // The same under sampler version 2: one word per value, drawn on the device by burn-init's
+    // kernel with the `device-stream` feature on a GPU, and its host draw and upload.
+    group.bench_function("tensor/gpt2_small_v2", |b| {
+        b.iter(|| init_model(&gpt2, &normal, SamplerVersion::V2, &device))
+    });
+    group.bench_function("upload/gpt2_small_v2", |b| {
+        b.iter(|| upload_model(&gpt2, &normal, SamplerVersion::V2, &device))
     });
     let mut buffers = model_buffers(&gpt2);
     group.bench_function("inplace/gpt2_small", |b| {
@@ -374,10 +385,10 @@ fn models(c: &mut Criterion) {
     // Burn's equivalent (Kaiming uniform with gain 1/√3).
     let uniform = |_: &[usize]| Scheme::PytorchDefault;
     group.bench_function("tensor/gpt2_small_uniform", |b| {
-        b.iter(|| init_model(&gpt2, &uniform, &device))
+        b.iter(|| init_model(&gpt2, &uniform, SamplerVersion::V1, &device))
     });
     group.bench_function("upload/gpt2_small_uniform", |b| {
-        b.iter(|| upload_model(&gpt2, &uniform, &device))
+        b.iter(|| upload_model(&gpt2, &uniform, SamplerVersion::V1, &device))
     });
     let burn_uniform = Initializer::KaimingUniform {
         gain: 1.0 / 3f64.sqrt(),
@@ -397,7 +408,13 @@ fn models(c: &mut Criterion) {
         }
     };
     group.bench_function("tensor/resnet50", |b| {
-        b.iter(|| init_model(&resnet, &he, &device))
+        b.iter(|| init_model(&resnet, &he, SamplerVersion::V1, &device))
+    });
+    group.bench_function("tensor/resnet50_v2", |b| {
+        b.iter(|| init_model(&resnet, &he, SamplerVersion::V2, &device))
+    });
+    group.bench_function("upload/resnet50_v2", |b| {
+        b.iter(|| upload_model(&resnet, &he, SamplerVersion::V2, &device))
     });
     let mut buffers = model_buffers(&resnet);
     group.bench_function("inplace/resnet50", |b| {

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::fan::Fan;
+use crate::sampling::SamplerVersion;
 use crate::scheme::Scheme;
 
 /// One parameter of the model, as [`Policy::apply`](super::Policy::apply) left it.
@@ -41,6 +42,14 @@ pub struct Entry {
     /// its values, and in manifests written before this was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drawn_on: Option<DrawnOn>,
+    /// The sampler version that drew it (with the scheme and the key, what reproduces its
+    /// bits); version 1 is not written, and a manifest without the field reads as version 1.
+    #[serde(default, skip_serializing_if = "is_v1")]
+    pub sampler: SamplerVersion,
+}
+
+fn is_v1(version: &SamplerVersion) -> bool {
+    *version == SamplerVersion::V1
 }
 
 /// Where a parameter's values are drawn.

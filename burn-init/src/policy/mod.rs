@@ -59,7 +59,7 @@ use burn::module::Module;
 use rayon::prelude::*;
 
 use crate::fan::Fan;
-use crate::sampling::{self, Key, stream::BLOCK};
+use crate::sampling::{self, Key, SamplerVersion, stream::BLOCK};
 use fresh::Fresh;
 pub(crate) use plan::at_parameter;
 use plan::{Assignment, Planned};
@@ -78,6 +78,11 @@ pub struct Policy {
     /// Refuse a model with a parameter (other than running statistics) that no rule matches.
     #[config(default = false)]
     pub require_all: bool,
+    /// The sampler version every parameter is drawn by ([`SamplerVersion`]); `None` is version 1,
+    /// today's bits, and what a policy file written before versions existed reads as (an
+    /// `Option` because Burn's `Config` files have no other way to leave a field out).
+    #[config(default = "None")]
+    pub sampler: Option<SamplerVersion>,
 }
 
 impl Default for Policy {
@@ -114,13 +119,19 @@ impl Policy {
         self
     }
 
+    /// The sampler version the policy draws by (version 1 unless [`Policy::sampler`] says).
+    pub fn sampler_version(&self) -> SamplerVersion {
+        self.sampler.unwrap_or_default()
+    }
+
     /// Appends a layer hint.
     pub fn hint(mut self, hint: LayerHint) -> Self {
         self.hints.push(hint);
         self
     }
 
-    /// Appends every rule and hint of `other` after this policy's.
+    /// Appends every rule and hint of `other` after this policy's (the sampler version stays
+    /// this policy's).
     pub fn then(mut self, other: Policy) -> Self {
         self.rules.extend(other.rules);
         self.hints.extend(other.hints);
@@ -401,6 +412,7 @@ fn entry(planned: &Planned, moments: Option<(f64, f64)>, drawn_on: Option<DrawnO
         drawn_std: moments.map(|m| m.1),
         assumptions: planned.assumptions.clone(),
         drawn_on,
+        sampler: assignment.map_or(SamplerVersion::V1, |a| a.prepared.sampler()),
     }
 }
 

@@ -12,6 +12,7 @@ use super::rule::{self, CompiledRule};
 use super::walk::{Lister, ParamInfo};
 use crate::fan::Fan;
 use crate::gain::Gain;
+use crate::sampling::SamplerVersion;
 use crate::scheme::{Prepared, Scheme};
 
 /// What the plan decided for one parameter.
@@ -74,8 +75,16 @@ pub(crate) fn plan<M: Module>(policy: &Policy, model: &M) -> error::Result<Vec<P
             let groups = hint.and_then(|h| h.groups).or(found.map(|f| f.groups));
             let assignment = match matched {
                 Some(index) => Some(
-                    assign(index, &rules[index], info, fan, hint, groups)
-                        .map_err(|e| at_parameter(info, e))?,
+                    assign(
+                        index,
+                        &rules[index],
+                        info,
+                        fan,
+                        hint,
+                        groups,
+                        policy.sampler_version(),
+                    )
+                    .map_err(|e| at_parameter(info, e))?,
                 ),
                 None if policy.require_all && !info.is_running_statistic() => {
                     return Err(InitError::Policy(PolicyError::UnmatchedParameter {
@@ -130,6 +139,7 @@ fn assign(
     fan: Option<Fan>,
     hint: Option<&LayerHint>,
     layer_groups: Option<usize>,
+    sampler: SamplerVersion,
 ) -> error::Result<Assignment> {
     let scheme = if rule.rule.activation_gain {
         let activation = hint
@@ -142,7 +152,7 @@ fn assign(
     } else {
         rule.rule.scheme.clone()
     };
-    let prepared = scheme.prepare(&info.shape, fan)?;
+    let prepared = scheme.prepare(&info.shape, fan)?.with_sampler(sampler);
     if let (Some(groups), Some(layer)) = (prepared.groups(), layer_groups)
         && groups != layer
     {

@@ -19,6 +19,8 @@ mod buffer;
 mod device;
 #[cfg(feature = "device-stream")]
 pub mod device_stream;
+pub mod inverse_normal;
+mod inverse_normal_table;
 mod key;
 pub mod normal;
 mod simd;
@@ -77,6 +79,17 @@ impl Keyed {
             Self::Uniform(d) => d,
             Self::Normal(d) => d,
             Self::TruncatedNormal(d) => d,
+        }
+    }
+}
+
+impl Keyed {
+    /// A bound on |value| over every value a draw can give.
+    pub fn reach(&self) -> f64 {
+        match self {
+            Self::Uniform(d) => d.low.abs().max(d.high.abs()),
+            Self::Normal(d) => d.reach(),
+            Self::TruncatedNormal(d) => d.reach(),
         }
     }
 }
@@ -140,6 +153,35 @@ impl KeyedDistribution for Uniform {
     }
 }
 
+/// Which transform turns a key's stream words into normal values. A key's bits are a promise:
+/// they change only under a new version, and every version stays available. Uniform laws,
+/// constants and the structured schemes (orthogonal, sparse: computed whole on the host) are the
+/// same in every version.
+///
+/// ```
+/// use burn_init::{Key, Scheme, sampling::SamplerVersion};
+/// let scheme = Scheme::Normal { mean: 0.0, std: 0.02 };
+/// let v1 = scheme.prepare(&[4, 4], None).unwrap();
+/// let v2 = v1.clone().with_sampler(SamplerVersion::V2);
+/// assert_eq!(v1.sampler(), SamplerVersion::V1); // the default, and what an old file gets
+/// assert_ne!(v1.sample_host(Key::new(0)).unwrap(), v2.sample_host(Key::new(0)).unwrap());
+/// ```
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum SamplerVersion {
+    /// The ziggurat (`sampling/ziggurat.rs`): about 1.5 % of values take extra words from the
+    /// block's spare stream, tails reach ≈ 10σ; drawn on the host only.
+    #[default]
+    V1,
+    /// One word per value, no rejection: the table-driven inverse CDF of
+    /// [`inverse_normal`](crate::sampling::inverse_normal), whose integer and f32 `+ ×` steps
+    /// the device kernel (feature `device-stream`) repeats bit for bit; tails reach 6.34σ, error
+    /// at most 1.5 ulps against the exact quantile. The truncated normal has no version-2
+    /// transform yet and draws version 1's values.
+    V2,
+}
+
 /// The keyed sampler of N(mean, std²): how [`Scheme::Normal`](crate::Scheme::Normal) and a
 /// [`VarianceScaling`](crate::VarianceScaling) scheme with
 /// [`Distribution::Normal`](crate::Distribution::Normal) are drawn.
@@ -147,16 +189,47 @@ impl KeyedDistribution for Uniform {
 pub struct Normal {
     mean: f64,
     std: f64,
+    version: SamplerVersion,
 }
 
 impl Normal {
-    /// N(mean, std²), mean finite, std finite and ≥ 0.
+    /// N(mean, std²), mean finite, std finite and ≥ 0, drawn by sampler version 1.
     pub fn new(mean: f64, std: f64) -> Result<Self> {
         error::representable("mean", mean)?;
         error::non_negative("std", std)?;
-        // The ziggurat's tail stays below 11σ (its exponential draws use 32-bit uniforms).
+        // The ziggurat's tail stays below 11σ (its exponential draws use 32-bit uniforms);
+        // version 2's below 6.34σ.
         error::fits_f32(mean, std, 11.0)?;
-        Ok(Self { mean, std })
+        Ok(Self {
+            mean,
+            std,
+            version: SamplerVersion::V1,
+        })
+    }
+
+    /// The same law drawn by sampler `version`.
+    pub fn with_version(self, version: SamplerVersion) -> Self {
+        Self { version, ..self }
+    }
+
+    /// The sampler version that draws it.
+    pub fn version(&self) -> SamplerVersion {
+        self.version
+    }
+
+    /// A bound on |value|: |mean| + 11σ for the ziggurat's tails (version 1), |mean| + 6.34σ for
+    /// version 2's.
+    pub fn reach(&self) -> f64 {
+        let sigmas = match self.version {
+            SamplerVersion::V1 => 11.0,
+            SamplerVersion::V2 => inverse_normal::REACH_SIGMAS,
+        };
+        self.mean.abs() + sigmas * self.std
+    }
+
+    /// (mean, std) as the transform uses them (f32).
+    pub(crate) fn parameters_f32(&self) -> (f32, f32) {
+        (self.mean as f32, self.std as f32)
     }
 }
 
@@ -164,9 +237,14 @@ impl KeyedDistribution for Normal {
     fn fill(&self, key: &Key, start: u64, out: &mut [f32]) {
         let inf = f32::INFINITY;
         let affine = Affine::new(self.mean as f32, self.std as f32, -inf, inf);
-        stream::fill(key, start, out, |values, spare| {
-            ziggurat::standard_normal(values, -inf, inf, affine, spare);
-        });
+        match self.version {
+            SamplerVersion::V1 => stream::fill(key, start, out, |values, spare| {
+                ziggurat::standard_normal(values, -inf, inf, affine, spare);
+            }),
+            SamplerVersion::V2 => stream::fill(key, start, out, |values, _| {
+                inverse_normal::normal_words(values, affine);
+            }),
+        }
     }
 
     fn sample_on_device(&self, _key: &Key, len: usize, device: &Device) -> Result<Tensor<1>> {
@@ -269,6 +347,14 @@ impl TruncatedNormal {
         let (_, truncated_std) = normal::truncated(-2.0, 2.0);
         let parent = std / truncated_std;
         Self::new(0.0, parent, -2.0 * parent, 2.0 * parent)
+    }
+}
+
+impl TruncatedNormal {
+    /// A bound on |value|: the inverse CDF stays within 40σ of the mean, and every value inside
+    /// [a, b].
+    pub fn reach(&self) -> f64 {
+        (self.mean.abs() + 40.0 * self.std).min(self.a.abs().max(self.b.abs()))
     }
 }
 

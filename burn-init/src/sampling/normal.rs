@@ -103,8 +103,7 @@ pub fn normal_quantile(p: f64) -> Result<f64> {
 pub(crate) fn quantile(p: f64) -> f64 {
     let q = p - 0.5;
     if q.abs() <= 0.425 {
-        let r = 0.180_625 - q * q;
-        return q * polynomial(&A, r) / polynomial(&B, r);
+        return quantile_above_half(q);
     }
     let tail = if q < 0.0 { p } else { 1.0 - p };
     if tail <= 0.0 {
@@ -123,6 +122,13 @@ pub(crate) fn quantile(p: f64) -> f64 {
         polynomial(&E, r) / polynomial(&F, r)
     };
     if q < 0.0 { -x } else { x }
+}
+
+/// Φ⁻¹(½ + q) for |q| ≤ 0.425, from q itself (AS 241's central branch): keeps q's relative
+/// precision where forming ½ + q would round it away.
+pub(crate) fn quantile_above_half(q: f64) -> f64 {
+    let r = 0.180_625 - q * q;
+    q * polynomial(&A, r) / polynomial(&B, r)
 }
 
 /// Mean and standard deviation of a standard normal truncated to [α, β], α < β (either may be

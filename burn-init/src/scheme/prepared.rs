@@ -11,7 +11,9 @@ use burn::tensor::{Device, Shape, Tensor, TensorData};
 use super::{Class, Scheme, element_count};
 use crate::fan::Fan;
 use crate::sampling::normal::truncated;
-use crate::sampling::{self, Key, Keyed, KeyedDistribution, Normal, TruncatedNormal, Uniform};
+use crate::sampling::{
+    self, Key, Keyed, KeyedDistribution, Normal, SamplerVersion, TruncatedNormal, Uniform,
+};
 use crate::structured::{Moments, Structured};
 
 /// A scheme checked against one tensor's shape and fans. Build it with [`Scheme::prepare`].
@@ -32,6 +34,7 @@ pub struct Prepared {
     len: usize,
     law: Law,
     moments: Moments,
+    sampler: SamplerVersion,
 }
 
 /// Where the values come from.
@@ -51,8 +54,10 @@ impl Scheme {
     pub fn prepare(&self, shape: &[usize], fan: Option<Fan>) -> error::Result<Prepared> {
         let len = element_count(shape)?;
         let (name, class) = self.class();
-        let keyed =
-            |law, mean: f64, std: f64, reach| (Law::Keyed(law), Moments { mean, std, reach });
+        let keyed = |law: Keyed, mean: f64, std: f64| {
+            let reach = law.reach();
+            (Law::Keyed(law), Moments { mean, std, reach })
+        };
         let (law, moments) = match class {
             Class::Constant(value) => {
                 let value = error::representable("value", value)?;
@@ -63,32 +68,25 @@ impl Scheme {
                 };
                 (Law::Constant(value), moments)
             }
-            Class::Uniform(low, high) => keyed(
-                Keyed::Uniform(Uniform::new(low, high)?),
-                0.5 * (low + high),
-                (high - low) / 12f64.sqrt(),
-                low.abs().max(high.abs()),
-            ),
-            Class::Normal(mean, std) => keyed(
-                Keyed::Normal(Normal::new(mean, std)?),
-                mean,
-                std,
-                // The ziggurat's tails stay below 11σ.
-                mean.abs() + 11.0 * std,
-            ),
+            Class::Uniform(low, high) => {
+                let law = Keyed::Uniform(Uniform::new(low, high)?);
+                keyed(law, 0.5 * (low + high), (high - low) / 12f64.sqrt())
+            }
+            Class::Normal(mean, std) => {
+                let law = Keyed::Normal(Normal::new(mean, std)?);
+                keyed(law, mean, std)
+            }
             Class::TruncatedNormal(mean, std, a, b) => {
                 let law = Keyed::TruncatedNormal(TruncatedNormal::new(mean, std, a, b)?);
                 let (shift, scale) = truncated((a - mean) / std, (b - mean) / std);
-                // The inverse CDF stays within 40σ of the mean, and inside [a, b].
-                let reach = (mean.abs() + 40.0 * std).min(a.abs().max(b.abs()));
-                keyed(law, mean + std * shift, std * scale, reach)
+                keyed(law, mean + std * shift, std * scale)
             }
             Class::Scaled(scaled) => {
                 let fan = fan.ok_or(InitError::Scheme(SchemeError::MissingFan { scheme: name }))?;
                 let core = scaled.core()?;
                 let std = core.std(fan)?;
                 match core.distribution_for(fan)? {
-                    Some(law) => keyed(law, 0.0, std, 11.0 * std),
+                    Some(law) => keyed(law, 0.0, std),
                     None => (Law::Constant(0.0), Moments::default()),
                 }
             }
@@ -103,11 +101,28 @@ impl Scheme {
             len,
             law,
             moments,
+            sampler: SamplerVersion::V1,
         })
     }
 }
 
 impl Prepared {
+    /// The same draw by sampler `version` ([`SamplerVersion`]; a prepared scheme starts at
+    /// version 1). Only the normal law differs between versions; its reach follows the version.
+    pub fn with_sampler(mut self, version: SamplerVersion) -> Self {
+        self.sampler = version;
+        if let Law::Keyed(Keyed::Normal(normal)) = &mut self.law {
+            *normal = normal.with_version(version);
+            self.moments.reach = normal.reach();
+        }
+        self
+    }
+
+    /// The sampler version the draw was prepared for.
+    pub fn sampler(&self) -> SamplerVersion {
+        self.sampler
+    }
+
     /// The scheme's name.
     pub fn name(&self) -> &'static str {
         self.name
@@ -144,8 +159,8 @@ impl Prepared {
         std * std + mean * mean
     }
 
-    /// A bound on |value| over every entry a draw can give: the ziggurat's normal tails stay
-    /// below 11σ, the inverse-CDF truncated normal within 40σ of its mean and inside [a, b],
+    /// A bound on |value| over every entry a draw can give: the normal's tails stay below 11σ
+    /// (the ziggurat, sampler version 1) or 6.34σ (version 2), the inverse-CDF truncated normal within 40σ of its mean and inside [a, b],
     /// orthonormal and identity entries within |gain|, uniforms within their bounds.
     pub fn reach(&self) -> f64 {
         self.moments.reach
@@ -248,34 +263,34 @@ impl Prepared {
         // Burn aborts on an allocation it cannot make: what no host could hold goes to the host
         // path, which refuses it with a typed error.
         sampling::check_allocatable(len).ok()?;
-        let (low, high) = self.device_bounds()?;
-        sampling::device_stream::uniform(key, start, len, low, high, device).ok()
+        sampling::device_stream::draw(self.device_law()?, key, start, len, device).ok()
     }
 
-    /// The laws the kernel has a transform for, the one place that says so: a uniform law's f32
-    /// bounds (every other law draws on the host).
+    /// The laws the kernels have a transform for, the one place that says so: a uniform law,
+    /// and a normal law of sampler version 2 (every other law draws on the host).
     #[cfg(feature = "device-stream")]
-    fn device_bounds(&self) -> Option<(f32, f32)> {
+    fn device_law(&self) -> Option<sampling::device_stream::DeviceLaw> {
+        use sampling::device_stream::DeviceLaw;
         match &self.law {
-            Law::Keyed(Keyed::Uniform(uniform)) => Some(uniform.bounds_f32()),
+            Law::Keyed(Keyed::Uniform(uniform)) => {
+                let (low, high) = uniform.bounds_f32();
+                Some(DeviceLaw::Uniform { low, high })
+            }
+            Law::Keyed(Keyed::Normal(normal)) if normal.version() == SamplerVersion::V2 => {
+                let (mean, std) = normal.parameters_f32();
+                Some(DeviceLaw::Normal { mean, std })
+            }
             _ => None,
         }
     }
 
     /// Whether the kernel's values times `multiplier` (one f32 product on the device) stay within
-    /// its exact contract: 1, or a normal multiplier whose product with every non-zero bound is at
-    /// least 2⁻¹⁰⁰ in magnitude, so that no product can be subnormal; `false` for a law the kernel
-    /// does not draw.
+    /// its exact contract (`DeviceLaw::scales_exactly`); `false` for a law the kernel does not
+    /// draw.
     #[cfg(feature = "device-stream")]
     pub(crate) fn scales_exactly_on_device(&self, multiplier: f32) -> bool {
-        let Some((low, high)) = self.device_bounds() else {
-            return false;
-        };
-        multiplier == 1.0
-            || (multiplier.is_normal()
-                && [low, high].iter().all(|b| {
-                    *b == 0.0 || (b * multiplier).abs() >= sampling::device_stream::SMALLEST_BOUND
-                }))
+        self.device_law()
+            .is_some_and(|law| law.scales_exactly(multiplier))
     }
 
     /// Whether [`Prepared::sample`] on `device` runs burn-init's own kernel (`Ok`) or draws on the
@@ -283,9 +298,9 @@ impl Prepared {
     /// are the same either way.
     #[cfg(feature = "device-stream")]
     pub fn device_path(&self, device: &Device) -> Result<(), sampling::device_stream::HostReason> {
-        use sampling::device_stream::{HostReason, uniform_path};
-        let (low, high) = self.device_bounds().ok_or(HostReason::NoTransform)?;
-        uniform_path(low, high, 0, self.len, device).map(|_| ())
+        use sampling::device_stream::{HostReason, path};
+        let law = self.device_law().ok_or(HostReason::NoTransform)?;
+        path(law, 0, self.len, device).map(|_| ())
     }
 
     /// The device engine: see [`Scheme::sample_on_device`].

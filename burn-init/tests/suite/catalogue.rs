@@ -2,6 +2,7 @@
 //! exceeded, and a Kolmogorov–Smirnov test against the analytic CDF — on every enabled device.
 
 use burn::tensor::{Device, Tensor};
+use burn_init::sampling::SamplerVersion;
 use burn_init::sampling::normal::{normal_cdf, truncated_moments};
 use burn_init::{Distribution, Fan, FanMode, Gain, Key, Nonlinearity, Scheme, VarianceScaling};
 
@@ -129,6 +130,31 @@ per_device! {
         // SELU's second-moment gain is exactly 1 (Klambauer et al.'s fixed point).
         let rule = Scheme::kaiming_normal(FanMode::FanIn, Gain::SecondMoment(Nonlinearity::Selu));
         check_normal("kaiming_normal(selu rule)", &draw(&rule, 31, device), 0.0, 1.0 / (FAN_IN as f64).sqrt());
+    }
+
+    fn normals_of_both_sampler_versions_match_the_law_and_its_tails(device) {
+        // Moments and KS on 2¹⁷ values, then the tails on 2²² standard deviates: the count beyond
+        // 3σ, 4σ and 5σ against n·P(|Z| > c) within 5 binomial SEs (a misplaced table row, a
+        // wrong octave or a ziggurat tail off by 10 % moves them by more), and nothing beyond
+        // the version's stated reach (version 2: 6.34σ, the limit of one 32-bit word).
+        for version in [SamplerVersion::V1, SamplerVersion::V2] {
+            let scheme = Scheme::Normal { mean: 1.0, std: 2.0 };
+            let prepared = scheme.prepare(&[FAN_IN, FAN_OUT], None).unwrap().with_sampler(version);
+            let small: Tensor<2> = prepared.sample(Key::new(12), device).unwrap();
+            check_normal(&format!("normal {version:?}"), &values(small), 1.0, 2.0);
+            let standard = Scheme::Normal { mean: 0.0, std: 1.0 }.prepare(&[1 << 22], None).unwrap().with_sampler(version);
+            let big: Tensor<1> = standard.sample(Key::new(13), device).unwrap();
+            let z = values(big);
+            let n = z.len() as f64;
+            for c in [3.0, 4.0, 5.0] {
+                let p = 2.0 * normal_cdf(-c);
+                let count = z.iter().filter(|x| f64::from(x.abs()) > c).count() as f64;
+                let se = (n * p * (1.0 - p)).sqrt();
+                assert!((count - n * p).abs() <= 5.0 * se.max(1.0), "{version:?}: {count} beyond {c}σ, expected {:.1} ± {se:.1}", n * p);
+            }
+            let largest = z.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            assert!(f64::from(largest) <= standard.reach(), "{version:?}: {largest} beyond the reach {}", standard.reach());
+        }
     }
 
     fn zero_scale_gives_zeros(device) {

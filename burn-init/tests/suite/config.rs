@@ -142,3 +142,52 @@ fn config_files_round_trip() {
     assert_eq!(Scheme::load(&path).unwrap(), scheme);
     std::fs::remove_file(path).ok();
 }
+
+#[test]
+fn the_sampler_version_travels_with_policies_and_manifests() {
+    use burn::nn::LinearConfig;
+    use burn_init::Key;
+    use burn_init::policy::{Manifest, Policy, Rule};
+    use burn_init::sampling::SamplerVersion;
+    // A policy file written before versions existed reads as version 1, today's bits.
+    let old: Policy =
+        serde_json::from_str(r#"{"rules": [], "hints": [], "require_all": false}"#).unwrap();
+    assert_eq!(old.sampler_version(), SamplerVersion::V1);
+    let mut policy = Policy::new()
+        .rule(Rule::new(Scheme::Normal {
+            mean: 0.0,
+            std: 0.1,
+        }))
+        .with_sampler(Some(SamplerVersion::V2));
+    let json = serde_json::to_string(&policy).unwrap();
+    assert!(json.contains(r#""sampler":"V2""#), "{json}");
+    assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), policy);
+    // The manifest says which version drew each parameter, and a version-1 entry reads the same
+    // as one written before the field existed (it is not written).
+    let device = burn::tensor::Device::default();
+    let (model, manifest) = policy
+        .apply(LinearConfig::new(4, 3).init(&device), Key::new(1))
+        .unwrap();
+    assert!(
+        manifest
+            .entries
+            .iter()
+            .all(|e| e.sampler == SamplerVersion::V2)
+    );
+    let json = serde_json::to_string(&manifest).unwrap();
+    assert_eq!(serde_json::from_str::<Manifest>(&json).unwrap(), manifest);
+    policy.sampler = None;
+    let (again, manifest_v1) = policy.apply(model.clone(), Key::new(1)).unwrap();
+    let json_v1 = serde_json::to_string(&manifest_v1).unwrap();
+    assert!(!json_v1.contains("sampler"), "{json_v1}");
+    assert!(
+        serde_json::from_str::<Manifest>(&json_v1)
+            .unwrap()
+            .entries
+            .iter()
+            .all(|e| e.sampler == SamplerVersion::V1)
+    );
+    // And the two versions draw different weights from the same key.
+    let weights = |m: &burn::nn::Linear| crate::common::values(m.weight.val());
+    assert_ne!(weights(&model), weights(&again));
+}

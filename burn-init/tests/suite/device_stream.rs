@@ -8,6 +8,7 @@ use burn::tensor::{Device, Tensor};
 use burn_init::error::{PolicyError, SamplingError};
 use burn_init::policy::{Policy, Role, Rule};
 use burn_init::sampling::device_stream::{self, HostReason};
+use burn_init::sampling::{SamplerVersion, inverse_normal};
 use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Prepared, Scheme};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -53,6 +54,55 @@ fn host_at_two_thread_counts(prepared: &Prepared, key: &Key, start: u64, len: us
     one
 }
 
+/// `scheme` drawn by sampler `version` on `device` on ten shapes (odd sizes among them, each with
+/// the fans of an [out, in] weight) and four row shards that start mid-block gives the host's
+/// bits at 1 and 2 threads, by the kernel where the device has one.
+fn draws_the_hosts_bits(scheme: &Scheme, version: SamplerVersion, device: &Device) {
+    let shapes: [&[usize]; 10] = [
+        &[1, 1],
+        &[1, 7],
+        &[16, 1],
+        &[17, 1],
+        &[33, 5],
+        &[1, 1000],
+        &[257, 129],
+        &[3, 4097],
+        &[31, 33],
+        &[512, 768],
+    ];
+    let key = Key::new(7).for_path("layers.3.weight");
+    let prepare = |shape: &[usize]| {
+        scheme
+            .prepare(shape, Some(Fan::linear(shape[1], shape[0])))
+            .unwrap()
+            .with_sampler(version)
+    };
+    for shape in shapes {
+        let prepared = prepare(shape);
+        let on_device: Tensor<2> = prepared.sample(key, device).unwrap();
+        let host = host_at_two_thread_counts(&prepared, &key, 0, prepared.len());
+        assert_eq!(bits(&values(on_device)), host, "{scheme:?} {shape:?}");
+        let expected = if has_kernels(device) {
+            Ok(())
+        } else {
+            Err(HostReason::NoKernelRuntime)
+        };
+        assert_eq!(
+            prepared.device_path(device),
+            expected,
+            "{scheme:?} {shape:?}"
+        );
+    }
+    // Shards that start mid-block: rows 5..30 of [37, 3] are words 15..90.
+    let prepared = prepare(&[37, 3]);
+    for rows in [5..30, 0..1, 36..37, 11..37] {
+        let shard: Tensor<2> = prepared.sample_rows(key, rows.clone(), device).unwrap();
+        let host =
+            host_at_two_thread_counts(&prepared, &key, rows.start as u64 * 3, rows.len() * 3);
+        assert_eq!(bits(&values(shard)), host, "{scheme:?} rows {rows:?}");
+    }
+}
+
 burn_init::per_device! {
     fn the_generator_is_rand_chachas_chacha8(device) {
         // Keys from seeds and from raw bytes; streams past 2³²; ranges that start and end
@@ -91,25 +141,22 @@ burn_init::per_device! {
             Scheme::LecunUniform,
             Scheme::PytorchDefault,
         ];
-        // Ten shapes, odd sizes among them, each with the fans of a [out, in] weight.
-        let shapes: [&[usize]; 10] = [&[1, 1], &[1, 7], &[16, 1], &[17, 1], &[33, 5], &[1, 1000], &[257, 129], &[3, 4097], &[31, 33], &[512, 768]];
-        let key = Key::new(7).for_path("layers.3.weight");
         for scheme in &schemes {
-            for shape in shapes {
-                let prepared = scheme.prepare(shape, Some(Fan::linear(shape[1], shape[0]))).unwrap();
-                let on_device: Tensor<2> = prepared.sample(key, device).unwrap();
-                let host = host_at_two_thread_counts(&prepared, &key, 0, prepared.len());
-                assert_eq!(bits(&values(on_device)), host, "{scheme:?} {shape:?}");
-                let expected = if has_kernels(device) { Ok(()) } else { Err(HostReason::NoKernelRuntime) };
-                assert_eq!(prepared.device_path(device), expected, "{scheme:?} {shape:?}");
-            }
-            // Shards that start mid-block: rows 5..30 of [37, 3] are words 15..90.
-            let prepared = scheme.prepare(&[37, 3], Some(Fan::linear(3, 37))).unwrap();
-            for rows in [5..30, 0..1, 36..37, 11..37] {
-                let shard: Tensor<2> = prepared.sample_rows(key, rows.clone(), device).unwrap();
-                let host = host_at_two_thread_counts(&prepared, &key, rows.start as u64 * 3, rows.len() * 3);
-                assert_eq!(bits(&values(shard)), host, "{scheme:?} rows {rows:?}");
-            }
+            draws_the_hosts_bits(scheme, SamplerVersion::V1, device);
+        }
+    }
+
+    fn normal_schemes_of_sampler_version_2_draw_the_hosts_bits_on_the_device(device) {
+        let schemes = [
+            Scheme::Normal { mean: 0.0, std: 0.02 },
+            Scheme::Normal { mean: 0.5, std: 3.0 },
+            Scheme::Normal { mean: -1e30, std: 1e29 },
+            Scheme::xavier_normal(1.0),
+            Scheme::kaiming_normal(FanMode::FanOut, Nonlinearity::Relu),
+            Scheme::LecunNormal,
+        ];
+        for scheme in &schemes {
+            draws_the_hosts_bits(scheme, SamplerVersion::V2, device);
         }
     }
 
@@ -129,6 +176,16 @@ burn_init::per_device! {
         let t: Tensor<2> = at.sample(key, device).unwrap();
         assert_eq!(bits(&values(t)), bits(&at.sample_host(key).unwrap()));
         assert_eq!(normal.device_path(device), Err(HostReason::NoTransform));
+        // Version 2's normal: a std under 2⁻⁶⁸ or a mean under 2⁻¹⁰⁰ could give subnormal values.
+        let v2 = |mean: f64, std: f64| Scheme::Normal { mean, std }.prepare(&[40, 3], None).unwrap().with_sampler(SamplerVersion::V2);
+        let (at_std, below_std) = (f64::from(f32::from_bits(59 << 23)), f64::from(f32::from_bits(58 << 23)));
+        assert_eq!(v2(0.0, at_std).device_path(device), if kernels { Ok(()) } else { Err(HostReason::NoKernelRuntime) });
+        assert_eq!(v2(0.0, below_std).device_path(device), Err(reason(HostReason::Subnormal)));
+        assert_eq!(v2(1e-35, 1.0).device_path(device), Err(reason(HostReason::Subnormal)));
+        for prepared in [v2(0.0, at_std), v2(0.0, below_std), v2(1e-35, 1.0)] {
+            let t: Tensor<2> = prepared.sample(key, device).unwrap();
+            assert_eq!(bits(&values(t)), bits(&prepared.sample_host(key).unwrap()));
+        }
         assert_eq!(empty.device_path(device), Err(reason(HostReason::Empty)));
         // The same bits either way.
         for prepared in [&tiny, &normal, &empty] {
@@ -187,6 +244,17 @@ burn_init::per_device! {
             refused(policy.apply_lazy(layer(), Key::new(1)).map(|_| ()).map_err(|r| r.error));
         } else {
             assert!(policy.apply_lazy(layer(), Key::new(1)).is_ok());
+        }
+    }
+
+    fn the_version_2_transform_is_the_hosts_on_every_edge_of_its_table(device) {
+        if !has_kernels(device) {
+            assert_eq!(device_stream::standard_normals(0, 16, device), Err(HostReason::NoKernelRuntime));
+            return;
+        }
+        for (first, len) in transform_ranges() {
+            let host: Vec<u32> = (first..=first + (len - 1)).map(|w| inverse_normal::deviate(w).to_bits()).collect();
+            assert_eq!(device_stream::standard_normals(first, len, device).unwrap(), host, "words {first:#x} + {len}");
         }
     }
 }
@@ -257,4 +325,49 @@ fn gpt2_small_under_pytorchs_default_is_the_hosts_bits_on_wgpu() {
         checked += prepared.len();
     }
     assert_eq!(checked, 123_532_032);
+}
+
+/// Words around every octave's and segment's edge of version 2's table (both halves, both
+/// signs), and 2¹⁶-word runs at the ends of the ranges.
+fn transform_ranges() -> Vec<(u32, u32)> {
+    let mut ranges = vec![
+        (0, 1 << 16),
+        ((1 << 30) - (1 << 15), 1 << 16),
+        ((1 << 31) - (1 << 15), 1 << 16),
+        (u32::MAX - (1 << 16) + 1, 1 << 16),
+    ];
+    for k in 0..30 {
+        for j in 0..16u32 {
+            let p = (1u32 << (29 - k)) + (j << (29 - k)) / 16;
+            for m in [p, (1 << 31) - 1 - p] {
+                for sign in [0, 1u32 << 31] {
+                    ranges.push(((m | sign).saturating_sub(2).min(u32::MAX - 4), 5));
+                }
+            }
+        }
+    }
+    ranges
+}
+
+/// All 2³² words through version 2's transform on the GPU against the host, in 2²⁶-word pieces:
+/// the exhaustive check of `benches/gpu/check.sh` (16 GiB of results; minutes on llvmpipe).
+#[test]
+#[ignore = "all 2³² words: run on a GPU by benches/gpu/check.sh"]
+fn the_version_2_transform_is_the_hosts_on_all_words() {
+    use rayon::prelude::*;
+    let Some(device) = burn_init::devices::by_name("wgpu") else {
+        return;
+    };
+    let piece = 1u32 << 26;
+    let mut differ = 0usize;
+    for first in (0..1u32 << 6).map(|i| i * piece) {
+        let on_device = device_stream::standard_normals(first, piece, &device).unwrap();
+        differ += on_device
+            .par_iter()
+            .enumerate()
+            .filter(|(i, bits)| inverse_normal::deviate(first + *i as u32).to_bits() != **bits)
+            .count();
+    }
+    println!("version 2's transform: {differ} of 2³² words differ between the GPU and the host");
+    assert_eq!(differ, 0);
 }

@@ -12,6 +12,7 @@ use burn::nn::conv::Conv2dConfig;
 use burn::nn::{EmbeddingConfig, LayerNormConfig, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use burn_init::policy::{Policy, Role, Rule};
+use burn_init::sampling::SamplerVersion;
 use burn_init::{Distribution, Fan, FanMode, Gain, Key, Nonlinearity, Scheme, VarianceScaling};
 
 use crate::common::fingerprint::fingerprint;
@@ -159,7 +160,7 @@ impl ModuleVisitor for Collect {
 
 /// A policy over plain Burn layers: He with a multiplier, an activation gain, orthogonal, a
 /// truncated normal and PyTorch's defaults, so the block-wise draw with a multiplier is pinned.
-fn policy_fingerprints() -> Vec<u64> {
+fn policy_fingerprints(sampler: SamplerVersion) -> Vec<u64> {
     let device = Device::default();
     let net = Net {
         embed: EmbeddingConfig::new(50, 16).init(&device),
@@ -168,7 +169,7 @@ fn policy_fingerprints() -> Vec<u64> {
         fc1: LinearConfig::new(16, 2100).init(&device),
         fc2: LinearConfig::new(2100, 10).init(&device),
     };
-    let policy = Policy::new()
+    let mut policy = Policy::new()
         .rule(
             Rule::new(Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu))
                 .with_path(Some("fc1.weight".into()))
@@ -181,6 +182,7 @@ fn policy_fingerprints() -> Vec<u64> {
         )
         .rule(Rule::new(Scheme::PytorchDefault).with_layer(Some("Conv2d".into())))
         .rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)));
+    policy.sampler = Some(sampler);
     let (net, _) = policy.apply(net, Key::new(3)).unwrap();
     let mut collect = Collect(Vec::new());
     net.visit(&mut collect);
@@ -201,12 +203,157 @@ fn every_scheme_keeps_its_bits() {
     assert_eq!(measured, expected, "today's table:\n{table}");
 }
 
+/// Sampler version 2's normal laws (the only laws it changes), and the policy above drawn by
+/// version 2, taken when version 2 was introduced (issue 23): version 2's bits are a promise of
+/// their own.
+fn version_2_fingerprints() -> Vec<(String, u64)> {
+    let schemes = [
+        Scheme::Normal {
+            mean: 0.1,
+            std: 0.02,
+        },
+        Scheme::xavier_normal(1.0),
+        Scheme::kaiming_normal(FanMode::FanOut, Nonlinearity::Relu),
+        Scheme::LecunNormal,
+    ];
+    let mut out = Vec::new();
+    for scheme in schemes {
+        for shape in [vec![3, 5], vec![96, 1024], vec![7, 9363]] {
+            let prepared = scheme
+                .prepare(&shape, Some(Fan::pytorch(&shape).unwrap()))
+                .unwrap()
+                .with_sampler(SamplerVersion::V2);
+            for seed in [0, 7] {
+                let drawn = prepared.sample_host(Key::new(seed)).unwrap();
+                out.push((
+                    format!("{scheme:?} {shape:?} seed {seed}"),
+                    fingerprint(&drawn),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn sampler_version_2_keeps_its_bits() {
+    let measured = version_2_fingerprints();
+    let table: String = measured
+        .iter()
+        .map(|(label, hash)| format!("    ({label:?}, 0x{hash:016x}),\n"))
+        .collect();
+    let expected: Vec<(String, u64)> = GOLDEN_VERSION_2
+        .iter()
+        .map(|(l, h)| (l.to_string(), *h))
+        .collect();
+    assert_eq!(measured, expected, "today's table:\n{table}");
+}
+
+const GOLDEN_VERSION_2: &[(&str, u64)] = &[
+    (
+        "Normal { mean: 0.1, std: 0.02 } [3, 5] seed 0",
+        0x0b240292e689c362,
+    ),
+    (
+        "Normal { mean: 0.1, std: 0.02 } [3, 5] seed 7",
+        0x29345136e9cb7f79,
+    ),
+    (
+        "Normal { mean: 0.1, std: 0.02 } [96, 1024] seed 0",
+        0x1170746f91da0081,
+    ),
+    (
+        "Normal { mean: 0.1, std: 0.02 } [96, 1024] seed 7",
+        0xd70cd69ffc30a80d,
+    ),
+    (
+        "Normal { mean: 0.1, std: 0.02 } [7, 9363] seed 0",
+        0x8ee6b80a08c88383,
+    ),
+    (
+        "Normal { mean: 0.1, std: 0.02 } [7, 9363] seed 7",
+        0xcc49aa8694acd735,
+    ),
+    (
+        "XavierNormal { gain: Value(1.0) } [3, 5] seed 0",
+        0xc4d62c5b77a562ee,
+    ),
+    (
+        "XavierNormal { gain: Value(1.0) } [3, 5] seed 7",
+        0x4bd8b8598059103b,
+    ),
+    (
+        "XavierNormal { gain: Value(1.0) } [96, 1024] seed 0",
+        0x6466c10b269d1998,
+    ),
+    (
+        "XavierNormal { gain: Value(1.0) } [96, 1024] seed 7",
+        0xb053c2a700814b50,
+    ),
+    (
+        "XavierNormal { gain: Value(1.0) } [7, 9363] seed 0",
+        0x7ff825c66ae28e0f,
+    ),
+    (
+        "XavierNormal { gain: Value(1.0) } [7, 9363] seed 7",
+        0x76317e9d5d4437ef,
+    ),
+    (
+        "KaimingNormal { mode: FanOut, gain: Recommended(Relu) } [3, 5] seed 0",
+        0xe212ed42debec4d8,
+    ),
+    (
+        "KaimingNormal { mode: FanOut, gain: Recommended(Relu) } [3, 5] seed 7",
+        0xbf68f9f3a368faf8,
+    ),
+    (
+        "KaimingNormal { mode: FanOut, gain: Recommended(Relu) } [96, 1024] seed 0",
+        0x67552ceb5558d244,
+    ),
+    (
+        "KaimingNormal { mode: FanOut, gain: Recommended(Relu) } [96, 1024] seed 7",
+        0x9cc97dcba504936d,
+    ),
+    (
+        "KaimingNormal { mode: FanOut, gain: Recommended(Relu) } [7, 9363] seed 0",
+        0x3d730ec3a36179bb,
+    ),
+    (
+        "KaimingNormal { mode: FanOut, gain: Recommended(Relu) } [7, 9363] seed 7",
+        0xeb326996b90408b0,
+    ),
+    ("LecunNormal [3, 5] seed 0", 0xa7aa591c108a8bb7),
+    ("LecunNormal [3, 5] seed 7", 0x538e29f9d60a55c4),
+    ("LecunNormal [96, 1024] seed 0", 0xbb1223f46174b980),
+    ("LecunNormal [96, 1024] seed 7", 0x173d55d016335edb),
+    ("LecunNormal [7, 9363] seed 0", 0x0d10f78a69b567a6),
+    ("LecunNormal [7, 9363] seed 7", 0x52fad3884a1cfda8),
+];
+
 #[test]
 fn a_policy_keeps_its_bits() {
-    let measured = policy_fingerprints();
-    let table: String = measured.iter().map(|h| format!("0x{h:016x}, ")).collect();
-    assert_eq!(measured, GOLDEN_POLICY, "today's: [{table}]");
+    for (version, golden) in [
+        (SamplerVersion::V1, GOLDEN_POLICY),
+        (SamplerVersion::V2, GOLDEN_POLICY_VERSION_2),
+    ] {
+        let measured = policy_fingerprints(version);
+        let table: String = measured.iter().map(|h| format!("0x{h:016x}, ")).collect();
+        assert_eq!(measured, golden, "{version:?}, today's: [{table}]");
+    }
 }
+
+/// Version 2 changes only fc1's He normal: every other parameter keeps version 1's bits.
+const GOLDEN_POLICY_VERSION_2: &[u64] = &[
+    0x653da1d4bd7316e2,
+    0xd14e7cec140f684d,
+    0xbc83726ee52c512e,
+    0x36bcfbf90a4d2a55,
+    0x70638d710f6670d5,
+    0xa3108975e3456612,
+    0x95792bd98c9efb49,
+    0x580f6bfbc7f6246c,
+    0x7a5e3e6b66638e6f,
+];
 
 const GOLDEN_SCHEMES: &[(&str, u64)] = &[
     ("Zeros [3, 5] seed 0", 0xe18d0d5dac6d0cca),

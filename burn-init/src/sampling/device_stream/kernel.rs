@@ -142,3 +142,61 @@ pub(crate) fn uniform_kernel(out: &mut [f32], args: StreamArgs, low: f32, high: 
         }
     }
 }
+
+/// N(mean, std²) by sampler version 2 from each word — `sampling::inverse_normal`: the table row
+/// and r from integer operations, Horner's rule over the row's 6 coefficients with each product
+/// rounded on its own, the word's sign bit, then mean + std·z.
+#[cube(launch)]
+pub(crate) fn normal_kernel(
+    out: &mut [f32],
+    args: StreamArgs,
+    table: &[f32],
+    mean: f32,
+    std: f32,
+    zero: u32,
+) {
+    let b = ABSOLUTE_POS as u32;
+    if b < (args.lead + args.len).div_ceil(16u32) {
+        let mut x = Array::<u32>::new(16usize);
+        block(&args, b, &mut x);
+        #[unroll]
+        for i in 0..16usize {
+            let word = b * 16u32 + comptime!(i as u32);
+            if inside(&args, word) {
+                let z = standard_normal(x[i], table, zero);
+                out[(word - args.lead) as usize] = barrier(std * z, zero) + mean;
+            }
+        }
+    }
+}
+
+/// The version-2 standard normal deviate of `w` (`inverse_normal::deviate`).
+#[cube]
+fn standard_normal(w: u32, table: &[f32], zero: u32) -> f32 {
+    let m = w & 0x7fff_ffffu32;
+    let central = m >= 0x4000_0000u32;
+    let p = select(central, 0x7fff_ffffu32 - m, m);
+    let zeros = p.leading_zeros();
+    let shifted = p << select(zeros > 31u32, 31u32, zeros);
+    let segment = (shifted >> 27u32) & 15u32;
+    // r's 23 bits times 2⁻²³: both steps exact.
+    let r = f32::cast_from((shifted >> 4u32) & 0x7f_ffffu32) * 1.192_092_9e-7f32;
+    let row = (select(central, 31u32, 0u32) + zeros - 2u32) * 16u32 + segment;
+    let base = (row * 6u32) as usize;
+    let mut q = table[base + 5];
+    #[unroll]
+    for i in 0..5usize {
+        q = barrier(q * r, zero) + table[base + comptime!(4 - i)];
+    }
+    f32::reinterpret(u32::reinterpret(q) | (w & 0x8000_0000u32))
+}
+
+/// The version-2 standard normal deviates of the words `first .. first + len` themselves (no
+/// generator), as bits: for tests of the transform over chosen or all 2³² words.
+#[cube(launch)]
+pub(crate) fn deviates_kernel(out: &mut [u32], first: u32, len: u32, table: &[f32], zero: u32) {
+    let i = ABSOLUTE_POS as u32;
+    if i < len {
+        out[i as usize] = u32::reinterpret(standard_normal(first + i, table, zero));
+    }
+}

@@ -15,9 +15,14 @@
 //! may contract one too, so every product that feeds a sum passes through an integer xor with a
 //! runtime zero, which no compiler can see through; the host computes the same operations in the
 //! same order. Uniform: u = ⌊w/2⁸⌋·2⁻²⁴ (exact), x = low·(1 − u) + high·u with each product
-//! rounded on its own, then kept inside [low, high]. GPUs may flush subnormal values to zero, so
-//! bounds below 2⁻¹⁰⁰ in magnitude (other than 0), whose products could be subnormal, are drawn
-//! on the host. What does not fit the contract is drawn on the host with the same bits, and
+//! rounded on its own, then kept inside [low, high]. Normal (sampler version 2,
+//! [`inverse_normal`](super::inverse_normal)): the word's table row and r by integer operations
+//! (leading zeros, shifts, masks), Horner's rule over the row's six f32 coefficients with each
+//! product rounded on its own, the word's sign bit, then mean + std·z; the table (23 KiB) is
+//! uploaded with each draw. GPUs may flush subnormal values to zero, so uniform bounds below
+//! 2⁻¹⁰⁰ in magnitude (other than 0), whose products could be subnormal, a normal's mean below
+//! 2⁻¹⁰⁰ or its std below 2⁻⁶⁸ are drawn on the host; the table keeps every product of the
+//! evaluation above 2⁻¹⁰⁴ (a test of `inverse_normal` checks it). What does not fit the contract is drawn on the host with the same bits, and
 //! [`HostReason`] says why.
 //!
 //! Burn's `fusion` must be off: with it on, Burn's CubeCL tensor type is a fusion handle that this
@@ -31,15 +36,16 @@ use burn_cubecl::CubeDevice;
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::{BufferArg, Client, CubeCount, CubeDim};
 
+use super::inverse_normal;
 use super::key::Key;
 use crate::error::{InitError, SamplingError};
 
 /// Why a draw takes the host path instead of the device kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostReason {
-    /// The law has no device transform: the normal and truncated normal of sampler version 1
-    /// reject (the ziggurat), so an element's stream position depends on earlier elements;
-    /// structured schemes are computed whole.
+    /// The law has no device transform: the normal of sampler version 1 and the truncated
+    /// normal reject (the ziggurat), so an element's stream position depends on earlier
+    /// elements; structured schemes are computed whole.
     NoTransform,
     /// Nothing to draw.
     Empty,
@@ -143,10 +149,53 @@ fn check_range(start: u64, len: usize) -> Result<(), HostReason> {
     Ok(())
 }
 
-/// The device a U(low, high) draw of `start .. start + len` runs on, or why it runs on the host.
-pub(crate) fn uniform_path(
-    low: f32,
-    high: f32,
+/// A law the kernels draw, with its f32 parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum DeviceLaw {
+    /// U(low, high): `uniform_kernel`.
+    Uniform { low: f32, high: f32 },
+    /// N(mean, std²) by sampler version 2: `normal_kernel`.
+    Normal { mean: f32, std: f32 },
+}
+
+/// The smallest non-zero std the normal kernel takes: version 2's smallest |z| is
+/// √(2π)·2⁻³³ > 2⁻³², so std·z stays at least 2⁻¹⁰⁰ (as [`SMALLEST_BOUND`] asks) from 2⁻⁶⁸ on.
+pub(crate) const SMALLEST_STD: f32 = f32::from_bits(59 << 23); // 2⁻⁶⁸: biased exponent 59
+
+impl DeviceLaw {
+    /// Whether a value's products or sums could be subnormal, which GPUs may flush to zero.
+    fn could_be_subnormal(&self) -> bool {
+        let tiny = |x: f32, smallest: f32| x != 0.0 && x.abs() < smallest;
+        match *self {
+            Self::Uniform { low, high } => tiny(low, SMALLEST_BOUND) || tiny(high, SMALLEST_BOUND),
+            Self::Normal { mean, std } => tiny(mean, SMALLEST_BOUND) || tiny(std, SMALLEST_STD),
+        }
+    }
+
+    /// Whether every value times `multiplier` (one f32 product on the device) stays normal or
+    /// zero: every non-zero bound (uniform) or std (a normal of mean 0) times it is at least
+    /// 2⁻¹⁰⁰, resp. 2⁻⁶⁸, in magnitude. A normal with a non-zero mean is not scaled on the
+    /// device (mean + std·z can cancel to anything).
+    pub(crate) fn scales_exactly(&self, multiplier: f32) -> bool {
+        if multiplier == 1.0 {
+            return true;
+        }
+        if !multiplier.is_normal() {
+            return false;
+        }
+        let scaled = |x: f32, smallest: f32| x == 0.0 || (x * multiplier).abs() >= smallest;
+        match *self {
+            Self::Uniform { low, high } => {
+                scaled(low, SMALLEST_BOUND) && scaled(high, SMALLEST_BOUND)
+            }
+            Self::Normal { mean, std } => mean == 0.0 && scaled(std, SMALLEST_STD),
+        }
+    }
+}
+
+/// The device a draw of `law` over `start .. start + len` runs on, or why it runs on the host.
+pub(crate) fn path(
+    law: DeviceLaw,
     start: u64,
     len: usize,
     device: &Device,
@@ -156,10 +205,7 @@ pub(crate) fn uniform_path(
     if device.settings().float_dtype != FloatDType::F32 {
         return Err(HostReason::NotF32);
     }
-    if [low, high]
-        .iter()
-        .any(|b| *b != 0.0 && b.abs() < SMALLEST_BOUND)
-    {
+    if law.could_be_subnormal() {
         return Err(HostReason::Subnormal);
     }
     Ok(cube)
@@ -175,30 +221,31 @@ fn geometry(client: &Client, start: u64, len: usize) -> (CubeCount, CubeDim) {
     )
 }
 
-/// Elements `start .. start + len` of U(low, high) drawn with `key` on `device`: bit-identical to
-/// the host's `Uniform` fill of the same range.
-pub(crate) fn uniform(
+/// Elements `start .. start + len` of `law` drawn with `key` on `device`: bit-identical to the
+/// host's fill of the same range (`Uniform`, or `Normal` of sampler version 2).
+pub(crate) fn draw(
+    law: DeviceLaw,
     key: &Key,
     start: u64,
     len: usize,
-    low: f32,
-    high: f32,
     device: &Device,
 ) -> Result<Tensor<1>, HostReason> {
-    let cube = uniform_path(low, high, start, len, device)?;
+    let cube = path(law, start, len, device)?;
     let client = cube.client();
     let handle = client.empty(len * size_of::<f32>());
     let (count, dim) = geometry(&client, start, len);
-    kernel::uniform_kernel::launch(
-        &client,
-        count,
-        dim,
-        unsafe { BufferArg::from_raw_parts(handle.clone(), len) },
-        args(key, 0, start, len),
-        low,
-        high,
-        0u32,
-    );
+    // SAFETY: the buffer was made for `len` f32 just above.
+    let out = unsafe { BufferArg::from_raw_parts(handle.clone(), len) };
+    let args = args(key, 0, start, len);
+    match law {
+        DeviceLaw::Uniform { low, high } => {
+            kernel::uniform_kernel::launch(&client, count, dim, out, args, low, high, 0u32);
+        }
+        DeviceLaw::Normal { mean, std } => {
+            let table = table(&client);
+            kernel::normal_kernel::launch(&client, count, dim, out, args, table, mean, std, 0u32);
+        }
+    }
     let tensor = CubeTensor::new_contiguous(client, cube, Shape::new([len]), handle, DType::F32);
     // A type error on this line means Burn's `fusion` feature is on in this build: its `Cube`
     // then takes a fusion handle, which this kernel does not produce (see the module docs).
@@ -209,6 +256,47 @@ pub(crate) fn uniform(
             .with_gradient_checkpointing_strategy(strategy),
         None => tensor,
     })
+}
+
+/// Version 2's coefficient table (`inverse_normal`), uploaded to `client`.
+fn table(client: &Client) -> BufferArg {
+    let table = inverse_normal::table();
+    let handle = client.create_from_slice(bytemuck::cast_slice(&table));
+    // SAFETY: the buffer holds the table's f32 just written.
+    unsafe { BufferArg::from_raw_parts(handle, table.len()) }
+}
+
+/// The version-2 standard normal deviates of the words `first .. first + len` themselves (no
+/// generator), computed on `device` and read back as bits: the transform alone, for tests
+/// against the host's over chosen words or all 2³² of them.
+#[doc(hidden)]
+pub fn standard_normals(first: u32, len: u32, device: &Device) -> Result<Vec<u32>, HostReason> {
+    let cube = cube(device).ok_or(HostReason::NoKernelRuntime)?;
+    if len == 0 {
+        return Err(HostReason::Empty);
+    }
+    let client = cube.client();
+    let handle = client.empty(len as usize * size_of::<u32>());
+    let dim = CubeDim::new_1d(256);
+    let count = cubecl::calculate_cube_count_elemwise(&client, len as usize, dim);
+    kernel::deviates_kernel::launch(
+        &client,
+        count,
+        dim,
+        // SAFETY: the buffer was made for `len` u32 just above.
+        unsafe { BufferArg::from_raw_parts(handle.clone(), len as usize) },
+        first,
+        len,
+        table(&client),
+        0u32,
+    );
+    let bytes = client
+        .read_one(handle)
+        .map_err(|_| HostReason::DeviceError)?;
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect())
 }
 
 /// Raw words `start .. start + len` of `key`'s stream `stream`, computed on `device` and read

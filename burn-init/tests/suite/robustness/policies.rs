@@ -6,6 +6,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use burn_init::Key;
 use burn_init::policy::{LayerHint, Mup, Policy, Role, Rule};
+use burn_init::sampling::SamplerVersion;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::Value;
@@ -136,12 +137,18 @@ fn any_policy() -> impl Strategy<Value = burn_init::Result<Policy>> {
         prop::collection::vec(any_rule(), 0..6),
         prop::collection::vec(any_hint(), 0..3),
         any::<bool>(),
+        prop_oneof![
+            Just(None),
+            Just(Some(SamplerVersion::V1)),
+            Just(Some(SamplerVersion::V2))
+        ],
     )
-        .prop_map(|(rules, hints, require_all)| {
+        .prop_map(|(rules, hints, require_all, sampler)| {
             Ok(Policy {
                 rules,
                 hints,
                 require_all,
+                sampler,
             })
         });
     prop_oneof![3 => custom, 1 => any_preset()]
