@@ -47,9 +47,6 @@ pub const MAX_ERROR_ULPS: f64 = 1.5;
 /// The farthest a version-2 deviate reaches: −Φ⁻¹(2⁻³³), the deviate of m = 0.
 pub const REACH_SIGMAS: f64 = 6.337_9;
 
-/// The table's type states these sizes: a table of another shape does not compile.
-static _TABLE_SHAPE: &[[u32; DEGREE_PLUS_ONE]; ROWS] = &COEFFICIENTS;
-
 const SIGN: u32 = 1 << 31;
 const HALF: u32 = 1 << 30;
 const LOW_31: u32 = SIGN - 1;
@@ -83,10 +80,12 @@ pub(crate) fn locate(word: u32) -> (usize, f32, u32) {
 #[inline(always)]
 pub fn deviate(word: u32) -> f32 {
     let (row, r, sign) = locate(word);
-    let c = &COEFFICIENTS[row];
+    // The type states the table's shape: a table of another shape does not compile.
+    let table: &[[u32; DEGREE_PLUS_ONE]; ROWS] = &COEFFICIENTS;
+    let c = &table[row];
     // Horner's rule, each product rounded on its own (Rust never contracts into fma).
-    let mut magnitude = f32::from_bits(c[5]);
-    for i in (0..5).rev() {
+    let mut magnitude = f32::from_bits(c[DEGREE_PLUS_ONE - 1]);
+    for i in (0..DEGREE_PLUS_ONE - 1).rev() {
         magnitude = magnitude * r + f32::from_bits(c[i]);
     }
     f32::from_bits(magnitude.to_bits() | sign)

@@ -228,6 +228,7 @@ impl Normal {
     }
 
     /// (mean, std) as the transform uses them (f32).
+    #[cfg(feature = "device-stream")]
     pub(crate) fn parameters_f32(&self) -> (f32, f32) {
         (self.mean as f32, self.std as f32)
     }
