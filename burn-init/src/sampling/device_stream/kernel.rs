@@ -5,6 +5,8 @@
 
 use cubecl::prelude::*;
 
+use crate::sampling::inverse_normal::{DEGREE_PLUS_ONE, OCTAVES, R_BITS, SEGMENT_BITS, SEGMENTS};
+
 /// Everything a fill reads besides the output: the key's 8 words, the first block, the stream,
 /// and the range (`lead` words of the first block are skipped; `len` values are written).
 #[derive(CubeLaunch, CubeType)]
@@ -144,7 +146,7 @@ pub(crate) fn uniform_kernel(out: &mut [f32], args: StreamArgs, low: f32, high: 
 }
 
 /// N(mean, std²) by sampler version 2 from each word — `sampling::inverse_normal`: the table row
-/// and r from integer operations, Horner's rule over the row's 6 coefficients with each product
+/// and r from integer operations, Horner's rule over the row's coefficients with each product
 /// rounded on its own, the word's sign bit, then mean + std·z.
 #[cube(launch)]
 pub(crate) fn normal_kernel(
@@ -170,7 +172,8 @@ pub(crate) fn normal_kernel(
     }
 }
 
-/// The version-2 standard normal deviate of `w` (`inverse_normal::deviate`).
+/// The version-2 standard normal deviate of `w` (`inverse_normal::deviate`, whose constants give
+/// the table's layout).
 #[cube]
 fn standard_normal(w: u32, table: &[f32], zero: u32) -> f32 {
     let m = w & 0x7fff_ffffu32;
@@ -178,15 +181,17 @@ fn standard_normal(w: u32, table: &[f32], zero: u32) -> f32 {
     let p = select(central, 0x7fff_ffffu32 - m, m);
     let zeros = p.leading_zeros();
     let shifted = p << select(zeros > 31u32, 31u32, zeros);
-    let segment = (shifted >> 27u32) & 15u32;
-    // r's 23 bits times 2⁻²³: both steps exact.
-    let r = f32::cast_from((shifted >> 4u32) & 0x7f_ffffu32) * 1.192_092_9e-7f32;
-    let row = (select(central, 31u32, 0u32) + zeros - 2u32) * 16u32 + segment;
-    let base = (row * 6u32) as usize;
-    let mut q = table[base + 5];
+    let segment = (shifted >> comptime!(31 - SEGMENT_BITS)) & comptime!(SEGMENTS as u32 - 1);
+    // r's bits times 2^−R_BITS: both steps exact.
+    let r = f32::cast_from((shifted >> 4u32) & comptime!((1u32 << R_BITS) - 1))
+        * comptime!(1.0f32 / (1u32 << R_BITS) as f32);
+    let octave = select(central, comptime!(OCTAVES as u32), 0u32) + zeros - 2u32;
+    let base = ((octave * comptime!(SEGMENTS as u32) + segment) * comptime!(DEGREE_PLUS_ONE as u32))
+        as usize;
+    let mut q = table[base + comptime!(DEGREE_PLUS_ONE - 1)];
     #[unroll]
-    for i in 0..5usize {
-        q = barrier(q * r, zero) + table[base + comptime!(4 - i)];
+    for i in 0..comptime!(DEGREE_PLUS_ONE - 1) {
+        q = barrier(q * r, zero) + table[base + comptime!(DEGREE_PLUS_ONE - 2 - i)];
     }
     f32::reinterpret(u32::reinterpret(q) | (w & 0x8000_0000u32))
 }

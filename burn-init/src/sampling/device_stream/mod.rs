@@ -17,13 +17,13 @@
 //! same order. Uniform: u = ⌊w/2⁸⌋·2⁻²⁴ (exact), x = low·(1 − u) + high·u with each product
 //! rounded on its own, then kept inside [low, high]. Normal (sampler version 2,
 //! [`inverse_normal`](super::inverse_normal)): the word's table row and r by integer operations
-//! (leading zeros, shifts, masks), Horner's rule over the row's six f32 coefficients with each
-//! product rounded on its own, the word's sign bit, then mean + std·z; the table (23 KiB) is
+//! (leading zeros, shifts, masks), Horner's rule over the row's four f32 coefficients with each
+//! product rounded on its own, the word's sign bit, then mean + std·z; the table (31 KiB) is
 //! uploaded with each draw. GPUs may flush subnormal values to zero, so uniform bounds below
 //! 2⁻¹⁰⁰ in magnitude (other than 0), whose products could be subnormal, a normal's mean below
 //! 2⁻¹⁰⁰ or its std below 2⁻⁶⁸ are drawn on the host; the table keeps every product of the
-//! evaluation above 2⁻¹⁰⁴ (a test of `inverse_normal` checks it). What does not fit the contract is drawn on the host with the same bits, and
-//! [`HostReason`] says why.
+//! evaluation above 2⁻¹⁰³ (a test of `inverse_normal` checks it). What does not fit the
+//! contract is drawn on the host with the same bits, and [`HostReason`] says why.
 //!
 //! Burn's `fusion` must be off: with it on, Burn's CubeCL tensor type is a fusion handle that this
 //! kernel does not produce, and the crate does not build with this feature.

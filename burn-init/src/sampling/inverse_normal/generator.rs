@@ -1,9 +1,9 @@
-//! The generator of `inverse_normal_table.rs`: each (half, octave, segment)'s degree-5
-//! polynomial in r, interpolated in f64 at the 6 Chebyshev nodes of [0, 1] (within a factor of
-//! about 2 of the best uniform approximation of that degree), converted to powers of r and
-//! rounded to f32.
+//! The generator of `inverse_normal_table.rs`: each (half, octave, segment)'s polynomial in r
+//! (degree `DEGREE_PLUS_ONE − 1`), interpolated in f64 at the Chebyshev nodes of [0, 1] (within
+//! a small factor of the best uniform approximation of that degree), converted to powers of r
+//! and rounded to f32.
 
-use super::{DEGREE_PLUS_ONE, OCTAVES, ROWS, SEGMENTS};
+use super::{DEGREE_PLUS_ONE, OCTAVES, ROWS, SEGMENT_BITS, SEGMENTS};
 use crate::sampling::normal::{quantile, quantile_above_half};
 
 /// The exact |z| of a word whose p is `p` (an integer on the words; any real between them) in
@@ -18,7 +18,7 @@ pub(crate) fn exact(central: bool, p: f64) -> f64 {
     }
 }
 
-/// The p of octave `k`, segment `j`, at r: 2²⁹⁻ᵏ·(1 + (j + r)/16), plus the mean of the low bits
+/// The p of octave `k`, segment `j`, at r: 2²⁹⁻ᵏ·(1 + (j + r)/SEGMENTS), plus the mean of the low bits
 /// of p that r's 23 bits leave out (two bits in octave 0, one in octave 1).
 pub(crate) fn p_at(k: usize, j: usize, r: f64) -> f64 {
     let dropped = match k {
@@ -29,14 +29,20 @@ pub(crate) fn p_at(k: usize, j: usize, r: f64) -> f64 {
     2f64.powi(29 - k as i32) * (1.0 + (j as f64 + r) / SEGMENTS as f64) + dropped
 }
 
-/// Whether segment `j` of octave `k` holds any word: in octaves 26 … 29, p has fewer than 4 bits
-/// after its leading one, so only some segments are reached; octave 30 is p = 0 alone.
+/// The bits p has after its leading one in octave `k` (none for p = 0).
+fn bits_after_lead(k: usize) -> u32 {
+    29u32.saturating_sub(k as u32)
+}
+
+/// Whether segment `j` of octave `k` holds any word: in the last octaves p has fewer bits after
+/// its leading one than the segment takes, so only some segments are reached; octave 30 is
+/// p = 0 alone.
 pub(crate) fn reachable(k: usize, j: usize) -> bool {
-    match k {
-        0..=25 => true,
-        26..=29 => j.is_multiple_of(1 << (k - 25)),
-        _ => j == 0,
+    if k == 30 {
+        return j == 0;
     }
+    let missing = SEGMENT_BITS.saturating_sub(bits_after_lead(k));
+    j.is_multiple_of(1 << missing)
 }
 
 /// Coefficients below this fraction of the constant term change no result (r < 1) and are set
@@ -63,7 +69,7 @@ fn row(central: bool, k: usize, j: usize) -> [u32; DEGREE_PLUS_ONE] {
     }
     if k == 30 {
         c[0] = exact(central, 0.0);
-    } else if k >= 25 {
+    } else if bits_after_lead(k) <= SEGMENT_BITS {
         // No bit of p is left for r: one value per segment.
         c[0] = exact(central, p_at(k, j, 0.0));
     } else {
@@ -79,7 +85,7 @@ fn row(central: bool, k: usize, j: usize) -> [u32; DEGREE_PLUS_ONE] {
     })
 }
 
-/// The degree-5 polynomial through f at the Chebyshev nodes of [0, 1], in powers of r.
+/// The polynomial through f at the Chebyshev nodes of [0, 1], in powers of r.
 fn interpolate(f: impl Fn(f64) -> f64) -> [f64; DEGREE_PLUS_ONE] {
     const N: usize = DEGREE_PLUS_ONE;
     let nodes: [f64; N] = std::array::from_fn(|i| {
