@@ -288,7 +288,8 @@ fn a_fused_product_would_change_the_bits_the_tests_compare() {
 }
 
 /// GPT-2 small's matrices (the token embedding and 12 × {c_attn, c_proj, c_fc, mlp c_proj}, 124 M
-/// weights) under PyTorch's default, drawn on the device and on the host: the same bits. Ignored
+/// weights) under PyTorch's default and under N(0, 0.02²) by sampler version 2, drawn on the
+/// device and on the host: the same bits. Ignored
 /// in CI: llvmpipe's wgpu device holds no buffer over 128 MiB (Burn's own tensors included), and
 /// the token embedding is 154 MB; `benches/gpu/check.sh` runs it on a GPU.
 #[test]
@@ -309,22 +310,33 @@ fn gpt2_small_under_pytorchs_default_is_the_hosts_bits_on_wgpu() {
         }
     }
     let root = Key::new(0);
-    let mut checked = 0;
-    for (path, shape) in shapes {
-        let prepared = Scheme::PytorchDefault
-            .prepare(&shape, Some(Fan::linear(shape[0], shape[1])))
-            .unwrap();
-        assert_eq!(prepared.device_path(&device), Ok(()), "{path}");
-        let key = root.for_path(&path);
-        let on_device: Tensor<2> = prepared.sample(key, &device).unwrap();
-        assert_eq!(
-            bits(&values(on_device)),
-            bits(&prepared.sample_host(key).unwrap()),
-            "{path}"
-        );
-        checked += prepared.len();
+    // PyTorch's default (uniform), then GPT-2's own N(0, 0.02²) under sampler version 2.
+    let normal = Scheme::Normal {
+        mean: 0.0,
+        std: 0.02,
+    };
+    for (scheme, version) in [
+        (Scheme::PytorchDefault, SamplerVersion::V1),
+        (normal, SamplerVersion::V2),
+    ] {
+        let mut checked = 0;
+        for (path, shape) in &shapes {
+            let prepared = scheme
+                .prepare(shape, Some(Fan::linear(shape[0], shape[1])))
+                .unwrap()
+                .with_sampler(version);
+            assert_eq!(prepared.device_path(&device), Ok(()), "{path}");
+            let key = root.for_path(path);
+            let on_device: Tensor<2> = prepared.sample(key, &device).unwrap();
+            assert_eq!(
+                bits(&values(on_device)),
+                bits(&prepared.sample_host(key).unwrap()),
+                "{scheme:?} {path}"
+            );
+            checked += prepared.len();
+        }
+        assert_eq!(checked, 123_532_032);
     }
-    assert_eq!(checked, 123_532_032);
 }
 
 /// Words around every octave's and segment's edge of version 2's table (both halves, both
