@@ -175,7 +175,7 @@ pub enum SamplerVersion {
     #[default]
     V1,
     /// One word per value, no rejection: the table-driven inverse CDF of
-    /// [`inverse_normal`](crate::sampling::inverse_normal), whose integer and f32 `+ ×` steps
+    /// [`inverse_normal`], whose integer and f32 `+ ×` steps
     /// the device kernel (feature `device-stream`) repeats bit for bit; tails reach 6.34σ, error
     /// at most 1.5 ulps against the exact quantile. The truncated normal has no version-2
     /// transform yet and draws version 1's values.

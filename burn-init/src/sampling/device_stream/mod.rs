@@ -16,7 +16,7 @@
 //! runtime zero, which no compiler can see through; the host computes the same operations in the
 //! same order. Uniform: u = ⌊w/2⁸⌋·2⁻²⁴ (exact), x = low·(1 − u) + high·u with each product
 //! rounded on its own, then kept inside [low, high]. Normal (sampler version 2,
-//! [`inverse_normal`](super::inverse_normal)): the word's table row and r by integer operations
+//! [`inverse_normal`]): the word's table row and r by integer operations
 //! (leading zeros, shifts, masks), Horner's rule over the row's four f32 coefficients with each
 //! product rounded on its own, the word's sign bit, then mean + std·z; the table (31 KiB) is
 //! uploaded with each draw. GPUs may flush subnormal values to zero, so uniform bounds below
@@ -258,6 +258,17 @@ pub(crate) fn draw(
     })
 }
 
+/// A buffer of u32 read back from the device (for the tests' kernels).
+fn read_u32(client: &Client, handle: cubecl::server::Handle) -> Result<Vec<u32>, HostReason> {
+    let bytes = client
+        .read_one(handle)
+        .map_err(|_| HostReason::DeviceError)?;
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect())
+}
+
 /// Version 2's coefficient table (`inverse_normal`), uploaded to `client`.
 fn table(client: &Client) -> BufferArg {
     let table = inverse_normal::table();
@@ -290,13 +301,7 @@ pub fn standard_normals(first: u32, len: u32, device: &Device) -> Result<Vec<u32
         table(&client),
         0u32,
     );
-    let bytes = client
-        .read_one(handle)
-        .map_err(|_| HostReason::DeviceError)?;
-    Ok(bytes
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-        .collect())
+    read_u32(&client, handle)
 }
 
 /// Raw words `start .. start + len` of `key`'s stream `stream`, computed on `device` and read
@@ -321,11 +326,5 @@ pub fn words(
         unsafe { BufferArg::from_raw_parts(handle.clone(), len) },
         args(key, stream, start, len),
     );
-    let bytes = client
-        .read_one(handle)
-        .map_err(|_| HostReason::DeviceError)?;
-    Ok(bytes
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-        .collect())
+    read_u32(&client, handle)
 }
