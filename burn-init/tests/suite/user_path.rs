@@ -12,6 +12,7 @@ use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::nn::{EmbeddingConfig, LinearConfig, LinearLayout};
 use burn::tensor::{Device, Shape, Tensor};
 use burn_init::policy::{DrawnOn, InitWith, Policy, Role, Rule};
+use burn_init::sampling::SamplerVersion;
 use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme};
 
 use crate::common::{SIGMAS, moments, values};
@@ -193,35 +194,48 @@ per_device! {
         assert!((entry.drawn_mean.unwrap() - m.mean).abs() <= 1e-9);
     }
 
-    fn uniform_draws_with_multipliers_are_the_hosts_bits_on_first_use(device) {
-        // With the device-stream feature a lazy uniform draw runs burn-init's kernel on wgpu and
-        // scales on the device; a multiplier that could make a product subnormal (1e-30 on bounds
-        // near 0.1) stays on the host. Every case must give the host's bits.
-        let scheme = Scheme::kaiming_uniform(FanMode::FanIn, Nonlinearity::Relu);
-        for multiplier in [1.0, 0.5, 3.0, 1e-30] {
+    fn kernel_draws_with_multipliers_are_the_hosts_bits_on_first_use(device) {
+        // With the device-stream feature a lazy uniform draw, and a normal one of sampler version
+        // 2, run burn-init's kernel on wgpu and scale on the device; a multiplier that could make
+        // a value subnormal (1e-30 on values near 0.1) stays on the host. Every case must give
+        // the host's bits.
+        let relu = Nonlinearity::Relu;
+        let cases = [
+            (Scheme::kaiming_uniform(FanMode::FanIn, relu.clone()), SamplerVersion::V1),
+            (Scheme::kaiming_normal(FanMode::FanIn, relu), SamplerVersion::V2),
+        ];
+        for ((scheme, version), multiplier) in cases.iter().flat_map(|c| [1.0, 0.5, 3.0, 1e-30].map(|m| (c, m))) {
             let layer = LinearConfig::new(300, 300).init(device);
             let rule = Rule::new(scheme.clone()).with_role(Some(Role::Weight)).with_multiplier(multiplier);
-            let policy = Policy::new().rule(rule).rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)));
+            let policy = Policy::new()
+                .rule(rule)
+                .rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)))
+                .with_sampler(Some(*version));
             let host: Vec<f32> = scheme
-                .sample_host(&[300, 300], Some(burn_init::Fan::linear(300, 300)), Key::new(9).for_path("weight"))
+                .prepare(&[300, 300], Some(burn_init::Fan::linear(300, 300)))
+                .unwrap()
+                .with_sampler(*version)
+                .sample_host(Key::new(9).for_path("weight"))
                 .unwrap()
                 .iter()
                 .map(|x| x * multiplier as f32)
                 .collect();
             let (lazy, manifest) = policy.apply_lazy(layer, Key::new(9)).unwrap();
             // The manifest says where: the kernel on wgpu with the feature, unless the multiplier
-            // could make a product subnormal; the host elsewhere and for the zero bias.
+            // could make a value subnormal; the host elsewhere and for the zero bias.
             let kernel = cfg!(feature = "device-stream") && device_stream_runs_on(device) && multiplier >= 1e-20;
             let expected = if kernel { DrawnOn::Device } else { DrawnOn::Host };
-            assert_eq!(manifest.get("weight").unwrap().drawn_on, Some(expected), "multiplier {multiplier}");
+            let label = format!("{scheme:?} {version:?} multiplier {multiplier}");
+            assert_eq!(manifest.get("weight").unwrap().drawn_on, Some(expected), "{label}");
+            assert_eq!(manifest.get("weight").unwrap().sampler, *version, "{label}");
             assert_eq!(manifest.get("bias").unwrap().drawn_on, Some(DrawnOn::Host));
             let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(values(lazy.weight.val())), bits(host), "multiplier {multiplier}");
+            assert_eq!(bits(values(lazy.weight.val())), bits(host), "{label}");
         }
         // A non-square `Col` layer (stored [d_in, d_out], drawn [d_out, d_in] then transposed by its
         // mappers): the lazy draw, on the device where the kernel applies, equals the eager one.
         let col = || LinearConfig::new(40, 70).with_layout(LinearLayout::Col).init(device);
-        let policy = Policy::new().rule(Rule::new(scheme.clone()).with_role(Some(Role::Weight))).rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)));
+        let policy = Policy::new().rule(Rule::new(cases[0].0.clone()).with_role(Some(Role::Weight))).rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)));
         let (eager, _) = policy.apply(col(), Key::new(10)).unwrap();
         let (lazy, manifest) = policy.apply_lazy(col(), Key::new(10)).unwrap();
         let expected = if cfg!(feature = "device-stream") && device_stream_runs_on(device) { DrawnOn::Device } else { DrawnOn::Host };
