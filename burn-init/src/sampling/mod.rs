@@ -81,9 +81,7 @@ impl Keyed {
             Self::TruncatedNormal(d) => d,
         }
     }
-}
 
-impl Keyed {
     /// A bound on |value| over every value a draw can give.
     pub fn reach(&self) -> f64 {
         match self {
