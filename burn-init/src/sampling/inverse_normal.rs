@@ -114,13 +114,11 @@ super::simd::multiversion! {
     }
 }
 
-/// The table as f32 values, row-major (what the device kernel reads).
+/// The table's f32 bit patterns, row-major: the bytes the device kernel reads as f32, uploaded
+/// as they are (no conversion).
 #[cfg(feature = "device-stream")]
-pub(crate) fn table() -> Vec<f32> {
-    COEFFICIENTS
-        .iter()
-        .flat_map(|row| row.iter().map(|bits| f32::from_bits(*bits)))
-        .collect()
+pub(crate) fn table_bits() -> &'static [u32] {
+    COEFFICIENTS.as_flattened()
 }
 
 #[cfg(test)]

@@ -271,9 +271,9 @@ fn read_u32(client: &Client, handle: cubecl::server::Handle) -> Result<Vec<u32>,
 
 /// Version 2's coefficient table (`inverse_normal`), uploaded to `client`.
 fn table(client: &Client) -> BufferArg {
-    let table = inverse_normal::table();
-    let handle = client.create_from_slice(bytemuck::cast_slice(&table));
-    // SAFETY: the buffer holds the table's f32 just written.
+    let table = inverse_normal::table_bits();
+    let handle = client.create_from_slice(bytemuck::cast_slice(table));
+    // SAFETY: the buffer holds the table's f32 bit patterns just written.
     unsafe { BufferArg::from_raw_parts(handle, table.len()) }
 }
 
