@@ -289,8 +289,9 @@ impl Policy {
 /// The parameter's draw on a device where burn-init's own kernel applies (feature
 /// `device-stream`): the scheme's values times the multiplier, bit for bit [`draw`]'s. The product
 /// by the multiplier is one f32 rounding on both sides; it is taken on the device only when it
-/// cannot be subnormal (a normal multiplier, and every non-zero bound times it at least 2⁻¹⁰⁰ in
-/// magnitude, the kernel's own contract), since GPUs may flush subnormals. Whether the kernel
+/// cannot be subnormal (`Prepared::scales_exactly_on_device`: a normal multiplier, and every
+/// non-zero uniform bound or a mean-0 normal's std times it above the kernel's own limits), since
+/// GPUs may flush subnormals. Whether the kernel
 /// applies is asked on the device of the first use (after a `to_device`, the new one); the host
 /// draws where it does not.
 #[cfg(feature = "device-stream")]
