@@ -6,8 +6,8 @@
 //! `Vec`), `tensor/<scheme>` (a Burn tensor on the device, synchronised) and `burn/<scheme>`
 //! (Burn's `Initializer`, forced and synchronised), `upload/<scheme>` (the host draw and its
 //! upload, whatever path `tensor/` takes). A `_v2` suffix is the same law drawn by sampler
-//! version 2 (normal laws: one word per value, the device kernel's transform), beside version
-//! 1's. `summary` turns the results into one table.
+//! version 2 (normal and truncated normal laws: one word per value, the device kernel's
+//! transform), beside version 1's. `summary` turns the results into one table.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -98,7 +98,13 @@ fn cases_v1() -> Vec<(&'static str, Scheme, Option<Initializer>)> {
 fn cases() -> Vec<(String, Scheme, SamplerVersion, Option<Initializer>)> {
     let mut out = Vec::new();
     for (label, scheme, burn) in cases_v1() {
-        let v2 = ["normal", "kaiming_normal"].contains(&label);
+        let v2 = [
+            "normal",
+            "kaiming_normal",
+            "trunc_normal",
+            "lecun_normal_truncated",
+        ]
+        .contains(&label);
         out.push((
             label.to_string(),
             scheme.clone(),

@@ -35,9 +35,39 @@
 
 use super::Affine;
 use super::inverse_normal_table::COEFFICIENTS;
+use super::inverse_normal_wide_table::WIDE_COEFFICIENTS;
 
-/// Octaves per half: p ∈ [2²⁹⁻ᵏ, 2³⁰⁻ᵏ) for k < 30, and k = 30 for p = 0.
-pub(crate) const OCTAVES: usize = 31;
+/// The probabilities a table is for: p + ½ in units of 2⁻ᵇⁱᵗˢ, read from a 32-bit stream word
+/// ([`deviate`]) or from a 64-bit fixed-point probability ([`deviate_at`], the truncated normal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Width {
+    Word32,
+    Word64,
+}
+
+impl Width {
+    pub(crate) const fn bits(self) -> u32 {
+        match self {
+            Self::Word32 => 32,
+            Self::Word64 => 64,
+        }
+    }
+
+    /// Octaves per half: p ∈ [2ᵇⁱᵗˢ⁻³⁻ᵏ, 2ᵇⁱᵗˢ⁻²⁻ᵏ) for k < bits − 2, and the last for p = 0.
+    pub(crate) const fn octaves(self) -> usize {
+        self.bits() as usize - 1
+    }
+
+    /// Rows of the table: tail half first, then the centre.
+    pub(crate) const fn rows(self) -> usize {
+        2 * self.octaves() * SEGMENTS
+    }
+}
+
+/// Octaves per half of the 32-bit words' table.
+pub(crate) const OCTAVES: usize = Width::Word32.octaves();
+/// Octaves per half of the 64-bit probabilities' table.
+pub(crate) const WIDE_OCTAVES: usize = Width::Word64.octaves();
 /// Bits after p's leading one that pick a segment of its octave.
 pub(crate) const SEGMENT_BITS: u32 = 5;
 /// Segments per octave.
@@ -46,13 +76,23 @@ pub(crate) const SEGMENTS: usize = 1 << SEGMENT_BITS;
 pub(crate) const R_BITS: u32 = 27 - SEGMENT_BITS;
 /// Coefficients per polynomial (degree 3).
 pub(crate) const DEGREE_PLUS_ONE: usize = 4;
-/// Rows of the table: tail half first, then the centre.
-pub(crate) const ROWS: usize = 2 * OCTAVES * SEGMENTS;
+/// Rows of the 32-bit words' table.
+pub(crate) const ROWS: usize = Width::Word32.rows();
+/// Rows of the 64-bit probabilities' table.
+pub(crate) const WIDE_ROWS: usize = Width::Word64.rows();
 
 /// The largest error of a version-2 deviate against the exact quantile of its word, in units in
 /// the last place of the result, over all 2³² words: measured 1.4201 ulps (word 0x05df7680, in
 /// the tail's octave 4) by `sweep_all_words` in 40 s on 2 cores, stated here as 1.5.
 pub const MAX_ERROR_ULPS: f64 = 1.5;
+
+/// The largest error of [`deviate_at`] against the exact quantile of its probability, in ulps of
+/// the result, stated as 1.5: measured 1.3348 on 218 817 probabilities covering every octave and
+/// segment of both halves (`wide_deviates_are_within_the_stated_error_of_the_exact_quantile`),
+/// and over all 2³² words of three truncation windows (`sweep_truncated_windows`, ignored, 4 min
+/// in release on 2 cores): 1.4370 for [−2, 2], 1.4290 for [0, ∞), 1.0010 for [−6.2, −6]. There
+/// are 2⁶⁴ probabilities, so unlike [`MAX_ERROR_ULPS`] this bound is measured, not exhaustive.
+pub const WIDE_MAX_ERROR_ULPS: f64 = 1.5;
 
 /// A bound on |z| for every version-2 deviate: the deviate of m = 0, −Φ⁻¹(2⁻³³) = 6.337958 in
 /// f32 (within 1.5 ulps of 6.3379578), rounded up.
@@ -61,7 +101,19 @@ pub const REACH_SIGMAS: f64 = 6.338;
 const SIGN: u32 = 1 << 31;
 const HALF: u32 = 1 << 30;
 const LOW_31: u32 = SIGN - 1;
+const LOW_63: u64 = u64::MAX >> 1;
 const R_SCALE: f32 = 1.0 / (1u32 << R_BITS) as f32;
+
+/// The table row and r of a p whose `zeros` leading zeros and next bits `top` holds (`top`'s bit
+/// 31 is p's leading one), in the tail half or the `central` one of a table of `octaves`.
+#[inline(always)]
+fn read(top: u32, zeros: u32, central: u32, octaves: u32) -> (usize, f32) {
+    let segment = (top >> (31 - SEGMENT_BITS)) & (SEGMENTS as u32 - 1);
+    // r's bits: the i32 conversion is exact and vectorises.
+    let r = ((top >> 4) & ((1 << R_BITS) - 1)) as i32 as f32 * R_SCALE;
+    let row = (central * octaves + (zeros - 2)) * SEGMENTS as u32 + segment;
+    (row as usize, r)
+}
 
 /// Where a word's deviate is read from: its table row and r ∈ [0, 1), and its sign bit. Integer
 /// operations only; the device kernel computes the same.
@@ -71,12 +123,39 @@ pub(crate) fn locate(word: u32) -> (usize, f32, u32) {
     let central = u32::from(m >= HALF);
     let p = if m >= HALF { LOW_31 - m } else { m };
     let zeros = p.leading_zeros(); // 2 ..= 32
-    let shifted = p << zeros.min(31);
-    let segment = (shifted >> (31 - SEGMENT_BITS)) & (SEGMENTS as u32 - 1);
-    // r's bits: the i32 conversion is exact and vectorises.
-    let r = ((shifted >> 4) & ((1 << R_BITS) - 1)) as i32 as f32 * R_SCALE;
-    let row = (central * OCTAVES as u32 + (zeros - 2)) * SEGMENTS as u32 + segment;
-    (row as usize, r, word & SIGN)
+    let (row, r) = read(p << zeros.min(31), zeros, central, OCTAVES as u32);
+    (row, r, word & SIGN)
+}
+
+/// [`locate`] for a 64-bit word: its sign bit (as bit 31), its row in the wide table and r.
+#[inline(always)]
+pub(crate) fn locate_wide(word: u64) -> (usize, f32, u32) {
+    let m = word & LOW_63;
+    let central = m > LOW_63 >> 1;
+    let p = if central { LOW_63 - m } else { m };
+    let zeros = p.leading_zeros(); // 2 ..= 64
+    let top = ((p << zeros.min(63)) >> 32) as u32;
+    let (row, r) = read(top, zeros, u32::from(central), WIDE_OCTAVES as u32);
+    (row, r, (word >> 32) as u32 & SIGN)
+}
+
+/// Horner's rule over row `row` of `table` at r, each product rounded on its own (Rust never
+/// contracts into fma), with the sign bit `sign`.
+#[inline(always)]
+fn evaluate<const N: usize>(
+    table: &[[u32; DEGREE_PLUS_ONE]; N],
+    row: usize,
+    r: f32,
+    sign: u32,
+) -> f32 {
+    // `row` is below N by construction; the `min` lets the loop run without a bounds check, so
+    // that it vectorises (with gathers).
+    let c = &table[row.min(N - 1)];
+    let mut magnitude = f32::from_bits(c[DEGREE_PLUS_ONE - 1]);
+    for i in (0..DEGREE_PLUS_ONE - 1).rev() {
+        magnitude = magnitude * r + f32::from_bits(c[i]);
+    }
+    f32::from_bits(magnitude.to_bits() | sign)
 }
 
 /// The standard normal deviate of one stream word under sampler version 2: what element i of a
@@ -92,16 +171,34 @@ pub(crate) fn locate(word: u32) -> (usize, f32, u32) {
 pub fn deviate(word: u32) -> f32 {
     let (row, r, sign) = locate(word);
     // The type states the table's shape: a table of another shape does not compile.
-    let table: &[[u32; DEGREE_PLUS_ONE]; ROWS] = &COEFFICIENTS;
-    // `row` is below ROWS by construction; the `min` lets the loop run without a bounds check,
-    // so that it vectorises (with gathers).
-    let c = &table[row.min(ROWS - 1)];
-    // Horner's rule, each product rounded on its own (Rust never contracts into fma).
-    let mut magnitude = f32::from_bits(c[DEGREE_PLUS_ONE - 1]);
-    for i in (0..DEGREE_PLUS_ONE - 1).rev() {
-        magnitude = magnitude * r + f32::from_bits(c[i]);
-    }
-    f32::from_bits(magnitude.to_bits() | sign)
+    evaluate::<ROWS>(&COEFFICIENTS, row, r, sign)
+}
+
+/// Φ⁻¹((f + ½)·2⁻⁶⁴) for a 64-bit fixed-point probability f, by the same transform as
+/// [`deviate`] on a 64-bit word (its own table, `inverse_normal_wide_table.rs`): what the
+/// truncated normal of sampler version 2 evaluates. Increasing in f; |z| ≤ −Φ⁻¹(2⁻⁶⁵) = 9.1553.
+///
+/// ```
+/// use burn_init::sampling::inverse_normal::deviate_at;
+/// // The middle: Φ⁻¹(½ + 2⁻⁶⁵) ≈ √(2π)·2⁻⁶⁵, and its mirror below.
+/// let middle = f64::from(deviate_at(1 << 63)) / (2.0 * std::f64::consts::PI).sqrt();
+/// assert!((middle * 2f64.powi(65) - 1.0).abs() < 1e-6);
+/// assert_eq!(deviate_at((1 << 63) - 1), -deviate_at(1 << 63));
+/// // The ends: Φ⁻¹(2⁻⁶⁵) and its mirror.
+/// assert!((f64::from(deviate_at(0)) + 9.155_294).abs() < 1e-5);
+/// assert_eq!(deviate_at(u64::MAX), -deviate_at(0));
+/// ```
+#[inline(always)]
+pub fn deviate_at(probability: u64) -> f32 {
+    // The lower half (f < 2⁶³) is a negative deviate: the sign bit set and m = f. The upper
+    // half mirrors it: m = 2⁶⁴ − 1 − f, the complement.
+    let word = if probability > LOW_63 {
+        !probability
+    } else {
+        probability | !LOW_63
+    };
+    let (row, r, sign) = locate_wide(word);
+    evaluate::<WIDE_ROWS>(&WIDE_COEFFICIENTS, row, r, sign)
 }
 
 super::simd::multiversion! {
@@ -117,8 +214,11 @@ super::simd::multiversion! {
 /// The table's f32 bit patterns, row-major: the bytes the device kernel reads as f32, uploaded
 /// as they are (no conversion).
 #[cfg(feature = "device-stream")]
-pub(crate) fn table_bits() -> &'static [u32] {
-    COEFFICIENTS.as_flattened()
+pub(crate) fn table_bits(width: Width) -> &'static [u32] {
+    match width {
+        Width::Word32 => COEFFICIENTS.as_flattened(),
+        Width::Word64 => WIDE_COEFFICIENTS.as_flattened(),
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ mod device;
 pub mod device_stream;
 pub mod inverse_normal;
 mod inverse_normal_table;
+mod inverse_normal_wide_table;
 mod key;
 pub mod normal;
 mod simd;
@@ -175,8 +176,10 @@ pub enum SamplerVersion {
     /// One word per value, no rejection: the table-driven inverse CDF of
     /// [`inverse_normal`], whose integer and f32 `+ ×` steps
     /// the device kernel (feature `device-stream`) repeats bit for bit; tails reach 6.34σ, error
-    /// at most 1.5 ulps against the exact quantile. The truncated normal has no version-2
-    /// transform yet and draws version 1's values.
+    /// at most 1.5 ulps against the exact quantile. The truncated normal spreads the words over
+    /// its window's probabilities in 64-bit fixed point and takes the same inverse CDF of 64-bit
+    /// probabilities ([`TruncatedNormal`]'s docs); a window holding less than 2⁻³² of the
+    /// parent's mass draws version 1's values.
     V2,
 }
 
@@ -271,7 +274,7 @@ fn clamp(x: f32, low: f32, high: f32) -> f32 {
 }
 
 /// z ↦ clamp(mean + std·z, low, high), in f32: a standard deviate to a tensor value.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Affine {
     mean: f32,
     std: f32,
@@ -287,6 +290,12 @@ impl Affine {
             low,
             high,
         }
+    }
+
+    /// (mean, std, low, high).
+    #[cfg(feature = "device-stream")]
+    pub(crate) fn parts(self) -> (f32, f32, f32, f32) {
+        (self.mean, self.std, self.low, self.high)
     }
 
     #[inline(always)]

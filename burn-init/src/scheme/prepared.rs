@@ -108,12 +108,19 @@ impl Scheme {
 
 impl Prepared {
     /// The same draw by sampler `version` ([`SamplerVersion`]; a prepared scheme starts at
-    /// version 1). Only the normal law differs between versions; its reach follows the version.
+    /// version 1). Only the normal and truncated normal laws differ between versions; the
+    /// normal's reach follows the version.
     pub fn with_sampler(mut self, version: SamplerVersion) -> Self {
         self.sampler = version;
-        if let Law::Keyed(Keyed::Normal(normal)) = &mut self.law {
-            *normal = normal.with_version(version);
-            self.moments.reach = normal.reach();
+        match &mut self.law {
+            Law::Keyed(Keyed::Normal(normal)) => {
+                *normal = normal.with_version(version);
+                self.moments.reach = normal.reach();
+            }
+            Law::Keyed(Keyed::TruncatedNormal(truncated)) => {
+                *truncated = truncated.with_version(version);
+            }
+            _ => {}
         }
         self
     }
@@ -266,8 +273,8 @@ impl Prepared {
         sampling::device_stream::draw(self.device_law()?, key, start, len, device).ok()
     }
 
-    /// The laws the kernels have a transform for, the one place that says so: a uniform law,
-    /// and a normal law of sampler version 2 (every other law draws on the host).
+    /// The laws the kernels have a transform for, the one place that says so: a uniform law, and
+    /// a normal or truncated normal law of sampler version 2 (every other law draws on the host).
     #[cfg(feature = "device-stream")]
     fn device_law(&self) -> Option<sampling::device_stream::DeviceLaw> {
         use sampling::device_stream::DeviceLaw;
@@ -279,6 +286,10 @@ impl Prepared {
             Law::Keyed(Keyed::Normal(normal)) if normal.version() == SamplerVersion::V2 => {
                 let (mean, std) = normal.parameters_f32();
                 Some(DeviceLaw::Normal { mean, std })
+            }
+            Law::Keyed(Keyed::TruncatedNormal(truncated)) => {
+                let (window, affine) = truncated.version_2()?;
+                Some(DeviceLaw::TruncatedNormal { window, affine })
             }
             _ => None,
         }

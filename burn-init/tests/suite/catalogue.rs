@@ -115,11 +115,33 @@ per_device! {
     }
 
     fn trunc_normal_asymmetric_and_tail(device) {
+        // Both sampler versions; [−8, −6] holds 10⁻⁹ of the mass, still above version 2's 2⁻³².
         let cases = [(0.5, 1.0, -1.0, 2.0), (0.0, 1.0, -2.0, 2.0), (0.0, 1.0, 0.0, f64::INFINITY), (0.0, 1.0, -0.3, 0.4), (0.0, 0.02, -0.04, 0.04), (0.0, 1.0, 3.0, 5.0), (0.0, 1.0, -8.0, -6.0)];
-        for (i, (mean, std, a, b)) in cases.into_iter().enumerate() {
-            let values = draw(&Scheme::trunc_normal(mean, std, a, b), 20 + i as u64, device);
-            check_truncated(&format!("trunc_normal({mean}, {std}, {a}, {b})"), &values, mean, std, a, b);
+        for version in [SamplerVersion::V1, SamplerVersion::V2] {
+            for (i, (mean, std, a, b)) in cases.into_iter().enumerate() {
+                let prepared = Scheme::trunc_normal(mean, std, a, b).prepare(&[FAN_IN, FAN_OUT], None).unwrap().with_sampler(version);
+                let values = values(prepared.sample::<2>(Key::new(20 + i as u64), device).unwrap());
+                check_truncated(&format!("{version:?} trunc_normal({mean}, {std}, {a}, {b})"), &values, mean, std, a, b);
+            }
         }
+    }
+
+    fn version_2_truncations_reach_their_deep_octaves(device) {
+        // 2²² values of [3σ, 6σ] (one-sided: 1.35·10⁻³ of the mass): the counts beyond 3.5σ,
+        // 4σ and 5σ against n·P(Z > c | Z ∈ [3, 6]) within 5 binomial SEs. Values beyond 5σ are
+        // read from the 64-bit table's octaves 19 to 27 (tail probabilities 2⁻²² to 2⁻³⁰), rows
+        // that only windows this deep reach often; a misplaced row there moves the count by more.
+        let (a, b) = (3.0, 6.0);
+        let prepared = Scheme::trunc_normal(0.0, 1.0, a, b).prepare(&[1 << 22], None).unwrap().with_sampler(SamplerVersion::V2);
+        let z = values(prepared.sample::<1>(Key::new(14), device).unwrap());
+        let (n, mass) = (z.len() as f64, normal_cdf(-a) - normal_cdf(-b));
+        for c in [3.5, 4.0, 5.0] {
+            let p = (normal_cdf(-c) - normal_cdf(-b)) / mass;
+            let count = z.iter().filter(|&&x| f64::from(x) > c).count() as f64;
+            let se = (n * p * (1.0 - p)).sqrt();
+            assert!((count - n * p).abs() <= 5.0 * se.max(1.0), "{count} beyond {c}σ, expected {:.1} ± {se:.1}", n * p);
+        }
+        assert!(z.iter().all(|&x| (a as f32..=b as f32).contains(&x)));
     }
 
     fn gains_reach_the_samples(device) {

@@ -9,7 +9,9 @@ use burn_init::error::{PolicyError, SamplingError};
 use burn_init::policy::{Policy, Role, Rule};
 use burn_init::sampling::device_stream::{self, HostReason};
 use burn_init::sampling::{SamplerVersion, inverse_normal};
-use burn_init::{Fan, FanMode, InitError, Key, Nonlinearity, Prepared, Scheme};
+use burn_init::{
+    Distribution, Fan, FanMode, InitError, Key, Nonlinearity, Prepared, Scheme, VarianceScaling,
+};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 
@@ -160,6 +162,22 @@ burn_init::per_device! {
         }
     }
 
+    fn truncated_schemes_of_sampler_version_2_draw_the_hosts_bits_on_the_device(device) {
+        let schemes = [
+            // timm's trunc_normal_(std = 0.02) with absolute bounds ±2: a window of ±100σ.
+            Scheme::TruncatedNormal { mean: 0.0, std: 0.02, a: -2.0, b: 2.0 },
+            Scheme::TruncatedNormal { mean: 0.5, std: 1.0, a: -1.0, b: 2.0 },
+            Scheme::TruncatedNormal { mean: 0.0, std: 1.0, a: 0.0, b: f64::INFINITY },
+            Scheme::TruncatedNormal { mean: 0.0, std: 1.0, a: 3.0, b: 6.0 },
+            Scheme::TruncatedNormal { mean: 0.0, std: 1.0, a: -8.0, b: -6.0 },
+            // JAX's truncated variance scaling (±2σ of the parent, scaled to the exact std).
+            Scheme::VarianceScaling(VarianceScaling::new(2.0, FanMode::FanIn, Distribution::TruncatedNormal)),
+        ];
+        for scheme in &schemes {
+            draws_the_hosts_bits(scheme, SamplerVersion::V2, device);
+        }
+    }
+
     fn what_the_kernel_does_not_cover_is_drawn_on_the_host_with_its_reason(device) {
         let key = Key::new(3);
         let tiny = Scheme::Uniform { low: -1e-35, high: 1e-35 }.prepare(&[40, 3], None).unwrap();
@@ -186,6 +204,21 @@ burn_init::per_device! {
             let t: Tensor<2> = prepared.sample(key, device).unwrap();
             assert_eq!(bits(&values(t)), bits(&prepared.sample_host(key).unwrap()));
         }
+        // Version 2's truncated normal: a window with less than 2⁻³² of the mass has no
+        // version-2 transform, a std under 2⁻³⁶ could give subnormal values; version 1 has none.
+        let truncated = |std: f64, a: f64, b: f64, version| Scheme::TruncatedNormal { mean: 0.0, std, a, b }.prepare(&[40, 3], None).unwrap().with_sampler(version);
+        let (at_std, below_std) = (f64::from(f32::from_bits(91 << 23)), f64::from(f32::from_bits(90 << 23)));
+        let v2 = SamplerVersion::V2;
+        assert_eq!(truncated(at_std, -at_std, at_std, v2).device_path(device), if kernels { Ok(()) } else { Err(HostReason::NoKernelRuntime) });
+        assert_eq!(truncated(below_std, -below_std, below_std, v2).device_path(device), Err(reason(HostReason::Subnormal)));
+        assert_eq!(truncated(1.0, 6.3, 7.0, v2).device_path(device), Err(HostReason::NoTransform));
+        assert_eq!(truncated(1.0, -2.0, 2.0, SamplerVersion::V1).device_path(device), Err(HostReason::NoTransform));
+        for prepared in [truncated(at_std, -at_std, at_std, v2), truncated(below_std, -below_std, below_std, v2), truncated(1.0, 6.3, 7.0, v2)] {
+            let t: Tensor<2> = prepared.sample(key, device).unwrap();
+            assert_eq!(bits(&values(t)), bits(&prepared.sample_host(key).unwrap()));
+        }
+        // A narrow window draws version 1's values under version 2.
+        assert_eq!(truncated(1.0, 6.3, 7.0, v2).sample_host(key).unwrap(), truncated(1.0, 6.3, 7.0, SamplerVersion::V1).sample_host(key).unwrap());
         assert_eq!(empty.device_path(device), Err(reason(HostReason::Empty)));
         // The same bits either way.
         for prepared in [&tiny, &normal, &empty] {
@@ -256,6 +289,27 @@ burn_init::per_device! {
             let host: Vec<u32> = (first..=first + (len - 1)).map(|w| inverse_normal::deviate(w).to_bits()).collect();
             assert_eq!(device_stream::standard_normals(first, len, device).unwrap(), host, "words {first:#x} + {len}");
         }
+    }
+
+    fn the_truncated_transform_is_the_hosts_on_every_edge_of_its_table(device) {
+        // The 64-bit probabilities at every octave's and segment's start in both halves of the
+        // wide table, their neighbours, the middle and the ends, in both halves of the line.
+        if !has_kernels(device) {
+            assert_eq!(device_stream::deviates_at(&[0], device), Err(HostReason::NoKernelRuntime));
+            return;
+        }
+        let low_63 = u64::MAX >> 1;
+        let mut probabilities = vec![0, 1, 2, low_63 >> 1, low_63 - 1, low_63, low_63 + 1, u64::MAX - 1, u64::MAX];
+        for k in 0..62u32 {
+            for j in 0..32u128 {
+                let p = (1u64 << (61 - k)) + (((j << (61 - k)) / 32) as u64);
+                for m in [p - 1, p, p + 1, low_63 - p - 1, low_63 - p, low_63 - p + 1] {
+                    probabilities.extend([m, !m]);
+                }
+            }
+        }
+        let host: Vec<u32> = probabilities.iter().map(|&f| inverse_normal::deviate_at(f).to_bits()).collect();
+        assert_eq!(device_stream::deviates_at(&probabilities, device).unwrap(), host);
     }
 }
 
@@ -349,8 +403,8 @@ fn transform_ranges() -> Vec<(u32, u32)> {
         (u32::MAX - (1 << 16) + 1, 1 << 16),
     ];
     for k in 0..30 {
-        for j in 0..16u32 {
-            let p = (1u32 << (29 - k)) + (j << (29 - k)) / 16;
+        for j in 0..32u64 {
+            let p = (1u32 << (29 - k)) + ((j << (29 - k)) / 32) as u32;
             for m in [p, (1 << 31) - 1 - p] {
                 for sign in [0, 1u32 << 31] {
                     ranges.push(((m | sign).saturating_sub(2).min(u32::MAX - 4), 5));

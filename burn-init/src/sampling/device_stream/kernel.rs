@@ -5,7 +5,9 @@
 
 use cubecl::prelude::*;
 
-use crate::sampling::inverse_normal::{DEGREE_PLUS_ONE, OCTAVES, R_BITS, SEGMENT_BITS, SEGMENTS};
+use crate::sampling::inverse_normal::{
+    DEGREE_PLUS_ONE, OCTAVES, R_BITS, SEGMENT_BITS, SEGMENTS, WIDE_OCTAVES,
+};
 
 /// Everything a fill reads besides the output: the key's 8 words, the first block, the stream,
 /// and the range (`lead` words of the first block are skipped; `len` values are written).
@@ -180,12 +182,28 @@ fn standard_normal(w: u32, table: &[f32], zero: u32) -> f32 {
     let central = m >= 0x4000_0000u32;
     let p = select(central, 0x7fff_ffffu32 - m, m);
     let zeros = p.leading_zeros();
-    let shifted = p << select(zeros > 31u32, 31u32, zeros);
-    let segment = (shifted >> comptime!(31 - SEGMENT_BITS)) & comptime!(SEGMENTS as u32 - 1);
+    let top = p << select(zeros > 31u32, 31u32, zeros);
+    let q = magnitude(top, zeros, central, table, zero, comptime!(OCTAVES as u32));
+    f32::reinterpret(u32::reinterpret(q) | (w & 0x8000_0000u32))
+}
+
+/// |z| from the table of `octaves` octaves per half (`inverse_normal::read` and `evaluate`): p's
+/// leading one is `top`'s bit 31 and `zeros` its leading zeros; the segment and r from `top`'s
+/// next bits, Horner's rule over the row's coefficients with each product rounded on its own.
+#[cube]
+fn magnitude(
+    top: u32,
+    zeros: u32,
+    central: bool,
+    table: &[f32],
+    zero: u32,
+    #[comptime] octaves: u32,
+) -> f32 {
+    let segment = (top >> comptime!(31 - SEGMENT_BITS)) & comptime!(SEGMENTS as u32 - 1);
     // r's bits times 2^−R_BITS: both steps exact.
-    let r = f32::cast_from((shifted >> 4u32) & comptime!((1u32 << R_BITS) - 1))
+    let r = f32::cast_from((top >> 4u32) & comptime!((1u32 << R_BITS) - 1))
         * comptime!(1.0f32 / (1u32 << R_BITS) as f32);
-    let octave = select(central, comptime!(OCTAVES as u32), 0u32) + zeros - 2u32;
+    let octave = select(central, octaves, 0u32) + zeros - 2u32;
     let base = ((octave * comptime!(SEGMENTS as u32) + segment) * comptime!(DEGREE_PLUS_ONE as u32))
         as usize;
     let mut q = table[base + comptime!(DEGREE_PLUS_ONE - 1)];
@@ -193,7 +211,103 @@ fn standard_normal(w: u32, table: &[f32], zero: u32) -> f32 {
     for i in 0..comptime!(DEGREE_PLUS_ONE - 1) {
         q = barrier(q * r, zero) + table[base + comptime!(DEGREE_PLUS_ONE - 2 - i)];
     }
-    f32::reinterpret(u32::reinterpret(q) | (w & 0x8000_0000u32))
+    q
+}
+
+/// A truncation's window of 64-bit probabilities (`sampling::truncated::Window`) as u32 halves,
+/// and its affine map with the f32 bounds.
+#[derive(CubeLaunch, CubeType)]
+pub(crate) struct TruncationArgs {
+    start_lo: u32,
+    start_hi: u32,
+    span_lo: u32,
+    span_hi: u32,
+    mean: f32,
+    std: f32,
+    low: f32,
+    high: f32,
+}
+
+/// Word `w`'s 64-bit probability in `window` (`Window::probability`) as (high, low) halves:
+/// start + ⌊w·span/2³²⌋ as w·span_hi plus the high half of w·span_lo, with carries by
+/// comparison (the sum stays below 2⁶⁴), then its deviate.
+#[cube]
+fn truncated_standard(w: u32, window: &TruncationArgs, table: &[f32], zero: u32) -> f32 {
+    let low_product = w.mul_hi(window.span_lo);
+    let lo = w * window.span_hi + low_product;
+    let hi = w.mul_hi(window.span_hi) + select(lo < low_product, 1u32, 0u32);
+    let f_lo = lo + window.start_lo;
+    let f_hi = hi + window.start_hi + select(f_lo < window.start_lo, 1u32, 0u32);
+    deviate_at(f_hi, f_lo, table, zero)
+}
+
+/// The deviate at the 64-bit probability (`f_hi`, `f_lo`) (`inverse_normal::deviate_at`): its
+/// 64-bit word (the complement above the middle, else the sign bit set), whose p's leading zeros
+/// and top 32 bits come from the two halves, then the wide table.
+#[cube]
+fn deviate_at(f_hi: u32, f_lo: u32, table: &[f32], zero: u32) -> f32 {
+    let upper = f_hi >= 0x8000_0000u32;
+    let x_hi = select(upper, f_hi ^ 0xffff_ffffu32, f_hi | 0x8000_0000u32);
+    let x_lo = select(upper, f_lo ^ 0xffff_ffffu32, f_lo);
+    let m_hi = x_hi & 0x7fff_ffffu32;
+    let central = m_hi >= 0x4000_0000u32;
+    let p_hi = select(central, m_hi ^ 0x7fff_ffffu32, m_hi);
+    let p_lo = select(central, x_lo ^ 0xffff_ffffu32, x_lo);
+    let zeros = select(
+        p_hi != 0u32,
+        p_hi.leading_zeros(),
+        32u32 + p_lo.leading_zeros(),
+    );
+    // p's top 32 bits after the shift by `zeros` (at most 63). Both branches are evaluated, so
+    // every shift amount is kept below 32 in both.
+    let near = select(zeros > 31u32, 31u32, zeros);
+    let far = select(
+        zeros > 63u32,
+        31u32,
+        select(zeros < 32u32, 0u32, zeros - 32u32),
+    );
+    let top = select(
+        zeros < 32u32,
+        (p_hi << near) | (p_lo >> (32u32 - near)),
+        p_lo << far,
+    );
+    let q = magnitude(
+        top,
+        zeros,
+        central,
+        table,
+        zero,
+        comptime!(WIDE_OCTAVES as u32),
+    );
+    f32::reinterpret(u32::reinterpret(q) | (x_hi & 0x8000_0000u32))
+}
+
+/// N(mean, std²) conditioned on [low, high] by sampler version 2 from each word —
+/// `sampling::truncated::truncated_words`: the deviate at the word's probability in the window,
+/// then mean + std·z kept inside [low, high].
+#[cube(launch)]
+pub(crate) fn truncated_kernel(
+    out: &mut [f32],
+    args: StreamArgs,
+    table: &[f32],
+    window: TruncationArgs,
+    zero: u32,
+) {
+    let b = ABSOLUTE_POS as u32;
+    if b < (args.lead + args.len).div_ceil(16u32) {
+        let mut x = Array::<u32>::new(16usize);
+        block(&args, b, &mut x);
+        #[unroll]
+        for i in 0..16usize {
+            let word = b * 16u32 + comptime!(i as u32);
+            if inside(&args, word) {
+                let z = truncated_standard(x[i], &window, table, zero);
+                let value = barrier(window.std * z, zero) + window.mean;
+                let value = select(value < window.low, window.low, value);
+                out[(word - args.lead) as usize] = select(value > window.high, window.high, value);
+            }
+        }
+    }
 }
 
 /// The version-2 standard normal deviates of the words `first .. first + len` themselves (no
@@ -203,5 +317,24 @@ pub(crate) fn deviates_kernel(out: &mut [u32], first: u32, len: u32, table: &[f3
     let i = ABSOLUTE_POS as u32;
     if i < len {
         out[i as usize] = u32::reinterpret(standard_normal(first + i, table, zero));
+    }
+}
+
+/// The version-2 deviates at 64-bit probabilities (`probabilities` holds (low, high) halves in
+/// pairs), as bits: the wide transform alone, for tests against the host's at chosen
+/// probabilities.
+#[cube(launch)]
+pub(crate) fn wide_deviates_kernel(
+    out: &mut [u32],
+    probabilities: &[u32],
+    len: u32,
+    table: &[f32],
+    zero: u32,
+) {
+    let i = ABSOLUTE_POS as u32;
+    if i < len {
+        let lo = probabilities[2 * i as usize];
+        let hi = probabilities[2 * i as usize + 1];
+        out[i as usize] = u32::reinterpret(deviate_at(hi, lo, table, zero));
     }
 }

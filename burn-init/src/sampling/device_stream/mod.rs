@@ -36,16 +36,19 @@ use burn_cubecl::CubeDevice;
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::{BufferArg, Client, CubeCount, CubeDim};
 
-use super::inverse_normal;
+use super::Affine;
+use super::inverse_normal::{self, Width};
 use super::key::Key;
+use super::truncated::Window;
 use crate::error::{InitError, SamplingError};
 
 /// Why a draw takes the host path instead of the device kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostReason {
-    /// The law has no device transform: the normal of sampler version 1 and the truncated
-    /// normal reject (the ziggurat), so an element's stream position depends on earlier
-    /// elements; structured schemes are computed whole.
+    /// The law has no device transform: the normal and truncated normal of sampler version 1
+    /// reject (the ziggurat), so an element's stream position depends on earlier elements; a
+    /// truncation holding less than 2⁻³² of its mass draws version 1's values under version 2
+    /// too; structured schemes are computed whole.
     NoTransform,
     /// Nothing to draw.
     Empty,
@@ -156,11 +159,18 @@ pub(crate) enum DeviceLaw {
     Uniform { low: f32, high: f32 },
     /// N(mean, std²) by sampler version 2: `normal_kernel`.
     Normal { mean: f32, std: f32 },
+    /// N(mean, std²) conditioned on [low, high] by sampler version 2, its words spread over
+    /// `window`: `truncated_kernel`.
+    TruncatedNormal { window: Window, affine: Affine },
 }
 
 /// The smallest non-zero std the normal kernel takes: version 2's smallest |z| is
 /// √(2π)·2⁻³³ > 2⁻³², so std·z stays at least 2⁻¹⁰⁰ (as [`SMALLEST_BOUND`] asks) from 2⁻⁶⁸ on.
 pub(crate) const SMALLEST_STD: f32 = f32::from_bits(59 << 23); // 2⁻⁶⁸: biased exponent 59
+
+/// The smallest std the truncated kernel takes: its smallest |z| (at the middle probability of
+/// 64 bits) is √(2π)·2⁻⁶⁵ > 2⁻⁶⁴, so std·z stays at least 2⁻¹⁰⁰ from 2⁻³⁶ on.
+pub(crate) const SMALLEST_TRUNCATED_STD: f32 = f32::from_bits(91 << 23); // 2⁻³⁶
 
 impl DeviceLaw {
     /// Whether a value's products or sums could be subnormal, which GPUs may flush to zero.
@@ -169,6 +179,13 @@ impl DeviceLaw {
         match *self {
             Self::Uniform { low, high } => tiny(low, SMALLEST_BOUND) || tiny(high, SMALLEST_BOUND),
             Self::Normal { mean, std } => tiny(mean, SMALLEST_BOUND) || tiny(std, SMALLEST_STD),
+            Self::TruncatedNormal { affine, .. } => {
+                let (mean, std, low, high) = affine.parts();
+                tiny(mean, SMALLEST_BOUND)
+                    || tiny(std, SMALLEST_TRUNCATED_STD)
+                    || tiny(low, SMALLEST_BOUND)
+                    || tiny(high, SMALLEST_BOUND)
+            }
         }
     }
 
@@ -189,6 +206,13 @@ impl DeviceLaw {
                 scaled(low, SMALLEST_BOUND) && scaled(high, SMALLEST_BOUND)
             }
             Self::Normal { mean, std } => mean == 0.0 && scaled(std, SMALLEST_STD),
+            Self::TruncatedNormal { affine, .. } => {
+                let (mean, std, low, high) = affine.parts();
+                mean == 0.0
+                    && scaled(std, SMALLEST_TRUNCATED_STD)
+                    && scaled(low, SMALLEST_BOUND)
+                    && scaled(high, SMALLEST_BOUND)
+            }
         }
     }
 }
@@ -242,8 +266,23 @@ pub(crate) fn draw(
             kernel::uniform_kernel::launch(&client, count, dim, out, args, low, high, 0u32);
         }
         DeviceLaw::Normal { mean, std } => {
-            let table = table(&client);
+            let table = table(&client, Width::Word32);
             kernel::normal_kernel::launch(&client, count, dim, out, args, table, mean, std, 0u32);
+        }
+        DeviceLaw::TruncatedNormal { window, affine } => {
+            let table = table(&client, Width::Word64);
+            let (mean, std, low, high) = affine.parts();
+            let window = kernel::TruncationArgsLaunch::new(
+                window.start as u32,
+                (window.start >> 32) as u32,
+                window.span as u32,
+                (window.span >> 32) as u32,
+                mean,
+                std,
+                low,
+                high,
+            );
+            kernel::truncated_kernel::launch(&client, count, dim, out, args, table, window, 0u32);
         }
     }
     let tensor = CubeTensor::new_contiguous(client, cube, Shape::new([len]), handle, DType::F32);
@@ -269,9 +308,9 @@ fn read_u32(client: &Client, handle: cubecl::server::Handle) -> Result<Vec<u32>,
         .collect())
 }
 
-/// Version 2's coefficient table (`inverse_normal`), uploaded to `client`.
-fn table(client: &Client) -> BufferArg {
-    let table = inverse_normal::table_bits();
+/// One of version 2's coefficient tables (`inverse_normal`), uploaded to `client`.
+fn table(client: &Client, width: Width) -> BufferArg {
+    let table = inverse_normal::table_bits(width);
     let handle = client.create_from_slice(bytemuck::cast_slice(table));
     // SAFETY: the buffer holds the table's f32 bit patterns just written.
     unsafe { BufferArg::from_raw_parts(handle, table.len()) }
@@ -298,7 +337,40 @@ pub fn standard_normals(first: u32, len: u32, device: &Device) -> Result<Vec<u32
         unsafe { BufferArg::from_raw_parts(handle.clone(), len as usize) },
         first,
         len,
-        table(&client),
+        table(&client, Width::Word32),
+        0u32,
+    );
+    read_u32(&client, handle)
+}
+
+/// The version-2 deviates at the 64-bit probabilities `probabilities`
+/// ([`inverse_normal::deviate_at`]), computed on `device` and read back as bits: the transform of
+/// the truncated normal alone, for tests against the host's at chosen probabilities.
+#[doc(hidden)]
+pub fn deviates_at(probabilities: &[u64], device: &Device) -> Result<Vec<u32>, HostReason> {
+    let cube = cube(device).ok_or(HostReason::NoKernelRuntime)?;
+    if probabilities.is_empty() {
+        return Err(HostReason::Empty);
+    }
+    let len = probabilities.len();
+    let client = cube.client();
+    let handle = client.empty(len * size_of::<u32>());
+    let halves: Vec<u32> = probabilities
+        .iter()
+        .flat_map(|&f| [f as u32, (f >> 32) as u32])
+        .collect();
+    let input = client.create_from_slice(bytemuck::cast_slice(&halves));
+    let dim = CubeDim::new_1d(256);
+    let count = cubecl::calculate_cube_count_elemwise(&client, len, dim);
+    kernel::wide_deviates_kernel::launch(
+        &client,
+        count,
+        dim,
+        // SAFETY: the buffers were made for `len` u32 and `2·len` u32 just above.
+        unsafe { BufferArg::from_raw_parts(handle.clone(), len) },
+        unsafe { BufferArg::from_raw_parts(input, 2 * len) },
+        len as u32,
+        table(&client, Width::Word64),
         0u32,
     );
     read_u32(&client, handle)

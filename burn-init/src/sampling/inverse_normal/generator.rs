@@ -1,16 +1,17 @@
-//! The generator of `inverse_normal_table.rs`: each (half, octave, segment)'s polynomial in r
-//! (degree `DEGREE_PLUS_ONE − 1`), interpolated in f64 at the Chebyshev nodes of [0, 1] (within
-//! a small factor of the best uniform approximation of that degree), converted to powers of r
-//! and rounded to f32.
+//! The generator of the tables of `inverse_normal` (`inverse_normal_table.rs` for 32-bit words,
+//! `inverse_normal_wide_table.rs` for 64-bit probabilities): each (half, octave, segment)'s
+//! polynomial in r (degree `DEGREE_PLUS_ONE − 1`), interpolated in f64 at the Chebyshev nodes
+//! of [0, 1] (within a small factor of the best uniform approximation of that degree),
+//! converted to powers of r and rounded to f32.
 
-use super::{DEGREE_PLUS_ONE, OCTAVES, ROWS, SEGMENT_BITS, SEGMENTS};
+use super::{DEGREE_PLUS_ONE, R_BITS, SEGMENT_BITS, SEGMENTS, Width};
 use crate::sampling::normal::{quantile, quantile_above_half};
 
 /// The exact |z| of a word whose p is `p` (an integer on the words; any real between them) in
-/// the tail half (`central` false: −Φ⁻¹(t), t = (p + ½)·2⁻³²) or the centre (Φ⁻¹(½ + u),
-/// u = (p + ½)·2⁻³², computed from u itself so that its relative precision is kept).
-pub(crate) fn exact(central: bool, p: f64) -> f64 {
-    let x = (p + 0.5) * 2f64.powi(-32);
+/// the tail half (`central` false: −Φ⁻¹(t), t = (p + ½)·2⁻ᵇⁱᵗˢ) or the centre (Φ⁻¹(½ + u),
+/// u = (p + ½)·2⁻ᵇⁱᵗˢ, computed from u itself so that its relative precision is kept).
+pub(crate) fn exact(width: Width, central: bool, p: f64) -> f64 {
+    let x = (p + 0.5) * 2f64.powi(-(width.bits() as i32));
     if central {
         quantile_above_half(x)
     } else {
@@ -18,30 +19,29 @@ pub(crate) fn exact(central: bool, p: f64) -> f64 {
     }
 }
 
-/// The p of octave `k`, segment `j`, at r: 2²⁹⁻ᵏ·(1 + (j + r)/SEGMENTS), plus the mean of the low bits
-/// of p that r's 23 bits leave out (two bits in octave 0, one in octave 1).
-pub(crate) fn p_at(k: usize, j: usize, r: f64) -> f64 {
-    let dropped = match k {
-        0 => 1.5,
-        1 => 0.5,
-        _ => 0.0,
-    };
-    2f64.powi(29 - k as i32) * (1.0 + (j as f64 + r) / SEGMENTS as f64) + dropped
+/// The p of octave `k`, segment `j`, at r: 2ᵇⁱᵗˢ⁻³⁻ᵏ·(1 + (j + r)/SEGMENTS), plus the mean of the
+/// low bits of p that the segment's and r's bits leave out (for 32-bit words: two bits in
+/// octave 0, one in octave 1).
+pub(crate) fn p_at(width: Width, k: usize, j: usize, r: f64) -> f64 {
+    let after = bits_after_lead(width, k);
+    let dropped = after.saturating_sub(SEGMENT_BITS + R_BITS);
+    let dropped_mean = ((1u64 << dropped) - 1) as f64 / 2.0;
+    2f64.powi(after as i32) * (1.0 + (j as f64 + r) / SEGMENTS as f64) + dropped_mean
 }
 
 /// The bits p has after its leading one in octave `k` (none for p = 0).
-fn bits_after_lead(k: usize) -> u32 {
-    29u32.saturating_sub(k as u32)
+fn bits_after_lead(width: Width, k: usize) -> u32 {
+    (width.bits() - 3).saturating_sub(k as u32)
 }
 
 /// Whether segment `j` of octave `k` holds any word: in the last octaves p has fewer bits after
-/// its leading one than the segment takes, so only some segments are reached; octave 30 is
-/// p = 0 alone.
-pub(crate) fn reachable(k: usize, j: usize) -> bool {
-    if k == 30 {
+/// its leading one than the segment takes, so only some segments are reached; the last octave
+/// is p = 0 alone.
+pub(crate) fn reachable(width: Width, k: usize, j: usize) -> bool {
+    if k == width.octaves() - 1 {
         return j == 0;
     }
-    let missing = SEGMENT_BITS.saturating_sub(bits_after_lead(k));
+    let missing = SEGMENT_BITS.saturating_sub(bits_after_lead(width, k));
     j.is_multiple_of(1 << missing)
 }
 
@@ -49,31 +49,32 @@ pub(crate) fn reachable(k: usize, j: usize) -> bool {
 /// to 0, so that no product of the evaluation can be subnormal.
 const NEGLIGIBLE: f64 = 1.0 / (1u64 << 30) as f64;
 
-/// The table, rows as in `inverse_normal::locate`, coefficients as f32 bit patterns.
-pub(crate) fn table() -> Vec<[u32; DEGREE_PLUS_ONE]> {
-    let mut rows = Vec::with_capacity(ROWS);
+/// The table of `width`, rows as in `inverse_normal::locate`, coefficients as f32 bit patterns.
+pub(crate) fn table(width: Width) -> Vec<[u32; DEGREE_PLUS_ONE]> {
+    let mut rows = Vec::with_capacity(width.rows());
     for central in [false, true] {
-        for k in 0..OCTAVES {
+        for k in 0..width.octaves() {
             for j in 0..SEGMENTS {
-                rows.push(row(central, k, j));
+                rows.push(row(width, central, k, j));
             }
         }
     }
     rows
 }
 
-fn row(central: bool, k: usize, j: usize) -> [u32; DEGREE_PLUS_ONE] {
+fn row(width: Width, central: bool, k: usize, j: usize) -> [u32; DEGREE_PLUS_ONE] {
     let mut c = [0.0f64; DEGREE_PLUS_ONE];
-    if !reachable(k, j) {
+    if !reachable(width, k, j) {
         return [0; DEGREE_PLUS_ONE];
     }
-    if k == 30 {
-        c[0] = exact(central, 0.0);
-    } else if bits_after_lead(k) <= SEGMENT_BITS {
+    let exact = |p: f64| exact(width, central, p);
+    if k == width.octaves() - 1 {
+        c[0] = exact(0.0);
+    } else if bits_after_lead(width, k) <= SEGMENT_BITS {
         // No bit of p is left for r: one value per segment.
-        c[0] = exact(central, p_at(k, j, 0.0));
+        c[0] = exact(p_at(width, k, j, 0.0));
     } else {
-        c = interpolate(|r| exact(central, p_at(k, j, r)));
+        c = interpolate(|r| exact(p_at(width, k, j, r)));
     }
     let c0 = c[0];
     c.map(|ci| {
@@ -122,19 +123,30 @@ fn interpolate(f: impl Fn(f64) -> f64) -> [f64; DEGREE_PLUS_ONE] {
     c
 }
 
-/// The table as the Rust source of `inverse_normal_table.rs`.
-pub(crate) fn source(rows: &[[u32; DEGREE_PLUS_ONE]]) -> String {
-    let mut s = String::from(
-        "//! Generated by `sampling::inverse_normal`'s test `the_committed_table_is_the_generators`\n\
+/// The table as the Rust source of its file (`Width::file`).
+pub(crate) fn source(width: Width, rows: &[[u32; DEGREE_PLUS_ONE]]) -> String {
+    let (bits, last, rows_len) = (width.bits(), width.octaves() - 1, width.rows());
+    let (name, what) = match width {
+        Width::Word32 => ("COEFFICIENTS", "normal deviates (one stream word each)"),
+        Width::Word64 => (
+            "WIDE_COEFFICIENTS",
+            "truncated normal deviates (64-bit probabilities)",
+        ),
+    };
+    let mut s = format!(
+        "//! Generated by `sampling::inverse_normal`'s test `the_committed_tables_are_the_generators`\n\
          //! (run it with BURN_INIT_WRITE_TABLE=1 to rewrite this file): the coefficients of sampler\n\
-         //! version 2's normal deviates as f32 bit patterns, c0 … c5 of each row, rows ordered\n\
-         //! (half: tail, centre) × octave 0 … 30 × segment 0 … 15. Changing a bit changes version 2's\n\
-         //! values: its golden fingerprints fail.\n\n",
+         //! version 2's {what} as f32 bit patterns, c0 … c{} of\n\
+         //! each row, rows ordered (half: tail, centre) × octave 0 … {last} × segment 0 … {} of\n\
+         //! {bits}-bit probabilities. Changing a bit changes version 2's values: its golden\n\
+         //! fingerprints fail.\n\n",
+        DEGREE_PLUS_ONE - 1,
+        SEGMENTS - 1,
     );
-    assert_eq!(rows.len(), ROWS);
+    assert_eq!(rows.len(), rows_len);
     s.push_str(&format!(
         "#[rustfmt::skip]\n\
-         pub(crate) static COEFFICIENTS: [[u32; {DEGREE_PLUS_ONE}]; {ROWS}] = [\n"
+         pub(crate) static {name}: [[u32; {DEGREE_PLUS_ONE}]; {rows_len}] = [\n"
     ));
     for row in rows {
         let words: Vec<String> = row.iter().map(|w| format!("0x{w:08x}")).collect();

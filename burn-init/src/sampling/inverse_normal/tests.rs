@@ -1,5 +1,6 @@
 use super::generator::{self, exact};
 use super::*;
+use crate::sampling::inverse_normal_wide_table::WIDE_COEFFICIENTS;
 use rayon::prelude::*;
 
 /// Error of word `m`'s deviate (sign bit 0) against the exact quantile of its probability, in
@@ -7,7 +8,7 @@ use rayon::prelude::*;
 fn error_ulps(m: u32) -> f64 {
     let central = m >= HALF;
     let p = if central { LOW_31 - m } else { m };
-    let truth = exact(central, f64::from(p));
+    let truth = exact(Width::Word32, central, f64::from(p));
     let got = f64::from(deviate(m));
     let ulp = 2f64.powi(truth.log2().floor() as i32 - 23);
     (got - truth).abs() / ulp
@@ -34,21 +35,28 @@ fn sample_words() -> Vec<u32> {
 }
 
 #[test]
-fn the_committed_table_is_the_generators() {
-    let rows = generator::table();
-    let committed: Vec<[u32; DEGREE_PLUS_ONE]> = COEFFICIENTS.to_vec();
-    if std::env::var_os("BURN_INIT_WRITE_TABLE").is_some() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src/sampling/inverse_normal_table.rs"
-        );
-        std::fs::write(path, generator::source(&rows)).expect("table written");
-    }
-    if rows != committed {
-        let differing = rows.iter().zip(&committed).filter(|(a, b)| a != b).count();
-        panic!(
-            "{differing} rows differ from the generator's (BURN_INIT_WRITE_TABLE=1 rewrites the file)"
-        );
+fn the_committed_tables_are_the_generators() {
+    let tables: [(Width, &[[u32; DEGREE_PLUS_ONE]], &str); 2] = [
+        (Width::Word32, &COEFFICIENTS, "inverse_normal_table.rs"),
+        (
+            Width::Word64,
+            &WIDE_COEFFICIENTS,
+            "inverse_normal_wide_table.rs",
+        ),
+    ];
+    for (width, committed, file) in tables {
+        let rows = generator::table(width);
+        if std::env::var_os("BURN_INIT_WRITE_TABLE").is_some() {
+            let path = format!("{}/src/sampling/{file}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::write(path, generator::source(width, &rows)).expect("table written");
+        }
+        if rows != committed {
+            let differing = rows.iter().zip(committed).filter(|(a, b)| a != b).count();
+            panic!(
+                "{file}: {differing} rows differ from the generator's \
+                 (BURN_INIT_WRITE_TABLE=1 rewrites the file)"
+            );
+        }
     }
 }
 
@@ -195,4 +203,140 @@ fn a_fused_evaluation_would_change_the_bits() {
         "{differ} of {} differ",
         words.len()
     );
+}
+
+/// Error of the 64-bit word `m`'s deviate (sign bit 0: [`deviate_at`] of its complement) against
+/// the exact quantile of its probability, in ulps of the exact value as an f32.
+fn wide_error_ulps(m: u64) -> f64 {
+    let central = m > LOW_63 >> 1;
+    let p = if central { LOW_63 - m } else { m };
+    let truth = exact(Width::Word64, central, p as f64);
+    let got = f64::from(deviate_at(!m));
+    let ulp = 2f64.powi(truth.log2().floor() as i32 - 23);
+    (got - truth).abs() / ulp
+}
+
+/// For both halves, every octave's reachable segments: their first words, the words either side,
+/// and 64 words spread inside each (a multiplicative hash): 2 × 63 octaves, about 270 000 words.
+fn sample_wide_words() -> Vec<u64> {
+    let mut words = Vec::new();
+    for k in 0..WIDE_OCTAVES as u32 - 1 {
+        let octave = 1u64 << (61 - k);
+        for j in 0..SEGMENTS as u64 {
+            let start = octave + ((octave as u128 * j as u128) >> SEGMENT_BITS) as u64;
+            let length = (octave >> SEGMENT_BITS).max(1);
+            let mut ps = vec![start, start - 1, start + 1];
+            ps.extend((0..64u64).map(|i| {
+                let fraction = (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as u128;
+                start + ((length as u128 * fraction) >> 24) as u64
+            }));
+            for p in ps {
+                words.extend([p, LOW_63 - p]);
+            }
+        }
+    }
+    words.extend([
+        0,
+        1,
+        2,
+        (LOW_63 >> 1) - 1,
+        LOW_63 >> 1,
+        (LOW_63 >> 1) + 1,
+        LOW_63,
+    ]);
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+#[test]
+fn wide_deviates_are_within_the_stated_error_of_the_exact_quantile() {
+    let words = sample_wide_words();
+    let (worst, at) = words
+        .par_iter()
+        .map(|&m| (wide_error_ulps(m), m))
+        .reduce(|| (0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
+    println!(
+        "{} wide words: max error {worst:.4} ulps at word {at:#018x}",
+        words.len()
+    );
+    assert!(
+        worst <= WIDE_MAX_ERROR_ULPS,
+        "word {at:#018x}: {worst:.3} ulps from the exact quantile (stated: {WIDE_MAX_ERROR_ULPS})"
+    );
+}
+
+#[test]
+fn wide_deviates_rise_with_the_probability() {
+    // deviate_at is Φ⁻¹ of its argument: increasing, up to twice the error bound where two
+    // neighbouring probabilities read two segments' polynomials.
+    let mut probabilities: Vec<u64> = sample_wide_words()
+        .into_iter()
+        .flat_map(|m| [m, !m])
+        .collect();
+    probabilities.sort_unstable();
+    for pair in probabilities.windows(2) {
+        let (a, b) = (deviate_at(pair[0]), deviate_at(pair[1]));
+        let ulp = 2f64.powi(f64::from(a.abs().max(b.abs())).log2().floor() as i32 - 23);
+        assert!(
+            f64::from(b) >= f64::from(a) - 2.0 * WIDE_MAX_ERROR_ULPS * ulp,
+            "{:#x} → {a}, {:#x} → {b}",
+            pair[0],
+            pair[1]
+        );
+    }
+}
+
+#[test]
+fn no_product_of_the_wide_evaluation_can_be_subnormal() {
+    // As for the 32-bit table: Horner's partial sums keep at least half their constant term,
+    // and the smallest non-zero coefficient, times r ≥ 2⁻²², stays far above 2⁻¹²⁶.
+    let mut smallest = f64::INFINITY;
+    for (index, row) in WIDE_COEFFICIENTS.iter().enumerate() {
+        let c = row.map(|bits| f64::from(f32::from_bits(bits)).abs());
+        for i in 0..DEGREE_PLUS_ONE {
+            if c[i] != 0.0 {
+                smallest = smallest.min(c[i]);
+            }
+            let rest: f64 = c[i + 1..].iter().sum();
+            assert!(
+                c[i] >= 2.0 * rest || rest == 0.0,
+                "row {index}: c{i} = {:e}, rest {rest:e}",
+                c[i]
+            );
+        }
+    }
+    println!("smallest non-zero coefficient: 2^{:.1}", smallest.log2());
+    assert!(
+        smallest * 2f64.powi(-22 - 1) >= 2f64.powi(-120),
+        "{smallest:e}"
+    );
+}
+
+/// Every word of three truncation windows, the truncated normal of sampler version 2 in full: the
+/// error of each word's deviate against the exact quantile of its 64-bit probability, in release:
+/// `cargo test --release -p burn-init --lib sweep_truncated_windows -- --ignored --nocapture`.
+#[test]
+#[ignore = "3 × 2³² quantiles: a few minutes in release"]
+fn sweep_truncated_windows() {
+    use crate::sampling::truncated::Window;
+    // JAX's ±2σ, a one-sided window, and a deep one (7.0·10⁻¹⁰ of the mass: 3 probabilities a word).
+    for (alpha, beta) in [(-2.0, 2.0), (0.0, f64::INFINITY), (-6.2, -6.0)] {
+        let start = std::time::Instant::now();
+        let window = Window::of(alpha, beta).expect("a version-2 window");
+        let (worst, at) = (0..=u32::MAX)
+            .into_par_iter()
+            .map(|w| {
+                let f = window.probability(w);
+                // The 64-bit word deviate_at reads, without its sign: its m.
+                let m = if f > LOW_63 { !f } else { f };
+                (wide_error_ulps(m), w)
+            })
+            .reduce(|| (0.0, 0), |a, b| if b.0 > a.0 { b } else { a });
+        println!(
+            "[{alpha}, {beta}]: max error {worst:.4} ulps at word {at:#010x} ({:.1} s)",
+            start.elapsed().as_secs_f64()
+        );
+        assert!(worst <= WIDE_MAX_ERROR_ULPS);
+    }
 }
