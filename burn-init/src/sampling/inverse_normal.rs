@@ -101,7 +101,6 @@ pub const REACH_SIGMAS: f64 = 6.338;
 const SIGN: u32 = 1 << 31;
 const HALF: u32 = 1 << 30;
 const LOW_31: u32 = SIGN - 1;
-const LOW_63: u64 = u64::MAX >> 1;
 const R_SCALE: f32 = 1.0 / (1u32 << R_BITS) as f32;
 
 /// The table row and r of a p whose `zeros` leading zeros and next bits `top` holds (`top`'s bit
@@ -127,16 +126,33 @@ pub(crate) fn locate(word: u32) -> (usize, f32, u32) {
     (row, r, word & SIGN)
 }
 
-/// [`locate`] for a 64-bit word: its sign bit (as bit 31), its row in the wide table and r.
+/// [`locate`] for the 64-bit word (`high`, `low`) in 32-bit halves, as the device computes it
+/// (and as AVX2 vectorises it: it has no 64-bit lanes' leading-zero count): its sign bit, its
+/// row in the wide table and r.
 #[inline(always)]
-pub(crate) fn locate_wide(word: u64) -> (usize, f32, u32) {
-    let m = word & LOW_63;
-    let central = m > LOW_63 >> 1;
-    let p = if central { LOW_63 - m } else { m };
-    let zeros = p.leading_zeros(); // 2 ..= 64
-    let top = ((p << zeros.min(63)) >> 32) as u32;
+pub(crate) fn locate_wide(high: u32, low: u32) -> (usize, f32, u32) {
+    let m_high = high & LOW_31;
+    let central = m_high >= HALF;
+    // p = 2⁶³ − 1 − m in the centre: the complement of both halves.
+    let (p_high, p_low) = if central {
+        (m_high ^ LOW_31, !low)
+    } else {
+        (m_high, low)
+    };
+    // One leading-zero count, of the half that holds p's leading one (the low half when the
+    // high one is 0); then p's top 32 bits after the shift by all its leading zeros.
+    let lead_high = p_high != 0;
+    let x = if lead_high { p_high } else { p_low };
+    let z = x.leading_zeros(); // 2 ..= 31 in the high half, 0 ..= 32 in the low one
+    let zeros = if lead_high { z } else { 32 + z }; // 2 ..= 64
+    let shifted = x << z.min(31);
+    let top = if lead_high {
+        shifted | (p_low >> (32 - z))
+    } else {
+        shifted
+    };
     let (row, r) = read(top, zeros, u32::from(central), WIDE_OCTAVES as u32);
-    (row, r, (word >> 32) as u32 & SIGN)
+    (row, r, high & SIGN)
 }
 
 /// Horner's rule over row `row` of `table` at r, each product rounded on its own (Rust never
@@ -190,14 +206,20 @@ pub fn deviate(word: u32) -> f32 {
 /// ```
 #[inline(always)]
 pub fn deviate_at(probability: u64) -> f32 {
+    deviate_at_halves((probability >> 32) as u32, probability as u32)
+}
+
+/// [`deviate_at`] of the probability whose 32-bit halves are `high` and `low`.
+#[inline(always)]
+pub(crate) fn deviate_at_halves(high: u32, low: u32) -> f32 {
     // The lower half (f < 2⁶³) is a negative deviate: the sign bit set and m = f. The upper
     // half mirrors it: m = 2⁶⁴ − 1 − f, the complement.
-    let word = if probability > LOW_63 {
-        !probability
+    let (high, low) = if high >= SIGN {
+        (!high, !low)
     } else {
-        probability | !LOW_63
+        (high | SIGN, low)
     };
-    let (row, r, sign) = locate_wide(word);
+    let (row, r, sign) = locate_wide(high, low);
     evaluate::<WIDE_ROWS>(&WIDE_COEFFICIENTS, row, r, sign)
 }
 

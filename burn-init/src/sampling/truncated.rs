@@ -228,15 +228,35 @@ impl Window {
     }
 
     /// Word `word`'s probability: start + ⌊w·span/2³²⌋, as w·⌊span/2³²⌋ plus the high half of
-    /// w·(span mod 2³²) — two 32 × 32-bit products, which the device computes the same way. It
-    /// stays below the window's end, so no sum wraps.
-    #[inline(always)]
+    /// w·(span mod 2³²). It stays below the window's end, so no sum wraps.
+    #[cfg(test)]
     pub(crate) fn probability(self, word: u32) -> u64 {
-        let w = u64::from(word);
-        let high = w * (self.span >> 32);
-        let low = (w * (self.span & 0xffff_ffff)) >> 32;
-        self.start.wrapping_add(high).wrapping_add(low)
+        let (high, low) = self.probability_halves(word);
+        (u64::from(high) << 32) | u64::from(low)
     }
+
+    /// [`Window::probability`] in 32-bit halves (high, low), as the device kernel computes it and
+    /// as AVX2 vectorises it: two 32 × 32-bit products, carries by comparison.
+    #[inline(always)]
+    pub(crate) fn probability_halves(self, word: u32) -> (u32, u32) {
+        let (span_high, span_low) = ((self.span >> 32) as u32, self.span as u32);
+        let (start_high, start_low) = ((self.start >> 32) as u32, self.start as u32);
+        let product = u64::from(word) * u64::from(span_high);
+        let low_product = mul_high(word, span_low);
+        let low = (product as u32).wrapping_add(low_product);
+        let high = (product >> 32) as u32 + u32::from(low < low_product);
+        let f_low = low.wrapping_add(start_low);
+        let f_high = high
+            .wrapping_add(start_high)
+            .wrapping_add(u32::from(f_low < start_low));
+        (f_high, f_low)
+    }
+}
+
+/// The high half of a 32 × 32-bit product (CubeCL's `mul_hi`).
+#[inline(always)]
+fn mul_high(a: u32, b: u32) -> u32 {
+    ((u64::from(a) * u64::from(b)) >> 32) as u32
 }
 
 simd::multiversion! {
@@ -245,8 +265,8 @@ simd::multiversion! {
     /// word's probability in `window`.
     pub(crate) fn truncated_words(values: &mut [f32], window: Window, affine: Affine) {
         for value in values.iter_mut() {
-            let f = window.probability(value.to_bits());
-            *value = affine.apply(inverse_normal::deviate_at(f));
+            let (high, low) = window.probability_halves(value.to_bits());
+            *value = affine.apply(inverse_normal::deviate_at_halves(high, low));
         }
     }
 }

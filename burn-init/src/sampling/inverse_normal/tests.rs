@@ -1,5 +1,7 @@
 use super::generator::{self, exact};
 use super::*;
+
+const LOW_63: u64 = u64::MAX >> 1;
 use crate::sampling::inverse_normal_wide_table::WIDE_COEFFICIENTS;
 use rayon::prelude::*;
 
