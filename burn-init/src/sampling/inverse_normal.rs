@@ -21,6 +21,12 @@
 //! own. (A first layout of 16 segments of degree-5 polynomials was as accurate, 1.43 ulps, and
 //! took 27 ms instead of 25 ms for a 4096² fill with AVX2: six table loads per value, not four.)
 //!
+//! **64-bit probabilities.** [`deviate_at`] is the same transform on a 64-bit word (octaves down
+//! to 2⁻⁶⁵, `inverse_normal_wide_table.rs`, 2 × 63 × 32 rows from the same generator), for the
+//! truncated normal of version 2, which spreads its words over a window of probabilities in
+//! 64-bit fixed point (`sampling::truncated`); both halves of the word are handled as 32-bit
+//! numbers, as on the device.
+//!
 //! **Speed** (criterion, `benches/sampling.rs`, `inplace/` at 4096², one run, project machine):
 //! 19.4 ms against the ziggurat's 20.5 ms where the CPU has AVX-512 (16 lanes, `vplzcntd`, wide
 //! gathers; the dispatch picks it at run time), 24.8 ms against 20.5 ms with AVX2 alone.

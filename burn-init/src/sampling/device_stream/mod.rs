@@ -19,10 +19,13 @@
 //! [`inverse_normal`]): the word's table row and r by integer operations
 //! (leading zeros, shifts, masks), Horner's rule over the row's four f32 coefficients with each
 //! product rounded on its own, the word's sign bit, then mean + std·z; the table (31 KiB) is
-//! uploaded with each draw. GPUs may flush subnormal values to zero, so uniform bounds below
-//! 2⁻¹⁰⁰ in magnitude (other than 0), whose products could be subnormal, a normal's mean below
-//! 2⁻¹⁰⁰ or its std below 2⁻⁶⁸ are drawn on the host; the table keeps every product of the
-//! evaluation above 2⁻¹⁰³ (a test of `inverse_normal` checks it). What does not fit the
+//! uploaded with each draw. Truncated normal (version 2, `sampling::truncated`): the word's
+//! 64-bit probability in the window as two u32 halves (`mul_hi`, carries by comparison), the
+//! same steps on the 64-bit table (63 KiB), then mean + std·z kept inside [a, b]. GPUs may
+//! flush subnormal values to zero, so uniform bounds below 2⁻¹⁰⁰ in magnitude (other than 0),
+//! whose products could be subnormal, a normal's mean below 2⁻¹⁰⁰ or its std below 2⁻⁶⁸ (a
+//! truncated normal's below 2⁻³⁶) are drawn on the host; both tables keep every product of the
+//! evaluation above 2⁻¹⁰³ (tests of `inverse_normal` check it). What does not fit the
 //! contract is drawn on the host with the same bits, and [`HostReason`] says why.
 //!
 //! Burn's `fusion` must be off: with it on, Burn's CubeCL tensor type is a fusion handle that this
