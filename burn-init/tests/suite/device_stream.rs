@@ -313,6 +313,15 @@ burn_init::per_device! {
     }
 }
 
+/// The README's test command runs this module twice: in the workspace's build (Burn's `fusion`
+/// off) and with `--features burn/fusion` and `BURN_INIT_EXPECT_FUSION=1`, where the kernel's
+/// buffers are registered with Burn's fusion stream; this checks each run is the build it claims.
+#[test]
+fn the_build_fuses_exactly_when_the_run_says_so() {
+    let expected = std::env::var_os("BURN_INIT_EXPECT_FUSION").is_some();
+    assert_eq!(device_stream::fused(), expected);
+}
+
 /// The bit-identity tests above can see a fused product: CubeCL rewrites `a·b + c` into
 /// `fma(a, b, c)` and a GPU driver may contract one too, which is why the kernel passes every
 /// product through an integer barrier. Over the words the uniform test draws for U(−0.3, 0.7),

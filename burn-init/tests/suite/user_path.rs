@@ -13,7 +13,7 @@ use burn::nn::{EmbeddingConfig, LinearConfig, LinearLayout};
 use burn::tensor::{Device, Shape, Tensor};
 use burn_init::policy::{DrawnOn, InitWith, Policy, Role, Rule};
 use burn_init::sampling::SamplerVersion;
-use burn_init::{FanMode, InitError, Key, Nonlinearity, Scheme};
+use burn_init::{Distribution, FanMode, InitError, Key, Nonlinearity, Scheme, VarianceScaling};
 
 use crate::common::{SIGMAS, moments, values};
 
@@ -195,14 +195,15 @@ per_device! {
     }
 
     fn kernel_draws_with_multipliers_are_the_hosts_bits_on_first_use(device) {
-        // With the device-stream feature a lazy uniform draw, and a normal one of sampler version
-        // 2, run burn-init's kernel on wgpu and scale on the device; a multiplier that could make
+        // With the device-stream feature a lazy uniform draw, and a normal and a truncated normal
+        // one of sampler version 2, run burn-init's kernel on wgpu and scale on the device; a multiplier that could make
         // a value subnormal (1e-30 on values near 0.1) stays on the host. Every case must give
         // the host's bits.
         let relu = Nonlinearity::Relu;
         let cases = [
             (Scheme::kaiming_uniform(FanMode::FanIn, relu.clone()), SamplerVersion::V1),
             (Scheme::kaiming_normal(FanMode::FanIn, relu), SamplerVersion::V2),
+            (Scheme::VarianceScaling(VarianceScaling::new(2.0, FanMode::FanIn, Distribution::TruncatedNormal)), SamplerVersion::V2),
         ];
         for ((scheme, version), multiplier) in cases.iter().flat_map(|c| [1.0, 0.5, 3.0, 1e-30].map(|m| (c, m))) {
             let layer = LinearConfig::new(300, 300).init(device);

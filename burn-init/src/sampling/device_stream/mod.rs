@@ -28,9 +28,10 @@
 //! evaluation above 2⁻¹⁰³ (tests of `inverse_normal` check it). What does not fit the
 //! contract is drawn on the host with the same bits, and [`HostReason`] says why.
 //!
-//! Burn's `fusion` must be off: with it on, Burn's CubeCL tensor type is a fusion handle that this
-//! kernel does not produce, and the crate does not build with this feature.
+//! Burn's `fusion` feature may be on or off in the application: with it on, the kernel's buffer
+//! is registered with the fusion stream as Burn registers an uploaded one (`fused.rs`).
 
+mod fused;
 mod kernel;
 
 use burn::backend::DispatchDevice;
@@ -288,10 +289,9 @@ pub(crate) fn draw(
             kernel::truncated_kernel::launch(&client, count, dim, out, args, table, window, 0u32);
         }
     }
-    let tensor = CubeTensor::new_contiguous(client, cube, Shape::new([len]), handle, DType::F32);
-    // A type error on this line means Burn's `fusion` feature is on in this build: its `Cube`
-    // then takes a fusion handle, which this kernel does not produce (see the module docs).
-    let tensor = Tensor::<1>::from_primitive::<burn_cubecl::Cube>(tensor);
+    let tensor =
+        CubeTensor::new_contiguous(client, cube.clone(), Shape::new([len]), handle, DType::F32);
+    let tensor = fused::into_tensor(tensor, &cube);
     Ok(match device.gradient_checkpointing_strategy() {
         Some(strategy) => tensor
             .autodiff()
@@ -377,6 +377,13 @@ pub fn deviates_at(probabilities: &[u64], device: &Device) -> Result<Vec<u32>, H
         0u32,
     );
     read_u32(&client, handle)
+}
+
+/// Whether Burn's `fusion` feature is on in this build, so that the kernel's buffers are handed
+/// to the fusion stream (for the tests of that build).
+#[doc(hidden)]
+pub fn fused() -> bool {
+    fused::is_fused()
 }
 
 /// Raw words `start .. start + len` of `key`'s stream `stream`, computed on `device` and read
