@@ -446,3 +446,36 @@ fn the_version_2_transform_is_the_hosts_on_all_words() {
     println!("version 2's transform: {differ} of 2³² words differ between the GPU and the host");
     assert_eq!(differ, 0);
 }
+
+/// A wgpu device whose default float type is not f32 (here f16, where the adapter has it) draws
+/// on the host, says so, and holds the host's values in its own type. A second wgpu device (the
+/// CPU adapter, llvmpipe in CI) is configured, so the suite's wgpu device keeps f32.
+#[test]
+fn a_device_whose_default_float_is_not_f32_draws_on_the_host() {
+    if burn_init::devices::by_name("wgpu").is_none() {
+        return;
+    }
+    let mut device = Device::wgpu(burn::tensor::DeviceKind::Cpu);
+    if let Err(error) = device.configure(burn::tensor::FloatDType::F16) {
+        println!("no f16 on this adapter: {error:?}");
+        return;
+    }
+    let prepared = Scheme::Uniform {
+        low: -1.0,
+        high: 1.0,
+    }
+    .prepare(&[40, 3], None)
+    .unwrap();
+    assert_eq!(prepared.device_path(&device), Err(HostReason::NotF32));
+    let key = Key::new(5);
+    let t: Tensor<2> = prepared.sample(key, &device).unwrap();
+    assert_eq!(t.dtype(), burn::tensor::DType::F16);
+    let got: Vec<f32> = t.into_data().convert::<f32>().to_vec().unwrap();
+    let host: Vec<f32> = prepared
+        .sample_host(key)
+        .unwrap()
+        .iter()
+        .map(|&x| burn::tensor::f16::from_f32(x).to_f32())
+        .collect();
+    assert_eq!(bits(&got), bits(&host));
+}
