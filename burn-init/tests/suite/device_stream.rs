@@ -470,7 +470,7 @@ fn a_device_whose_default_float_is_not_f32_draws_on_the_host() {
     let key = Key::new(5);
     let t: Tensor<2> = prepared.sample(key, &device).unwrap();
     assert_eq!(t.dtype(), burn::tensor::DType::F16);
-    let got: Vec<f32> = t.into_data().convert::<f32>().to_vec().unwrap();
+    let got: Vec<f32> = t.into_data().convert::<f32>().try_to_vec().unwrap();
     let host: Vec<f32> = prepared
         .sample_host(key)
         .unwrap()

@@ -191,36 +191,16 @@ fn policy_fingerprints(sampler: SamplerVersion) -> Vec<u64> {
 
 #[test]
 fn every_scheme_keeps_its_bits() {
-    let measured = scheme_fingerprints();
-    let table: String = measured
-        .iter()
-        .map(|(label, hash)| format!("    ({label:?}, 0x{hash:016x}),\n"))
-        .collect();
-    let expected: Vec<(String, u64)> = GOLDEN_SCHEMES
-        .iter()
-        .map(|(l, h)| (l.to_string(), *h))
-        .collect();
-    assert_eq!(measured, expected, "today's table:\n{table}");
+    assert_table(scheme_fingerprints(), GOLDEN_SCHEMES);
 }
 
-/// Sampler version 2's normal laws (the only laws it changes), and the policy above drawn by
-/// version 2, taken when version 2 was introduced (issue 23): version 2's bits are a promise of
-/// their own.
-fn version_2_fingerprints() -> Vec<(String, u64)> {
-    let schemes = [
-        Scheme::Normal {
-            mean: 0.1,
-            std: 0.02,
-        },
-        Scheme::xavier_normal(1.0),
-        Scheme::kaiming_normal(FanMode::FanOut, Nonlinearity::Relu),
-        Scheme::LecunNormal,
-    ];
+/// Fingerprints of `schemes` drawn by sampler version 2 on `shapes`, seeds 0 and 7.
+fn version_2_fingerprints_of(schemes: &[Scheme], shapes: &[&[usize]]) -> Vec<(String, u64)> {
     let mut out = Vec::new();
     for scheme in schemes {
-        for shape in [vec![3, 5], vec![96, 1024], vec![7, 9363]] {
+        for &shape in shapes {
             let prepared = scheme
-                .prepare(&shape, Some(Fan::pytorch(&shape).unwrap()))
+                .prepare(shape, Some(Fan::pytorch(shape).unwrap()))
                 .unwrap()
                 .with_sampler(SamplerVersion::V2);
             for seed in [0, 7] {
@@ -233,6 +213,21 @@ fn version_2_fingerprints() -> Vec<(String, u64)> {
         }
     }
     out
+}
+
+/// Sampler version 2's normal laws, and the policy above drawn by version 2, taken when version 2
+/// was introduced (issue 23): version 2's bits are a promise of their own.
+fn version_2_fingerprints() -> Vec<(String, u64)> {
+    let schemes = [
+        Scheme::Normal {
+            mean: 0.1,
+            std: 0.02,
+        },
+        Scheme::xavier_normal(1.0),
+        Scheme::kaiming_normal(FanMode::FanOut, Nonlinearity::Relu),
+        Scheme::LecunNormal,
+    ];
+    version_2_fingerprints_of(&schemes, &[&[3, 5], &[96, 1024], &[7, 9363]])
 }
 
 /// Sampler version 2's truncated normal laws, taken when their version-2 transform was built
@@ -248,37 +243,26 @@ fn truncated_version_2_fingerprints() -> Vec<(String, u64)> {
             Distribution::TruncatedNormal,
         )),
     ];
-    let mut out = Vec::new();
-    for scheme in schemes {
-        for shape in [vec![3, 5], vec![7, 9363]] {
-            let prepared = scheme
-                .prepare(&shape, Some(Fan::pytorch(&shape).unwrap()))
-                .unwrap()
-                .with_sampler(SamplerVersion::V2);
-            for seed in [0, 7] {
-                let drawn = prepared.sample_host(Key::new(seed)).unwrap();
-                out.push((
-                    format!("{scheme:?} {shape:?} seed {seed}"),
-                    fingerprint(&drawn),
-                ));
-            }
-        }
-    }
-    out
+    version_2_fingerprints_of(&schemes, &[&[3, 5], &[7, 9363]])
 }
 
-#[test]
-fn truncated_normals_of_sampler_version_2_keep_their_bits() {
-    let measured = truncated_version_2_fingerprints();
+/// `measured` against a golden table, printing today's table to paste when a change is on
+/// purpose.
+fn assert_table(measured: Vec<(String, u64)>, golden: &[(&str, u64)]) {
     let table: String = measured
         .iter()
         .map(|(label, hash)| format!("    ({label:?}, 0x{hash:016x}),\n"))
         .collect();
-    let expected: Vec<(String, u64)> = GOLDEN_TRUNCATED_VERSION_2
-        .iter()
-        .map(|(l, h)| (l.to_string(), *h))
-        .collect();
+    let expected: Vec<(String, u64)> = golden.iter().map(|(l, h)| (l.to_string(), *h)).collect();
     assert_eq!(measured, expected, "today's table:\n{table}");
+}
+
+#[test]
+fn truncated_normals_of_sampler_version_2_keep_their_bits() {
+    assert_table(
+        truncated_version_2_fingerprints(),
+        GOLDEN_TRUNCATED_VERSION_2,
+    );
 }
 
 const GOLDEN_TRUNCATED_VERSION_2: &[(&str, u64)] = &[
@@ -350,16 +334,7 @@ const GOLDEN_TRUNCATED_VERSION_2: &[(&str, u64)] = &[
 
 #[test]
 fn sampler_version_2_keeps_its_bits() {
-    let measured = version_2_fingerprints();
-    let table: String = measured
-        .iter()
-        .map(|(label, hash)| format!("    ({label:?}, 0x{hash:016x}),\n"))
-        .collect();
-    let expected: Vec<(String, u64)> = GOLDEN_VERSION_2
-        .iter()
-        .map(|(l, h)| (l.to_string(), *h))
-        .collect();
-    assert_eq!(measured, expected, "today's table:\n{table}");
+    assert_table(version_2_fingerprints(), GOLDEN_VERSION_2);
 }
 
 const GOLDEN_VERSION_2: &[(&str, u64)] = &[
