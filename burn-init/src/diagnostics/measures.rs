@@ -4,13 +4,12 @@
 
 use burn::tensor::Tensor;
 
-use super::stats::host_f32;
+use super::stats::host_as;
 use crate::error::{self, InitError};
 
-/// The values of a float tensor on the host, in f64.
+/// The values of a float tensor on the host, in f64 (exact for f32 and f64 tensors).
 pub fn host_values<const D: usize>(tensor: Tensor<D>) -> error::Result<Vec<f64>> {
-    let (values, _) = host_f32(tensor)?;
-    Ok(values.into_iter().map(f64::from).collect())
+    host_as::<f64, D>(tensor)
 }
 
 /// Sample moments with the standard error of the variance (from the sample's fourth central

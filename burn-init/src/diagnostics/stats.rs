@@ -52,14 +52,20 @@ pub struct TensorStats {
 /// A float tensor's values on the host as f32 (any float dtype is converted), with its shape.
 pub fn host_f32<const D: usize>(tensor: Tensor<D>) -> error::Result<(Vec<f32>, Vec<usize>)> {
     let shape = tensor.dims().to_vec();
-    let values = tensor
+    Ok((host_as::<f32, D>(tensor)?, shape))
+}
+
+/// A float tensor's values on the host as `E` (f32, or f64: exact for f32 and f64 tensors).
+pub(crate) fn host_as<E: burn::tensor::Element, const D: usize>(
+    tensor: Tensor<D>,
+) -> error::Result<Vec<E>> {
+    tensor
         .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
+        .convert::<E>()
+        .try_to_vec::<E>()
         .map_err(|refused| {
             InitError::out_of_domain("tensor", format!("{refused:?}"), "a float tensor")
-        })?;
-    Ok((values, shape))
+        })
 }
 
 /// The axis whose entries are independent units (see the module documentation).

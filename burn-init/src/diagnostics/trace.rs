@@ -51,6 +51,8 @@ pub(crate) trait Kept: Send {
     fn as_any(&self) -> &dyn Any;
     /// Its values on the host.
     fn host(&self) -> Vec<f32>;
+    /// Its values on the host in f64 (exact for f32 and f64 tensors).
+    fn host_f64(&self) -> Vec<f64>;
     /// Σ a ⊙ u, a scalar that keeps `a`'s autodiff graph (a vector-Jacobian product's loss).
     fn dot(&self, u: &[f32]) -> Tensor<1>;
     /// A tensor of `a`'s rank, shape and device holding `v`, boxed for [`Probe::perturbing`](super::Probe::perturbing).
@@ -64,6 +66,10 @@ impl<const D: usize> Kept for Tensor<D> {
 
     fn host(&self) -> Vec<f32> {
         host_f32(self.clone()).map(|(v, _)| v).unwrap_or_default()
+    }
+
+    fn host_f64(&self) -> Vec<f64> {
+        super::measures::host_values(self.clone()).unwrap_or_default()
     }
 
     fn dot(&self, u: &[f32]) -> Tensor<1> {
@@ -131,6 +137,13 @@ impl Trace {
             .as_any()
             .downcast_ref::<Tensor<D>>()
             .cloned()
+    }
+
+    /// The values of the tensor recorded as `name`, whatever its rank, on the host in f64 (exact
+    /// for f32 and f64 tensors), when the probe kept tensors: what a comparison of two runs of
+    /// the same model (two backends, or a backend and an f64 reference) reads layer by layer.
+    pub fn values(&self, name: &str) -> Option<Vec<f64>> {
+        Some(self.kept.get(name)?.host_f64())
     }
 
     pub(crate) fn kept(&self, name: &str) -> Option<&dyn Kept> {

@@ -250,6 +250,29 @@ per_device! {
         assert_eq!(variance_flags(&run(1.0)), ["fc"]);
     }
 
+    fn kept_records_read_back_in_f64_at_any_rank(device) {
+        // `Trace::values` reads a kept record of any rank in f64: an f32 record exactly, an f64
+        // one without passing through f32 (1 + 2⁻⁴⁰ would round to 1 there); nothing for a
+        // record the probe did not keep.
+        let cube = gaussian([2, 3, 4], 5, device);
+        let wide = Tensor::<1>::from_data(TensorData::new(vec![1.0 + 2f64.powi(-40), -3.0], [2]), (device, burn::tensor::DType::F64));
+        let (_, trace) = Probe::new()
+            .keeping_tensors()
+            .capture(|| {
+                probe::record("cube", cube.clone());
+                probe::record("wide", wide.clone());
+            })
+            .unwrap();
+        let expected: Vec<f64> = cube.into_data().convert::<f32>().try_to_vec::<f32>().unwrap().into_iter().map(f64::from).collect();
+        assert_eq!(trace.values("cube").unwrap(), expected);
+        if wide.dtype() == burn::tensor::DType::F64 {
+            assert_eq!(trace.values("wide").unwrap(), vec![1.0 + 2f64.powi(-40), -3.0]);
+        }
+        assert_eq!(trace.values("absent"), None);
+        let (_, unkept) = Probe::new().capture(|| probe::record("cube", gaussian([2, 2], 1, device))).unwrap();
+        assert_eq!(unkept.values("cube"), None);
+    }
+
     fn bad_input_gives_typed_errors_naming_the_layer(device) {
         let ad = device.clone().autodiff();
         let model = Mlp::new(&[4, 8, 2], &ad);
