@@ -109,6 +109,7 @@ pub mod devices;
 pub mod diagnostics;
 pub mod error;
 pub mod fan;
+pub mod fingerprint;
 pub mod gain;
 mod interop;
 pub mod lsuv;

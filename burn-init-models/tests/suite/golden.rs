@@ -3,35 +3,20 @@
 //! (checkpoints, papers): unifying the models' init styles (issue 21, item 4) must keep them.
 //! Taken on commit 3e3cee2.
 //!
-//! The fingerprint is burn-init's golden one (FNV-1a over the length and every value's bits),
-//! included from its test suite so that both crates hash the same way.
+//! The fingerprint is burn-init's (`burn_init::fingerprint::of_module`: FNV-1a over the length and
+//! every value's bits, combined over the parameters in Burn's visiting order).
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::Module;
 use burn::nn::LstmConfig;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Device;
 use burn_init::Key;
 use burn_init_models::rnn::lstm_with_policy;
 use burn_init_models::*;
 
-#[path = "../../../burn-init/tests/suite/common/fingerprint.rs"]
-mod fingerprint;
-use fingerprint::fingerprint;
-
 /// One fingerprint over every float parameter, in Burn's visiting order.
-struct Collect(u64, usize);
-
-impl ModuleVisitor for Collect {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let values = param.val().into_data().try_to_vec::<f32>().unwrap();
-        self.0 = self.0.rotate_left(5) ^ fingerprint(&values);
-        self.1 += 1;
-    }
-}
-
 fn of<M: Module>(model: M) -> (u64, usize) {
-    let mut collect = Collect(0, 0);
-    model.visit(&mut collect);
-    (collect.0, collect.1)
+    let print = burn_init::fingerprint::of_module(&model).unwrap();
+    (print.hash, print.parameters)
 }
 
 fn models(seed: u64, device: &Device) -> Vec<(String, (u64, usize))> {
