@@ -1,0 +1,9 @@
+//! The backends study (issue 24, in progress; plan in `docs/design/backends-study.md`): the same
+//! weights on every backend, and how far each backend's forward pass is from a reference,
+//! layer by layer.
+//!
+//! Built so far: [`agreement`], the measure of a backend's layers against a reference run of the
+//! same weights and the tolerance f32 rounding allows over the model's depth. The weights'
+//! identity is `burn_init::fingerprint::of_module`.
+
+pub mod agreement;
