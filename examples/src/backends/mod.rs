@@ -3,7 +3,10 @@
 //! layer by layer.
 //!
 //! Built so far: [`agreement`], the measure of a backend's layers against a reference run of the
-//! same weights and the tolerance f32 rounding allows over the model's depth. The weights'
-//! identity is `burn_init::fingerprint::of_module`.
+//! same weights and the tolerance f32 rounding allows over the model's depth, and `reference`,
+//! the f64 device the reference runs on (feature `flex`). The weights' identity is
+//! `burn_init::fingerprint::of_module`.
 
 pub mod agreement;
+#[cfg(feature = "flex")]
+pub mod reference;

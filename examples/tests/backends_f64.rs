@@ -1,0 +1,131 @@
+//! The backends study's f64 reference, in a test binary of its own: flex is configured to f64
+//! before any tensor exists (Burn fixes a device's float type once per process), and every
+//! other enabled backend runs in f32 against it.
+
+#![cfg(feature = "flex")]
+
+use burn::tensor::{DType, Device, Tensor};
+use burn_init::diagnostics::Probe;
+use burn_init::{Key, Nonlinearity, Scheme, fingerprint};
+use burn_init_examples::backends::agreement::{Against, compare, first_disagreement, layers};
+use burn_init_examples::backends::reference;
+use burn_init_models::DeepMlpConfig;
+
+const WIDTH: usize = 128;
+
+fn run(device: &Device, activation: Nonlinearity) -> (Vec<(String, Vec<f64>)>, u64) {
+    let mlp = DeepMlpConfig::new(WIDTH, WIDTH, 8, 10)
+        .with_activation(activation)
+        .init(Key::new(4), device)
+        .unwrap();
+    let print = fingerprint::of_module(&mlp).unwrap().hash;
+    let x: Tensor<2> = Scheme::Normal {
+        mean: 0.0,
+        std: 1.0,
+    }
+    .sample([32, WIDTH], None, Key::new(2), device)
+    .unwrap();
+    let (_, trace) = Probe::new()
+        .keeping_tensors()
+        .capture(|| mlp.forward(x))
+        .unwrap();
+    (layers(&trace).unwrap(), print)
+}
+
+#[test]
+fn every_f32_backend_is_within_rounding_of_the_f64_reference() {
+    let f64_flex = reference::device().unwrap();
+    for activation in [Nonlinearity::Relu, Nonlinearity::Tanh] {
+        let (reference, print) = run(&f64_flex, activation.clone());
+        // The reference really runs in f64, on the f32 runs' own weights.
+        let mlp = DeepMlpConfig::new(4, 4, 1, 2)
+            .init(Key::new(0), &f64_flex)
+            .unwrap();
+        assert_eq!(
+            mlp.forward(Tensor::zeros([1, 4], &f64_flex)).dtype(),
+            DType::F64
+        );
+        for (name, device) in burn_init::devices::enabled() {
+            if name == "flex" {
+                continue;
+            }
+            let (run, run_print) = run(&device, activation.clone());
+            assert_eq!(
+                run_print, print,
+                "{name}: other weights than the reference's"
+            );
+            let layers = compare(&run, &reference, WIDTH, Against::F64).unwrap();
+            let shown: Vec<String> = layers
+                .iter()
+                .map(|l| format!("{} {:.2}", l.layer, l.difference / l.tolerance))
+                .collect();
+            println!(
+                "{name} {activation:?}, difference / tolerance: {}",
+                shown.join(", ")
+            );
+            assert_eq!(first_disagreement(&layers), None, "{name}: {shown:?}");
+        }
+    }
+}
+
+/// The disagreement that motivated the study: Burn's wgpu `tanh` returned 2⁻²⁵ for every
+/// |x| < 3·10⁻⁸ on llvmpipe. A tanh MLP whose layer 3 has weights of std 10⁻¹² feeds values of
+/// about 10⁻¹¹ into a tanh: the reference's layer 4 is tiny, a backend whose tanh floors them at
+/// 2⁻²⁵ is thousands of times off there and named at layer 4; one whose tanh keeps them is not
+/// (measured, and printed, per backend).
+#[test]
+fn a_tanh_that_floors_tiny_values_is_named_at_the_layer_it_feeds() {
+    use burn_init::policy::{Policy, Rule};
+    let f64_flex = reference::device().unwrap();
+    let run = |device: &Device| {
+        let policy = Policy::new()
+            .rule(
+                Rule::new(Scheme::Normal {
+                    mean: 0.0,
+                    std: 1e-12,
+                })
+                .with_path(Some("layers.3.weight".into())),
+            )
+            .then(Policy::he(Nonlinearity::Tanh));
+        let mlp = DeepMlpConfig::new(WIDTH, WIDTH, 8, 10)
+            .with_activation(Nonlinearity::Tanh)
+            .with_policy(Some(policy))
+            .init(Key::new(4), device)
+            .unwrap();
+        let x: Tensor<2> = Scheme::Normal {
+            mean: 0.0,
+            std: 1.0,
+        }
+        .sample([32, WIDTH], None, Key::new(2), device)
+        .unwrap();
+        let (_, trace) = Probe::new()
+            .keeping_tensors()
+            .capture(|| mlp.forward(x))
+            .unwrap();
+        layers(&trace).unwrap()
+    };
+    let reference = run(&f64_flex);
+    let rms = |layers: &[(String, Vec<f64>)], name: &str| {
+        let v = &layers.iter().find(|(n, _)| n == name).unwrap().1;
+        (v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64).sqrt()
+    };
+    // Layer 3 of the reference is of order 10⁻¹¹, far below 2⁻²⁵ = 3·10⁻⁸, and so is layer 4.
+    assert!(rms(&reference, "layers.3") < 1e-9 && rms(&reference, "layers.4") < 1e-9);
+    for (name, device) in burn_init::devices::enabled() {
+        if name == "flex" {
+            continue;
+        }
+        let tiny = Tensor::<1>::from_floats([1e-11], &device);
+        let tanh_of_tiny = burn::tensor::activation::tanh(tiny)
+            .into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .unwrap()[0];
+        let layers = compare(&run(&device), &reference, WIDTH, Against::F64).unwrap();
+        let first = first_disagreement(&layers).map(|l| l.layer.clone());
+        println!("{name}: tanh(1e-11) = {tanh_of_tiny:e}, first disagreement: {first:?}");
+        let floors = (f64::from(tanh_of_tiny) / 1e-11 - 1.0).abs() > 1e-3;
+        let expected = floors.then(|| "layers.4".to_string());
+        assert_eq!(first, expected, "{name}: tanh(1e-11) = {tanh_of_tiny:e}");
+    }
+}
