@@ -3,10 +3,12 @@
 //! layer by layer.
 //!
 //! Built so far: [`agreement`], the measure of a backend's layers against a reference run of the
-//! same weights and the tolerance f32 rounding allows over the model's depth, and `reference`,
+//! same weights and the tolerance f32 rounding allows over the model's depth; [`catalogue`], ten
+//! models of burn-init-models at study sizes with their keyed inputs; and `reference`,
 //! the f64 device the reference runs on (feature `flex`). The weights' identity is
 //! `burn_init::fingerprint::of_module`.
 
 pub mod agreement;
+pub mod catalogue;
 #[cfg(feature = "flex")]
 pub mod reference;
