@@ -198,7 +198,12 @@ impl Blueprint for UpsamplerConfig {
         let taps: Vec<f32> = multipliers.iter().map(|&m| m as f32).collect();
         let device = model.conv.weight.device();
         let taps = Tensor::<4>::from_data(TensorData::new(taps, [1, 1, k, k]), &device);
-        model.conv.weight = model.conv.weight.map(|w| w.mul(taps));
+        // The product is the new leaf: without `detach`, on an autodiff device the weight would
+        // keep the product's graph, and a second backward pass would find its tape consumed.
+        model.conv.weight = model.conv.weight.map(|w| {
+            let trainable = w.is_require_grad();
+            w.mul(taps).detach().set_require_grad(trainable)
+        });
         let mean_square = multipliers.iter().map(|m| m * m).sum::<f64>() / multipliers.len() as f64;
         let rms = mean_square.sqrt();
         let (values, _) = host_f32(model.conv.weight.val())?;

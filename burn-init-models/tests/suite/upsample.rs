@@ -23,6 +23,21 @@ fn phases(config: &UpsamplerConfig, device: &burn::tensor::Device) -> Vec<Moment
 }
 
 per_device! {
+    fn a_stride_aware_upsampler_trains_on_an_autodiff_device(device) {
+        // The per-tap factors are multiplied into the drawn weight after the policy: the product
+        // must be a fresh leaf, or the second backward pass finds the tape consumed (it did,
+        // found by the backends study's timing of forward + backward).
+        let ad = device.clone().autodiff();
+        let up = UpsamplerConfig::new(4, 4).init(8, &ad).unwrap();
+        assert!(up.conv.weight.val().is_require_grad());
+        let x = gaussian([1, 4, 5, 5], 3, &ad);
+        for _ in 0..2 {
+            let grads = up.forward(x.clone()).powi_scalar(2).mean().backward();
+            let g = up.conv.weight.grad(&grads).expect("the weight has a gradient");
+            assert!(g.abs().sum().into_scalar::<f32>() > 0.0);
+        }
+    }
+
     fn upsampler_phase_spread_naive_vs_stride_aware(device) {
         for (k, naive_min) in [(3, Some(1.5)), (4, None)] {
             let mut spreads = Vec::new();
