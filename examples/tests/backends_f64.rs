@@ -140,12 +140,12 @@ fn the_catalogue_on_every_backend_against_f64() {
     let f64_flex = reference::device().unwrap();
     let key = Key::new(24);
     for model in catalogue::models() {
-        let reference = (model.run)(key, &f64_flex).unwrap();
+        let reference = model.capture(key, &f64_flex).unwrap();
         for (name, device) in burn_init::devices::enabled() {
             if name == "flex" {
                 continue;
             }
-            let run = (model.run)(key, &device).unwrap();
+            let run = model.capture(key, &device).unwrap();
             assert_eq!(
                 run.fingerprint, reference.fingerprint,
                 "{} on {name}",

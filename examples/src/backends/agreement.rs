@@ -34,7 +34,7 @@ pub const UNIT_ROUNDOFF: f64 = 1.0 / (1u64 << 24) as f64;
 pub const LAMBDA: f64 = 8.0;
 
 /// One layer of one backend against the reference.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LayerAgreement {
     /// The probe's record name.
     pub layer: String,

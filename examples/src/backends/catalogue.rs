@@ -7,6 +7,8 @@
 //! its forward pass sums.
 
 use burn::module::Module;
+use std::time::Instant;
+
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::{Probe, probe};
 use burn_init::policy::Manifest;
@@ -21,18 +23,66 @@ use super::agreement::layers;
 
 /// One model's forward pass on one device: its layers in forward order (the probe's records and
 /// the output, as `study.output`), its weights' fingerprint and its width K.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Run {
     pub layers: Vec<(String, Vec<f64>)>,
     pub fingerprint: u64,
     pub width: usize,
 }
 
-/// A model of the catalogue: its name and how to run it on a device from a key.
+/// What to do with a model once it is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    /// Run the forward pass once under the probe, keeping every layer: a [`Run`].
+    Capture,
+    /// Time `runs` forward passes (and, with `backward`, the backward pass of the mean square of
+    /// the output; the device must then be an autodiff device) after two unmeasured ones, each
+    /// synchronised: their median, in seconds.
+    Time { runs: usize, backward: bool },
+}
+
+/// What a [`Task`] gives.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Run(Run),
+    Seconds(f64),
+}
+
+/// A model of the catalogue: its name and how to build it on a device from a key and do a task.
 #[derive(Debug, Clone, Copy)]
 pub struct Model {
     pub name: &'static str,
-    pub run: fn(Key, &Device) -> Result<Run, String>,
+    pub run: fn(Key, &Device, Task) -> Result<Outcome, String>,
+}
+
+impl Model {
+    /// The model's [`Run`] on `device`.
+    pub fn capture(&self, key: Key, device: &Device) -> Result<Run, String> {
+        match (self.run)(key, device, Task::Capture)? {
+            Outcome::Run(run) => Ok(run),
+            Outcome::Seconds(_) => Err("a capture gave a time".to_string()),
+        }
+    }
+
+    /// The median time of a forward pass on `device` (with `backward`, forward and backward on
+    /// its autodiff device), in seconds.
+    pub fn time(
+        &self,
+        key: Key,
+        device: &Device,
+        runs: usize,
+        backward: bool,
+    ) -> Result<f64, String> {
+        let device = if backward {
+            device.clone().autodiff()
+        } else {
+            device.clone()
+        };
+        match (self.run)(key, &device, Task::Time { runs, backward })? {
+            Outcome::Seconds(seconds) => Ok(seconds),
+            Outcome::Run(_) => Err("a timing gave a run".to_string()),
+        }
+    }
 }
 
 /// Every model of the catalogue.
@@ -95,32 +145,51 @@ fn input<const D: usize>(
     .map_err(|e| e.to_string())
 }
 
-/// Builds `config` with `key` on `device` and records `forward`'s layers and output.
+/// Builds `config` with `key` on `device` and does `task` with `forward`.
 fn capture<B: Blueprint, const D: usize>(
     config: &B,
     key: Key,
     device: &Device,
-    forward: impl FnOnce(&B::Model) -> Result<Tensor<D>, String>,
-) -> Result<Run, String>
+    task: Task,
+    forward: impl Fn(&B::Model) -> Result<Tensor<D>, String>,
+) -> Result<Outcome, String>
 where
     B::Model: Module,
 {
     let (model, manifest) = config
         .init_with_manifest(key, device)
         .map_err(|e| e.to_string())?;
-    let fingerprint = fingerprint::of_module(&model)
-        .map_err(|e| e.to_string())?
-        .hash;
-    let (output, trace) = Probe::new()
-        .keeping_tensors()
-        .capture(|| forward(&model).map(|y| probe::record("study.output", y)))
-        .map_err(|e| e.to_string())?;
-    output?;
-    Ok(Run {
-        layers: layers(&trace)?,
-        fingerprint,
-        width: width(&manifest),
-    })
+    let Task::Time { runs, backward } = task else {
+        let fingerprint = fingerprint::of_module(&model)
+            .map_err(|e| e.to_string())?
+            .hash;
+        let (output, trace) = Probe::new()
+            .keeping_tensors()
+            .capture(|| forward(&model).map(|y| probe::record("study.output", y)))
+            .map_err(|e| e.to_string())?;
+        output?;
+        return Ok(Outcome::Run(Run {
+            layers: layers(&trace)?,
+            fingerprint,
+            width: width(&manifest),
+        }));
+    };
+    let mut seconds = Vec::with_capacity(runs);
+    for i in 0..runs + 2 {
+        let start = Instant::now();
+        let y = forward(&model)?;
+        if backward {
+            drop(y.powi_scalar(2).mean().backward());
+        } else {
+            drop(y);
+        }
+        device.sync().map_err(|e| format!("{e:?}"))?;
+        if i >= 2 {
+            seconds.push(start.elapsed().as_secs_f64());
+        }
+    }
+    seconds.sort_by(f64::total_cmp);
+    Ok(Outcome::Seconds(seconds[seconds.len() / 2]))
 }
 
 /// The largest fan-in of the manifest's parameters (1 when none has a fan).
@@ -133,74 +202,91 @@ fn width(manifest: &Manifest) -> usize {
         .round() as usize
 }
 
-fn mlp(key: Key, device: &Device) -> Result<Run, String> {
+fn mlp(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
     let x = input([32, 128], 0, device)?;
-    capture(&DeepMlpConfig::new(128, 128, 8, 10), key, device, |m| {
-        Ok(m.forward(x))
-    })
-}
-
-fn autoencoder(key: Key, device: &Device) -> Result<Run, String> {
-    let x = input([32, 128], 1, device)?;
-    capture(&DeepAutoencoderConfig::new(128, 16), key, device, |m| {
-        Ok(m.forward(x))
-    })
-}
-
-fn residual(key: Key, device: &Device) -> Result<Run, String> {
-    let x = input([32, 128], 2, device)?;
-    let config = ResidualStackConfig::new(ResidualBlockConfig::new(128), 4);
-    capture(&config, key, device, |m| Ok(m.forward(x)))
-}
-
-fn inception(key: Key, device: &Device) -> Result<Run, String> {
-    let x = input([4, 16, 12, 12], 3, device)?;
-    capture(&InceptionSumConfig::new(16), key, device, |m| {
-        Ok(m.forward(x))
-    })
-}
-
-fn separable(key: Key, device: &Device) -> Result<Run, String> {
-    let x = input([4, 16, 12, 12], 4, device)?;
-    capture(&DepthwiseSeparableConfig::new(16, 32), key, device, |m| {
-        Ok(m.forward(x))
-    })
-}
-
-fn upsampler(key: Key, device: &Device) -> Result<Run, String> {
-    let x = input([4, 16, 8, 8], 5, device)?;
-    capture(&UpsamplerConfig::new(16, 8), key, device, |m| {
-        Ok(m.forward(x))
-    })
-}
-
-fn dense(key: Key, device: &Device) -> Result<Run, String> {
-    let x = input([4, 16, 10, 10], 6, device)?;
     capture(
-        &DenseBlockConfig::new(16),
+        &DeepMlpConfig::new(128, 128, 8, 10),
         key,
         device,
-        |m| Ok(m.forward(x)),
+        task,
+        |m| Ok(m.forward(x.clone())),
     )
 }
 
-fn rnn(key: Key, device: &Device) -> Result<Run, String> {
+fn autoencoder(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
+    let x = input([32, 128], 1, device)?;
+    capture(
+        &DeepAutoencoderConfig::new(128, 16),
+        key,
+        device,
+        task,
+        |m| Ok(m.forward(x.clone())),
+    )
+}
+
+fn residual(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
+    let x = input([32, 128], 2, device)?;
+    let config = ResidualStackConfig::new(ResidualBlockConfig::new(128), 4);
+    capture(&config, key, device, task, |m| Ok(m.forward(x.clone())))
+}
+
+fn inception(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
+    let x = input([4, 16, 12, 12], 3, device)?;
+    capture(&InceptionSumConfig::new(16), key, device, task, |m| {
+        Ok(m.forward(x.clone()))
+    })
+}
+
+fn separable(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
+    let x = input([4, 16, 12, 12], 4, device)?;
+    capture(
+        &DepthwiseSeparableConfig::new(16, 32),
+        key,
+        device,
+        task,
+        |m| Ok(m.forward(x.clone())),
+    )
+}
+
+fn upsampler(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
+    let x = input([4, 16, 8, 8], 5, device)?;
+    capture(&UpsamplerConfig::new(16, 8), key, device, task, |m| {
+        Ok(m.forward(x.clone()))
+    })
+}
+
+fn dense(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
+    let x = input([4, 16, 10, 10], 6, device)?;
+    capture(&DenseBlockConfig::new(16), key, device, task, |m| {
+        Ok(m.forward(x.clone()))
+    })
+}
+
+fn rnn(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
     let x = input([8, 12, 32], 7, device)?;
-    capture(&SimpleRnnConfig::new(32, 64), key, device, |m| {
-        Ok(m.forward(x, None))
+    capture(&SimpleRnnConfig::new(32, 64), key, device, task, |m| {
+        Ok(m.forward(x.clone(), None))
     })
 }
 
-fn transformer(key: Key, device: &Device) -> Result<Run, String> {
+fn transformer(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
     let x = input([4, 16, 64], 8, device)?;
-    capture(&TransformerBlockConfig::new(64, 4, 256), key, device, |m| {
-        Ok(m.forward(x))
-    })
+    capture(
+        &TransformerBlockConfig::new(64, 4, 256),
+        key,
+        device,
+        task,
+        |m| Ok(m.forward(x.clone())),
+    )
 }
 
-fn weight_norm(key: Key, device: &Device) -> Result<Run, String> {
+fn weight_norm(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
     let x = input([32, 128], 9, device)?;
-    capture(&WeightNormLinearConfig::new(128, 64), key, device, |m| {
-        Ok(m.forward(x))
-    })
+    capture(
+        &WeightNormLinearConfig::new(128, 64),
+        key,
+        device,
+        task,
+        |m| Ok(m.forward(x.clone())),
+    )
 }

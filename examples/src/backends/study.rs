@@ -1,0 +1,158 @@
+//! The study itself: every catalogue model on every enabled backend against the f64 reference
+//! (run in a child process: see [`reference`](super::reference)), with its forward and backward
+//! times; a table for the terminal, `results.json` and `report.md`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use burn::tensor::Device;
+use burn_init::Key;
+use serde::Serialize;
+
+use super::agreement::{Against, LayerAgreement, compare, first_disagreement};
+use super::catalogue::{self, Run};
+
+/// The key every model is drawn from.
+pub const KEY: u64 = 24;
+
+/// One model on one backend.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub model: String,
+    pub backend: String,
+    /// K of the tolerance (the model's largest fan-in).
+    pub width: usize,
+    /// Whether the backend's weights have the reference's fingerprint.
+    pub same_weights: bool,
+    /// Median forward time, seconds.
+    pub forward_s: f64,
+    /// Median forward + backward time on the backend's autodiff device, seconds.
+    pub backward_s: f64,
+    /// The largest difference / tolerance over the layers.
+    pub worst: f64,
+    /// The first layer beyond rounding.
+    pub first_disagreement: Option<String>,
+    /// Every layer against the reference.
+    pub layers: Vec<LayerAgreement>,
+}
+
+/// Every catalogue model's reference run, on `device` (flex configured to f64).
+pub fn reference_runs(device: &Device) -> Result<Vec<(String, Run)>, String> {
+    catalogue::models()
+        .into_iter()
+        .map(|model| {
+            Ok((
+                model.name.to_string(),
+                model.capture(Key::new(KEY), device)?,
+            ))
+        })
+        .collect()
+}
+
+/// Every catalogue model on every backend of `backends` against `reference`, timed over `runs`.
+pub fn rows(
+    reference: &[(String, Run)],
+    backends: &[(&str, Device)],
+    runs: usize,
+) -> Result<Vec<Row>, String> {
+    let key = Key::new(KEY);
+    let mut rows = Vec::new();
+    for model in catalogue::models() {
+        let (_, expected) = reference
+            .iter()
+            .find(|(name, _)| name == model.name)
+            .ok_or_else(|| format!("no reference for {}", model.name))?;
+        for (backend, device) in backends {
+            let run = model.capture(key, device)?;
+            let layers = compare(&run.layers, &expected.layers, run.width, Against::F64)?;
+            let worst = layers
+                .iter()
+                .map(|l| l.difference / l.tolerance)
+                .fold(0.0f64, f64::max);
+            rows.push(Row {
+                model: model.name.to_string(),
+                backend: backend.to_string(),
+                width: run.width,
+                same_weights: run.fingerprint == expected.fingerprint,
+                forward_s: model.time(key, device, runs, false)?,
+                backward_s: model.time(key, device, runs, true)?,
+                worst,
+                first_disagreement: first_disagreement(&layers).map(|l| l.layer.clone()),
+                layers,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The table: one line per model and backend.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = format!(
+        "{:<12} {:<8} {:>5} {:>7} {:>11} {:>11} {:>10}  first disagreement\n",
+        "model", "backend", "K", "weights", "forward ms", "fwd+bwd ms", "worst/tol"
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{:<12} {:<8} {:>5} {:>7} {:>11.3} {:>11.3} {:>10.3}  {}",
+            r.model,
+            r.backend,
+            r.width,
+            if r.same_weights { "same" } else { "DIFFER" },
+            r.forward_s * 1e3,
+            r.backward_s * 1e3,
+            r.worst,
+            r.first_disagreement.as_deref().unwrap_or("—"),
+        );
+    }
+    out
+}
+
+/// `results.json` and `report.md` in `dir`.
+pub fn write(dir: &Path, rows: &[Row], command: &str) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "burn_version": crate::training::report::BURN_VERSION,
+        "key": KEY,
+        "command": command,
+        "rows": rows,
+    }))
+    .map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("results.json"), json).map_err(|e| e.to_string())?;
+    let mut report = String::from(
+        "# Backends: the same weights on every backend\n\n\
+         Every model of the catalogue (`examples/src/backends/catalogue.rs`) drawn from one key on \
+         every backend, its weights checked by fingerprint, its forward pass compared layer by \
+         layer with an f64 reference of the same weights (flex in f64), and timed (median, \
+         forward; forward and backward of the output's mean square). `worst/tol` is the largest \
+         difference over the layers in units of the tolerance f32 rounding allows \
+         (`examples/src/backends/agreement.rs`); above 1 the first such layer is named. \
+         In progress (issue 24): the forward layers are compared, not yet the gradients; no \
+         training comparison, replicas or plots yet.\n\n",
+    );
+    let _ = writeln!(report, "Command: `{command}`\n");
+    report.push_str(
+        "| model | backend | K | weights | forward ms | fwd+bwd ms | worst/tol | first disagreement |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            report,
+            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {} |",
+            r.model,
+            r.backend,
+            r.width,
+            if r.same_weights { "same" } else { "**differ**" },
+            r.forward_s * 1e3,
+            r.backward_s * 1e3,
+            r.worst,
+            r.first_disagreement.as_deref().unwrap_or("—"),
+        );
+    }
+    report.push_str(
+        "\nTimes are from one run on the machine that ran the command, CPU and wgpu alike; wgpu \
+         on a machine without a GPU is Mesa's software Vulkan (llvmpipe): its times say nothing \
+         of a GPU's.\n",
+    );
+    std::fs::write(dir.join("report.md"), report).map_err(|e| e.to_string())
+}
