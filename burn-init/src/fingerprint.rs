@@ -35,7 +35,7 @@ pub fn of_values(values: &[f32]) -> u64 {
 /// The fingerprint of a module's float parameters and how many there are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ModuleFingerprint {
-    /// h ← rotl(h, 5) ⊕ [`of_values`](p) over the parameters in visiting order, from h = 0.
+    /// h ← rotl(h, 5) ⊕ `of_values(p)` over the parameters p in visiting order, from h = 0.
     pub hash: u64,
     /// The number of float parameters visited.
     pub parameters: usize,

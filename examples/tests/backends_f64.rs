@@ -13,9 +13,16 @@ use burn_init_models::DeepMlpConfig;
 
 const WIDTH: usize = 128;
 
-fn run(device: &Device, activation: Nonlinearity) -> (Vec<(String, Vec<f64>)>, u64) {
+/// An 8-layer MLP of width 128 with `activation` and `policy` (He when `None`), on `device`: its
+/// layers (batch 32, keyed input) and its weights' fingerprint.
+fn run_with(
+    device: &Device,
+    activation: Nonlinearity,
+    policy: Option<burn_init::policy::Policy>,
+) -> (Vec<(String, Vec<f64>)>, u64) {
     let mlp = DeepMlpConfig::new(WIDTH, WIDTH, 8, 10)
         .with_activation(activation)
+        .with_policy(policy)
         .init(Key::new(4), device)
         .unwrap();
     let print = fingerprint::of_module(&mlp).unwrap().hash;
@@ -30,6 +37,10 @@ fn run(device: &Device, activation: Nonlinearity) -> (Vec<(String, Vec<f64>)>, u
         .capture(|| mlp.forward(x))
         .unwrap();
     (layers(&trace).unwrap(), print)
+}
+
+fn run(device: &Device, activation: Nonlinearity) -> (Vec<(String, Vec<f64>)>, u64) {
+    run_with(device, activation, None)
 }
 
 #[test]
@@ -87,22 +98,7 @@ fn a_tanh_that_floors_tiny_values_is_named_at_the_layer_it_feeds() {
                 .with_path(Some("layers.3.weight".into())),
             )
             .then(Policy::he(Nonlinearity::Tanh));
-        let mlp = DeepMlpConfig::new(WIDTH, WIDTH, 8, 10)
-            .with_activation(Nonlinearity::Tanh)
-            .with_policy(Some(policy))
-            .init(Key::new(4), device)
-            .unwrap();
-        let x: Tensor<2> = Scheme::Normal {
-            mean: 0.0,
-            std: 1.0,
-        }
-        .sample([32, WIDTH], None, Key::new(2), device)
-        .unwrap();
-        let (_, trace) = Probe::new()
-            .keeping_tensors()
-            .capture(|| mlp.forward(x))
-            .unwrap();
-        layers(&trace).unwrap()
+        run_with(device, Nonlinearity::Tanh, Some(policy)).0
     };
     let reference = run(&f64_flex);
     let rms = |layers: &[(String, Vec<f64>)], name: &str| {

@@ -85,25 +85,45 @@ pub fn rows(
     Ok(rows)
 }
 
+/// A row's cells, as the table and the report show them.
+fn cells(r: &Row, differ: &str) -> [String; 8] {
+    [
+        r.model.clone(),
+        r.backend.clone(),
+        r.width.to_string(),
+        if r.same_weights { "same" } else { differ }.to_string(),
+        format!("{:.3}", r.forward_s * 1e3),
+        format!("{:.3}", r.backward_s * 1e3),
+        format!("{:.3}", r.worst),
+        r.first_disagreement
+            .clone()
+            .unwrap_or_else(|| "—".to_string()),
+    ]
+}
+
+/// The column heads of [`cells`].
+const HEADS: [&str; 8] = [
+    "model",
+    "backend",
+    "K",
+    "weights",
+    "forward ms",
+    "fwd+bwd ms",
+    "worst/tol",
+    "first disagreement",
+];
+
 /// The table: one line per model and backend.
 pub fn table(rows: &[Row]) -> String {
-    let mut out = format!(
-        "{:<12} {:<8} {:>5} {:>7} {:>11} {:>11} {:>10}  first disagreement\n",
-        "model", "backend", "K", "weights", "forward ms", "fwd+bwd ms", "worst/tol"
-    );
+    let line = |c: &[String]| {
+        format!(
+            "{:<12} {:<8} {:>5} {:>7} {:>11} {:>11} {:>10}  {}\n",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+        )
+    };
+    let mut out = line(&HEADS.map(String::from));
     for r in rows {
-        let _ = writeln!(
-            out,
-            "{:<12} {:<8} {:>5} {:>7} {:>11.3} {:>11.3} {:>10.3}  {}",
-            r.model,
-            r.backend,
-            r.width,
-            if r.same_weights { "same" } else { "DIFFER" },
-            r.forward_s * 1e3,
-            r.backward_s * 1e3,
-            r.worst,
-            r.first_disagreement.as_deref().unwrap_or("—"),
-        );
+        out.push_str(&line(&cells(r, "DIFFER")));
     }
     out
 }
@@ -131,23 +151,10 @@ pub fn write(dir: &Path, rows: &[Row], command: &str) -> Result<(), String> {
          training comparison, replicas or plots yet.\n\n",
     );
     let _ = writeln!(report, "Command: `{command}`\n");
-    report.push_str(
-        "| model | backend | K | weights | forward ms | fwd+bwd ms | worst/tol | first disagreement |\n\
-         |---|---|---|---|---|---|---|---|\n",
-    );
+    let _ = writeln!(report, "| {} |", HEADS.join(" | "));
+    let _ = writeln!(report, "|{}", "---|".repeat(HEADS.len()));
     for r in rows {
-        let _ = writeln!(
-            report,
-            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {} |",
-            r.model,
-            r.backend,
-            r.width,
-            if r.same_weights { "same" } else { "**differ**" },
-            r.forward_s * 1e3,
-            r.backward_s * 1e3,
-            r.worst,
-            r.first_disagreement.as_deref().unwrap_or("—"),
-        );
+        let _ = writeln!(report, "| {} |", cells(r, "**differ**").join(" | "));
     }
     report.push_str(
         "\nTimes are from one run on the machine that ran the command, CPU and wgpu alike; wgpu \
