@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::agreement::{Against, LayerAgreement, compare, first_disagreement};
 use super::catalogue::{self, Run};
+use crate::training::plots::{Chart, Kind, Line};
 
 /// The key every model is drawn from.
 pub const KEY: u64 = 24;
@@ -128,9 +129,74 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
-/// `results.json` and `report.md` in `dir`.
+/// The model whose per-layer agreement the report plots: the deepest of the catalogue.
+pub const PLOTTED_MODEL: &str = "autoencoder";
+
+/// `time.png/svg` (forward + backward per model, one line per backend, log scale) and
+/// `agreement.png/svg` (difference / tolerance per layer of [`PLOTTED_MODEL`], one line per
+/// backend).
+fn plots(dir: &Path, rows: &[Row]) -> Result<(), String> {
+    let mut backends: Vec<String> = rows.iter().map(|r| r.backend.clone()).collect();
+    backends.dedup();
+    backends.sort();
+    backends.dedup();
+    let models: Vec<&str> = catalogue::models().iter().map(|m| m.name).collect();
+    let time: Vec<Line> = backends
+        .iter()
+        .map(|backend| {
+            let points = rows
+                .iter()
+                .filter(|r| &r.backend == backend)
+                .filter_map(|r| {
+                    let i = models.iter().position(|m| *m == r.model)?;
+                    Some(((i + 1) as f64, r.backward_s * 1e3))
+                })
+                .collect();
+            Line::new(backend, Kind::Measured, points)
+        })
+        .collect();
+    Chart {
+        title: "Forward + backward time per model (median)",
+        x_label: "model (1 = mlp … in catalogue order, report.md)",
+        y_label: "milliseconds",
+        log_y: true,
+        runs: &backends,
+        lines: &time,
+        y_max: None,
+    }
+    .write(dir, "time")?;
+    let agreement: Vec<Line> = backends
+        .iter()
+        .filter_map(|backend| {
+            let row = rows
+                .iter()
+                .find(|r| &r.backend == backend && r.model == PLOTTED_MODEL)?;
+            let points = row
+                .layers
+                .iter()
+                .map(|l| (l.depth as f64, l.difference / l.tolerance))
+                .collect();
+            Some(Line::new(backend, Kind::Measured, points))
+        })
+        .collect();
+    let title = format!("{PLOTTED_MODEL}: each layer against f64, in units of its tolerance");
+    Chart {
+        title: &title,
+        x_label: "layer (forward order)",
+        y_label: "difference / tolerance",
+        log_y: false,
+        runs: &backends,
+        lines: &agreement,
+        y_max: None,
+    }
+    .write(dir, "agreement")?;
+    Ok(())
+}
+
+/// `results.json`, `report.md` and the plots in `dir`.
 pub fn write(dir: &Path, rows: &[Row], command: &str) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    plots(dir, rows)?;
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "burn_version": crate::training::report::BURN_VERSION,
         "key": KEY,
@@ -148,9 +214,39 @@ pub fn write(dir: &Path, rows: &[Row], command: &str) -> Result<(), String> {
          difference over the layers in units of the tolerance f32 rounding allows \
          (`examples/src/backends/agreement.rs`); above 1 the first such layer is named. \
          In progress (issue 24): the forward layers are compared, not yet the gradients; no \
-         training comparison, replicas or plots yet.\n\n",
+         training comparison or replicas yet.\n\n",
     );
     let _ = writeln!(report, "Command: `{command}`\n");
+    let order: Vec<String> = catalogue::models()
+        .iter()
+        .enumerate()
+        .map(|(i, m)| format!("{} = {}", i + 1, m.name))
+        .collect();
+    let _ = writeln!(
+        report,
+        "![forward and backward time per model and backend](time.png)\n\n\
+         Models in the time plot: {}.\n\n\
+         ![{PLOTTED_MODEL}: each layer against f64](agreement.png)\n",
+        order.join(", ")
+    );
+    // Backends whose every layer of every model differs from the reference by exactly the same
+    // amount computed the same bits: their lines coincide in the plot.
+    let same = |a: &str, b: &str| {
+        let of = |backend: &str| -> Vec<Vec<f64>> {
+            rows.iter()
+                .filter(|r| r.backend == backend)
+                .map(|r| r.layers.iter().map(|l| l.difference).collect())
+                .collect()
+        };
+        let (x, y) = (of(a), of(b));
+        !x.is_empty() && x == y
+    };
+    if same("flex", "ndarray") {
+        report.push_str(
+            "flex and ndarray computed the same bits on every layer of every model: their lines \
+             coincide.\n\n",
+        );
+    }
     let _ = writeln!(report, "| {} |", HEADS.join(" | "));
     let _ = writeln!(report, "|{}", "---|".repeat(HEADS.len()));
     for r in rows {
