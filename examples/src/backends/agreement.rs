@@ -75,13 +75,34 @@ pub fn tolerance(depth: usize, width: usize, against: Against) -> f64 {
     LAMBDA * UNIT_ROUNDOFF * (width as f64 / 3.0).sqrt() * (runs * depth as f64).sqrt()
 }
 
+/// The tolerance of the loss and of every parameter's gradient, for a model of width K and D
+/// layers whose loss (a mean square) reduces R output elements: the forward error of the output
+/// (D layers), the backward error of each layer's δ (at most D layers back), and the gradient's
+/// own sum of at most R terms (a weight's gradient sums over the batch and the positions, never
+/// more terms than the output has elements in the catalogue's models, none of which shrinks its
+/// input), independent and in quadrature: λ·u·√(2·D·K/3 + R/3), √2 times that against an f32
+/// run.
+pub fn gradient_tolerance(depth: usize, width: usize, reduced: usize, against: Against) -> f64 {
+    let runs: f64 = match against {
+        Against::F64 => 1.0,
+        Against::F32 => 2.0,
+    };
+    let terms = 2.0 * depth as f64 * width as f64 / 3.0 + reduced as f64 / 3.0;
+    LAMBDA * UNIT_ROUNDOFF * (runs * terms).sqrt()
+}
+
 /// maxᵢ |xᵢ − rᵢ| / rms(r) and the element where it is largest (module docs); `None` when the
 /// lengths differ (not the same layer).
 pub fn difference(values: &[f64], reference: &[f64]) -> Option<(f64, usize)> {
+    difference_above(values, reference, 0.0)
+}
+
+/// [`difference`] in units of max(rms(r), `floor`).
+pub fn difference_above(values: &[f64], reference: &[f64], floor: f64) -> Option<(f64, usize)> {
     if values.len() != reference.len() || values.is_empty() {
         return None;
     }
-    let rms = (reference.iter().map(|r| r * r).sum::<f64>() / reference.len() as f64).sqrt();
+    let rms = rms(reference).max(floor);
     let (mut worst, mut at) = (0.0f64, 0);
     for (i, (x, r)) in values.iter().zip(reference).enumerate() {
         let gap = (x - r).abs();
@@ -114,6 +135,24 @@ pub fn compare(
     width: usize,
     against: Against,
 ) -> Result<Vec<LayerAgreement>, String> {
+    compare_with(run, reference, |depth| tolerance(depth, width, against))
+}
+
+/// [`compare`] with the tolerance of each position (from 1) given by `tolerance`.
+pub fn compare_with(
+    run: &[(String, Vec<f64>)],
+    reference: &[(String, Vec<f64>)],
+    tolerance: impl Fn(usize) -> f64,
+) -> Result<Vec<LayerAgreement>, String> {
+    compare_above(run, reference, 0.0, tolerance)
+}
+
+fn compare_above(
+    run: &[(String, Vec<f64>)],
+    reference: &[(String, Vec<f64>)],
+    floor: f64,
+    tolerance: impl Fn(usize) -> f64,
+) -> Result<Vec<LayerAgreement>, String> {
     run.iter()
         .enumerate()
         .map(|(i, (layer, values))| {
@@ -121,7 +160,7 @@ pub fn compare(
                 .iter()
                 .find(|(name, _)| name == layer)
                 .ok_or_else(|| format!("layer {layer:?} has no reference"))?;
-            let (difference, at) = difference(values, expected).ok_or_else(|| {
+            let (difference, at) = difference_above(values, expected, floor).ok_or_else(|| {
                 format!(
                     "layer {layer:?}: {} values against the reference's {}",
                     values.len(),
@@ -133,10 +172,33 @@ pub fn compare(
                 depth: i + 1,
                 difference,
                 at,
-                tolerance: tolerance(i + 1, width, against),
+                tolerance: tolerance(i + 1),
             })
         })
         .collect()
+}
+
+/// The root mean square of `values`.
+fn rms(values: &[f64]) -> f64 {
+    (values.iter().map(|r| r * r).sum::<f64>() / values.len().max(1) as f64).sqrt()
+}
+
+/// Every parameter's gradient of `run` against `reference`'s (same names, visiting order), all
+/// with the tolerance `tolerance`, each in units of max(its own rms, the rms of all the
+/// reference's gradients): a gradient that is 0 in exact arithmetic (a key projection's under a
+/// zero query projection, whose logits do not depend on it) is rounding noise in f64 and in
+/// f32 alike, and is measured against the model's gradient scale, of which its summands are.
+pub fn compare_gradients(
+    run: &[(String, Vec<f64>)],
+    reference: &[(String, Vec<f64>)],
+    tolerance: f64,
+) -> Result<Vec<LayerAgreement>, String> {
+    let all: Vec<f64> = reference
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    let floor = rms(&all);
+    compare_above(run, reference, floor, |_| tolerance)
 }
 
 /// The first layer, in forward order, whose difference is beyond rounding.

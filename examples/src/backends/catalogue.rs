@@ -6,11 +6,11 @@
 //! fan-in over its parameters, from the manifest of its initialisation: the longest dot product
 //! its forward pass sums.
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use std::time::Instant;
 
 use burn::tensor::{Device, Tensor};
-use burn_init::diagnostics::{Probe, probe};
+use burn_init::diagnostics::{Probe, host_values, probe};
 use burn_init::policy::Manifest;
 use burn_init::{Key, Scheme, fingerprint};
 use burn_init_models::{
@@ -21,13 +21,18 @@ use burn_init_models::{
 
 use super::agreement::layers;
 
-/// One model's forward pass on one device: its layers in forward order (the probe's records and
-/// the output, as `study.output`), its weights' fingerprint and its width K.
+/// One model's forward and backward pass on one device: its layers in forward order (the
+/// probe's records and the output, as `study.output`), the loss (the output's mean square) and
+/// every parameter's gradient (on an autodiff device; empty otherwise), its weights' fingerprint,
+/// its width K and the number of output elements the loss reduces.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Run {
     pub layers: Vec<(String, Vec<f64>)>,
+    pub loss: f64,
+    pub gradients: Vec<(String, Vec<f64>)>,
     pub fingerprint: u64,
     pub width: usize,
+    pub reduced: usize,
 }
 
 /// What to do with a model once it is built.
@@ -56,9 +61,9 @@ pub struct Model {
 }
 
 impl Model {
-    /// The model's [`Run`] on `device`.
+    /// The model's [`Run`] on `device`'s autodiff device.
     pub fn capture(&self, key: Key, device: &Device) -> Result<Run, String> {
-        match (self.run)(key, device, Task::Capture)? {
+        match (self.run)(key, &device.clone().autodiff(), Task::Capture)? {
             Outcome::Run(run) => Ok(run),
             Outcome::Seconds(_) => Err("a capture gave a time".to_string()),
         }
@@ -167,11 +172,41 @@ where
             .keeping_tensors()
             .capture(|| forward(&model).map(|y| probe::record("study.output", y)))
             .map_err(|e| e.to_string())?;
-        output?;
+        let output = output?;
+        let reduced = output.shape().num_elements();
+        let loss = output.powi_scalar(2).mean();
+        let loss_value = host_values(loss.clone()).map_err(|e| e.to_string())?;
+        let gradients = if device.is_autodiff() {
+            let grads = loss.backward();
+            let mut visitor = GradientVisitor {
+                grads: &grads,
+                out: Vec::new(),
+                error: None,
+            };
+            model.visit(&mut visitor);
+            if let Some(error) = visitor.error {
+                return Err(error);
+            }
+            // Named by their paths where the manifest lists exactly the parameters visited
+            // (no running statistics among them), in the same order.
+            let paths: Vec<&str> = manifest.entries.iter().map(|e| e.path.as_str()).collect();
+            let mut gradients = visitor.out;
+            if paths.len() == gradients.len() {
+                for ((name, _), path) in gradients.iter_mut().zip(paths) {
+                    *name = path.to_string();
+                }
+            }
+            gradients
+        } else {
+            Vec::new()
+        };
         return Ok(Outcome::Run(Run {
             layers: layers(&trace)?,
+            loss: loss_value[0],
+            gradients,
             fingerprint,
             width: width(&manifest),
+            reduced,
         }));
     };
     let mut seconds = Vec::with_capacity(runs);
@@ -190,6 +225,25 @@ where
     }
     seconds.sort_by(f64::total_cmp);
     Ok(Outcome::Seconds(seconds[seconds.len() / 2]))
+}
+
+/// Every float parameter's gradient, in visiting order, named by its place and shape.
+struct GradientVisitor<'g> {
+    grads: &'g burn::tensor::Gradients,
+    out: Vec<(String, Vec<f64>)>,
+    error: Option<String>,
+}
+
+impl ModuleVisitor for GradientVisitor<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let name = format!("parameter {} {:?}", self.out.len(), param.val().dims());
+        match param.grad(self.grads).map(host_values) {
+            Some(Ok(values)) => self.out.push((name, values)),
+            Some(Err(error)) => self.error = Some(format!("{name}: {error}")),
+            // A parameter the loss does not reach (or a frozen one) has no gradient.
+            None => {}
+        }
+    }
 }
 
 /// The largest fan-in of the manifest's parameters (1 when none has a fan).

@@ -9,7 +9,9 @@ use burn::tensor::Device;
 use burn_init::Key;
 use serde::Serialize;
 
-use super::agreement::{Against, LayerAgreement, compare, first_disagreement};
+use super::agreement::{
+    Against, LayerAgreement, compare, compare_gradients, first_disagreement, gradient_tolerance,
+};
 use super::catalogue::{self, Run};
 use crate::training::plots::{Chart, Kind, Line};
 
@@ -35,6 +37,14 @@ pub struct Row {
     pub first_disagreement: Option<String>,
     /// Every layer against the reference.
     pub layers: Vec<LayerAgreement>,
+    /// The loss's difference from the reference's, in units of its tolerance.
+    pub loss: f64,
+    /// The largest difference / tolerance over every parameter's gradient.
+    pub worst_gradient: f64,
+    /// Every parameter whose gradient is beyond rounding (visiting order): where the backward
+    /// pass goes wrong is between the ones listed and the ones not (a parameter nearer the
+    /// output that agrees, one further back that does not).
+    pub gradient_disagreements: Vec<String>,
 }
 
 /// Every catalogue model's reference run, on `device` (flex configured to f64).
@@ -66,10 +76,14 @@ pub fn rows(
         for (backend, device) in backends {
             let run = model.capture(key, device)?;
             let layers = compare(&run.layers, &expected.layers, run.width, Against::F64)?;
-            let worst = layers
-                .iter()
-                .map(|l| l.difference / l.tolerance)
-                .fold(0.0f64, f64::max);
+            let worst = worst_of(&layers);
+            let depth = run.layers.len();
+            let gradient_tol = gradient_tolerance(depth, run.width, run.reduced, Against::F64);
+            let gradients = compare_gradients(&run.gradients, &expected.gradients, gradient_tol)?;
+            if gradients.len() != expected.gradients.len() {
+                return Err(format!("{} on {backend}: gradients missing", model.name));
+            }
+            let loss = (run.loss - expected.loss).abs() / expected.loss.abs() / gradient_tol;
             rows.push(Row {
                 model: model.name.to_string(),
                 backend: backend.to_string(),
@@ -80,14 +94,37 @@ pub fn rows(
                 worst,
                 first_disagreement: first_disagreement(&layers).map(|l| l.layer.clone()),
                 layers,
+                loss,
+                worst_gradient: worst_of(&gradients),
+                gradient_disagreements: gradients
+                    .iter()
+                    .filter(|g| g.disagrees())
+                    .map(|g| g.layer.clone())
+                    .collect(),
             });
         }
     }
     Ok(rows)
 }
 
+/// The largest difference / tolerance of `layers`.
+fn worst_of(layers: &[LayerAgreement]) -> f64 {
+    layers
+        .iter()
+        .map(|l| l.difference / l.tolerance)
+        .fold(0.0f64, f64::max)
+}
+
 /// A row's cells, as the table and the report show them.
-fn cells(r: &Row, differ: &str) -> [String; 8] {
+fn cells(r: &Row, differ: &str) -> [String; 10] {
+    let first = r
+        .first_disagreement
+        .clone()
+        .or_else(|| {
+            let n = r.gradient_disagreements.len();
+            (n > 0).then(|| format!("gradients of {n}: {}", r.gradient_disagreements.join(", ")))
+        })
+        .unwrap_or_else(|| "—".to_string());
     [
         r.model.clone(),
         r.backend.clone(),
@@ -96,21 +133,23 @@ fn cells(r: &Row, differ: &str) -> [String; 8] {
         format!("{:.3}", r.forward_s * 1e3),
         format!("{:.3}", r.backward_s * 1e3),
         format!("{:.3}", r.worst),
-        r.first_disagreement
-            .clone()
-            .unwrap_or_else(|| "—".to_string()),
+        format!("{:.3}", r.loss),
+        format!("{:.3}", r.worst_gradient),
+        first,
     ]
 }
 
 /// The column heads of [`cells`].
-const HEADS: [&str; 8] = [
+const HEADS: [&str; 10] = [
     "model",
     "backend",
     "K",
     "weights",
     "forward ms",
     "fwd+bwd ms",
-    "worst/tol",
+    "layers/tol",
+    "loss/tol",
+    "grads/tol",
     "first disagreement",
 ];
 
@@ -118,8 +157,8 @@ const HEADS: [&str; 8] = [
 pub fn table(rows: &[Row]) -> String {
     let line = |c: &[String]| {
         format!(
-            "{:<12} {:<8} {:>5} {:>7} {:>11} {:>11} {:>10}  {}\n",
-            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+            "{:<12} {:<8} {:>5} {:>7} {:>11} {:>11} {:>10} {:>9} {:>9}  {}\n",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]
         )
     };
     let mut out = line(&HEADS.map(String::from));
@@ -212,9 +251,10 @@ pub fn write(dir: &Path, rows: &[Row], command: &str) -> Result<(), String> {
          layer with an f64 reference of the same weights (flex in f64), and timed (median, \
          forward; forward and backward of the output's mean square). `worst/tol` is the largest \
          difference over the layers in units of the tolerance f32 rounding allows \
-         (`examples/src/backends/agreement.rs`); above 1 the first such layer is named. \
-         In progress (issue 24): the forward layers are compared, not yet the gradients; no \
-         training comparison or replicas yet.\n\n",
+         (`examples/src/backends/agreement.rs`), `loss/tol` the loss's (the output's mean \
+         square) and `grads/tol` the largest of every parameter's gradient, in units of their \
+         own tolerance (`gradient_tolerance`); above 1 the first such layer or parameter is \
+         named. In progress (issue 24): no training comparison or replicas yet.\n\n",
     );
     let _ = writeln!(report, "Command: `{command}`\n");
     let order: Vec<String> = catalogue::models()
