@@ -16,7 +16,7 @@ use burn_init::{Key, Scheme, fingerprint};
 use burn_init_models::{
     Blueprint, DeepAutoencoderConfig, DeepMlpConfig, DenseBlockConfig, DepthwiseSeparableConfig,
     InceptionSumConfig, ResidualBlockConfig, ResidualStackConfig, SimpleRnnConfig,
-    TransformerBlockConfig, UpsamplerConfig, WeightNormLinearConfig,
+    TransformerBlockConfig, UnetUpConfig, UpsamplerConfig, WeightNormLinearConfig,
 };
 
 use super::agreement::layers;
@@ -132,6 +132,10 @@ pub fn models() -> Vec<Model> {
         Model {
             name: "weight_norm",
             run: weight_norm,
+        },
+        Model {
+            name: "unet_up",
+            run: unet_up,
         },
     ]
 }
@@ -343,4 +347,12 @@ fn weight_norm(key: Key, device: &Device, task: Task) -> Result<Outcome, String>
         task,
         |m| Ok(m.forward(x.clone())),
     )
+}
+
+fn unet_up(key: Key, device: &Device, task: Task) -> Result<Outcome, String> {
+    let x = input([4, 16, 6, 6], 10, device)?;
+    let skip = input([4, 16, 12, 12], 11, device)?;
+    capture(&UnetUpConfig::new(16), key, device, task, |m| {
+        Ok(m.forward(x.clone(), skip.clone()))
+    })
 }

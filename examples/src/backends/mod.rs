@@ -3,7 +3,7 @@
 //! layer by layer.
 //!
 //! Built so far: [`agreement`], the measure of a backend's layers against a reference run of the
-//! same weights and the tolerance f32 rounding allows over the model's depth; [`catalogue`], ten
+//! same weights and the tolerance f32 rounding allows over the model's depth; [`catalogue`], eleven
 //! models of burn-init-models at study sizes with their keyed inputs; and `reference`,
 //! the f64 device the reference runs on (feature `flex`); [`study`], the rows, the table and
 //! the report of the binary `backends_study`. The weights' identity is
