@@ -177,26 +177,41 @@ pub(crate) const SMALLEST_STD: f32 = f32::from_bits(59 << 23); // 2⁻⁶⁸: bi
 pub(crate) const SMALLEST_TRUNCATED_STD: f32 = f32::from_bits(91 << 23); // 2⁻³⁶
 
 impl DeviceLaw {
-    /// Whether a value's products or sums could be subnormal, which GPUs may flush to zero.
-    fn could_be_subnormal(&self) -> bool {
-        let tiny = |x: f32, smallest: f32| x != 0.0 && x.abs() < smallest;
+    /// The one statement of the kernel's limits for this law: its mean (0 for a uniform law) and
+    /// the values its draws are made of (bounds, std), each with the smallest non-zero
+    /// magnitude the exact contract allows it (a 0 pads the list).
+    fn limits(&self) -> (f32, [(f32, f32); 3]) {
         match *self {
-            Self::Uniform { low, high } => tiny(low, SMALLEST_BOUND) || tiny(high, SMALLEST_BOUND),
-            Self::Normal { mean, std } => tiny(mean, SMALLEST_BOUND) || tiny(std, SMALLEST_STD),
+            Self::Uniform { low, high } => (
+                0.0,
+                [(low, SMALLEST_BOUND), (high, SMALLEST_BOUND), (0.0, 0.0)],
+            ),
+            Self::Normal { mean, std } => (mean, [(std, SMALLEST_STD), (0.0, 0.0), (0.0, 0.0)]),
             Self::TruncatedNormal { affine, .. } => {
                 let (mean, std, low, high) = affine.parts();
-                tiny(mean, SMALLEST_BOUND)
-                    || tiny(std, SMALLEST_TRUNCATED_STD)
-                    || tiny(low, SMALLEST_BOUND)
-                    || tiny(high, SMALLEST_BOUND)
+                (
+                    mean,
+                    [
+                        (std, SMALLEST_TRUNCATED_STD),
+                        (low, SMALLEST_BOUND),
+                        (high, SMALLEST_BOUND),
+                    ],
+                )
             }
         }
     }
 
+    /// Whether a value's products or sums could be subnormal, which GPUs may flush to zero: a
+    /// non-zero mean below 2⁻¹⁰⁰, or a value below its limit ([`DeviceLaw::limits`]).
+    fn could_be_subnormal(&self) -> bool {
+        let tiny = |x: f32, smallest: f32| x != 0.0 && x.abs() < smallest;
+        let (mean, values) = self.limits();
+        tiny(mean, SMALLEST_BOUND) || values.iter().any(|&(x, smallest)| tiny(x, smallest))
+    }
+
     /// Whether every value times `multiplier` (one f32 product on the device) stays normal or
-    /// zero: every non-zero bound (uniform) or std (a normal of mean 0) times it is at least
-    /// 2⁻¹⁰⁰, resp. 2⁻⁶⁸, in magnitude. A normal with a non-zero mean is not scaled on the
-    /// device (mean + std·z can cancel to anything).
+    /// zero: every non-zero bound or std times it stays above its limit. A law with a non-zero
+    /// mean is not scaled on the device (mean + std·z can cancel to anything).
     pub(crate) fn scales_exactly(&self, multiplier: f32) -> bool {
         if multiplier == 1.0 {
             return true;
@@ -204,20 +219,11 @@ impl DeviceLaw {
         if !multiplier.is_normal() {
             return false;
         }
-        let scaled = |x: f32, smallest: f32| x == 0.0 || (x * multiplier).abs() >= smallest;
-        match *self {
-            Self::Uniform { low, high } => {
-                scaled(low, SMALLEST_BOUND) && scaled(high, SMALLEST_BOUND)
-            }
-            Self::Normal { mean, std } => mean == 0.0 && scaled(std, SMALLEST_STD),
-            Self::TruncatedNormal { affine, .. } => {
-                let (mean, std, low, high) = affine.parts();
-                mean == 0.0
-                    && scaled(std, SMALLEST_TRUNCATED_STD)
-                    && scaled(low, SMALLEST_BOUND)
-                    && scaled(high, SMALLEST_BOUND)
-            }
-        }
+        let (mean, values) = self.limits();
+        mean == 0.0
+            && values
+                .iter()
+                .all(|&(x, smallest)| x == 0.0 || (x * multiplier).abs() >= smallest)
     }
 }
 
