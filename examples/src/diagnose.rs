@@ -62,7 +62,8 @@ fn optimizer_name<S: serde::Serializer>(o: &Optimizer, s: S) -> Result<S::Ok, S:
     s.serialize_str(o.name())
 }
 
-fn gaussian<const D: usize>(
+/// N(0, 1) of `shape` drawn with `key`: the same values on every device.
+pub fn gaussian<const D: usize>(
     shape: [usize; D],
     key: Key,
     device: &Device,

@@ -4,9 +4,9 @@
 
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::Probe;
-use burn_init::{Key, Nonlinearity, Scheme, fingerprint};
+use burn_init::{Key, Nonlinearity, fingerprint};
 use burn_init_examples::backends::agreement::{
-    self, Against, LayerAgreement, compare, first_disagreement, layers,
+    self, Against, LayerAgreement, compare, first_disagreement, layers, rms,
 };
 use burn_init_models::{
     DeepMlpConfig, InceptionSumConfig, ResidualBlockConfig, ResidualStackConfig, SimpleRnnConfig,
@@ -16,12 +16,7 @@ use burn_init_models::{
 const WIDTH: usize = 128;
 
 fn input(device: &Device) -> Tensor<2> {
-    Scheme::Normal {
-        mean: 0.0,
-        std: 1.0,
-    }
-    .sample([32, WIDTH], None, Key::new(2), device)
-    .unwrap()
+    burn_init_examples::diagnose::gaussian([32, WIDTH], Key::new(2), device).unwrap()
 }
 
 #[test]
@@ -74,10 +69,6 @@ fn run(device: &Device, plant: Option<(&str, f64)>) -> Vec<(String, Vec<f64>)> {
     }
     let (_, trace) = probe.capture(|| mlp.forward(x)).unwrap();
     layers(&trace).unwrap()
-}
-
-fn rms(values: &[f64]) -> f64 {
-    (values.iter().map(|v| v * v).sum::<f64>() / values.len() as f64).sqrt()
 }
 
 #[test]

@@ -26,12 +26,8 @@ fn run_with(
         .init(Key::new(4), device)
         .unwrap();
     let print = fingerprint::of_module(&mlp).unwrap().hash;
-    let x: Tensor<2> = Scheme::Normal {
-        mean: 0.0,
-        std: 1.0,
-    }
-    .sample([32, WIDTH], None, Key::new(2), device)
-    .unwrap();
+    let x: Tensor<2> =
+        burn_init_examples::diagnose::gaussian([32, WIDTH], Key::new(2), device).unwrap();
     let (_, trace) = Probe::new()
         .keeping_tensors()
         .capture(|| mlp.forward(x))
@@ -102,8 +98,9 @@ fn a_tanh_that_floors_tiny_values_is_named_at_the_layer_it_feeds() {
     };
     let reference = run(&f64_flex);
     let rms = |layers: &[(String, Vec<f64>)], name: &str| {
-        let v = &layers.iter().find(|(n, _)| n == name).unwrap().1;
-        (v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64).sqrt()
+        burn_init_examples::backends::agreement::rms(
+            &layers.iter().find(|(n, _)| n == name).unwrap().1,
+        )
     };
     // Layer 3 of the reference is of order 10⁻¹¹, far below 2⁻²⁵ = 3·10⁻⁸, and so is layer 4.
     assert!(rms(&reference, "layers.3") < 1e-9 && rms(&reference, "layers.4") < 1e-9);
@@ -149,10 +146,7 @@ fn the_catalogue_on_every_backend_against_f64() {
                 model.name
             );
             let layers = compare(&run.layers, &reference.layers, run.width, Against::F64).unwrap();
-            let worst = layers
-                .iter()
-                .map(|l| l.difference / l.tolerance)
-                .fold(0.0f64, f64::max);
+            let worst = burn_init_examples::backends::study::worst_of(&layers);
             let first = first_disagreement(&layers).map(|l| l.layer.clone());
             println!(
                 "{} (K = {}) on {name}: worst {worst:.3} of the tolerance, first disagreement {first:?}",

@@ -51,8 +51,9 @@ pub(crate) trait Kept: Send {
     fn as_any(&self) -> &dyn Any;
     /// Its values on the host.
     fn host(&self) -> Vec<f32>;
-    /// Its values on the host in f64 (exact for f32 and f64 tensors).
-    fn host_f64(&self) -> Vec<f64>;
+    /// Its values on the host in f64 (exact for f32 and f64 tensors); `None` when they cannot be
+    /// read.
+    fn host_f64(&self) -> Option<Vec<f64>>;
     /// Σ a ⊙ u, a scalar that keeps `a`'s autodiff graph (a vector-Jacobian product's loss).
     fn dot(&self, u: &[f32]) -> Tensor<1>;
     /// A tensor of `a`'s rank, shape and device holding `v`, boxed for [`Probe::perturbing`](super::Probe::perturbing).
@@ -68,8 +69,8 @@ impl<const D: usize> Kept for Tensor<D> {
         host_f32(self.clone()).map(|(v, _)| v).unwrap_or_default()
     }
 
-    fn host_f64(&self) -> Vec<f64> {
-        super::measures::host_values(self.clone()).unwrap_or_default()
+    fn host_f64(&self) -> Option<Vec<f64>> {
+        super::measures::host_values(self.clone()).ok()
     }
 
     fn dot(&self, u: &[f32]) -> Tensor<1> {
@@ -142,8 +143,9 @@ impl Trace {
     /// The values of the tensor recorded as `name`, whatever its rank, on the host in f64 (exact
     /// for f32 and f64 tensors), when the probe kept tensors: what a comparison of two runs of
     /// the same model (two backends, or a backend and an f64 reference) reads layer by layer.
+    /// `None` when the record was not kept or its values cannot be read back.
     pub fn values(&self, name: &str) -> Option<Vec<f64>> {
-        Some(self.kept.get(name)?.host_f64())
+        self.kept.get(name)?.host_f64()
     }
 
     pub(crate) fn kept(&self, name: &str) -> Option<&dyn Kept> {

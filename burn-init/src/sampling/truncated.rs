@@ -54,6 +54,9 @@ pub struct TruncatedNormal {
     a: f64,
     b: f64,
     version: SamplerVersion,
+    /// Version 2's window of probabilities, computed once when the version is chosen: `None`
+    /// under version 1 and for windows too narrow for version 2.
+    window: Option<Window>,
 }
 
 impl TruncatedNormal {
@@ -75,6 +78,7 @@ impl TruncatedNormal {
             a,
             b,
             version: SamplerVersion::V1,
+            window: None,
         };
         let (lo, hi, _) = candidate.lower_tail_window();
         let mass = normal_cdf(hi) - normal_cdf(lo);
@@ -101,7 +105,15 @@ impl TruncatedNormal {
 impl TruncatedNormal {
     /// The same law drawn by sampler `version`.
     pub fn with_version(self, version: SamplerVersion) -> Self {
-        Self { version, ..self }
+        let window = match version {
+            SamplerVersion::V1 => None,
+            SamplerVersion::V2 => Window::of(self.alpha, self.beta),
+        };
+        Self {
+            version,
+            window,
+            ..self
+        }
     }
 
     /// The sampler version that draws it.
@@ -112,10 +124,7 @@ impl TruncatedNormal {
     /// Version 2's window of probabilities, and the affine map with the f32 bounds: `None` under
     /// version 1 and for windows too narrow for version 2 (they draw version 1's values).
     pub(crate) fn version_2(&self) -> Option<(Window, Affine)> {
-        if self.version != SamplerVersion::V2 {
-            return None;
-        }
-        let window = Window::of(self.alpha, self.beta)?;
+        let window = self.window?;
         let (a, b) = (self.a as f32, self.b as f32);
         Some((window, Affine::new(self.mean as f32, self.std as f32, a, b)))
     }

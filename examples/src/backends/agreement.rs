@@ -65,13 +65,20 @@ pub enum Against {
     F32,
 }
 
+impl Against {
+    /// How many runs carry rounding errors: 1 against f64, 2 between two f32 runs.
+    fn runs(self) -> f64 {
+        match self {
+            Self::F64 => 1.0,
+            Self::F32 => 2.0,
+        }
+    }
+}
+
 /// tol(depth) = λ·u·√(K/3)·√depth for a model of width K (module docs), √2 times that against
 /// an f32 run.
 pub fn tolerance(depth: usize, width: usize, against: Against) -> f64 {
-    let runs: f64 = match against {
-        Against::F64 => 1.0,
-        Against::F32 => 2.0,
-    };
+    let runs = against.runs();
     LAMBDA * UNIT_ROUNDOFF * (width as f64 / 3.0).sqrt() * (runs * depth as f64).sqrt()
 }
 
@@ -83,10 +90,7 @@ pub fn tolerance(depth: usize, width: usize, against: Against) -> f64 {
 /// input), independent and in quadrature: λ·u·√(2·D·K/3 + R/3), √2 times that against an f32
 /// run.
 pub fn gradient_tolerance(depth: usize, width: usize, reduced: usize, against: Against) -> f64 {
-    let runs: f64 = match against {
-        Against::F64 => 1.0,
-        Against::F32 => 2.0,
-    };
+    let runs = against.runs();
     let terms = 2.0 * depth as f64 * width as f64 / 3.0 + reduced as f64 / 3.0;
     LAMBDA * UNIT_ROUNDOFF * (runs * terms).sqrt()
 }
@@ -135,16 +139,9 @@ pub fn compare(
     width: usize,
     against: Against,
 ) -> Result<Vec<LayerAgreement>, String> {
-    compare_with(run, reference, |depth| tolerance(depth, width, against))
-}
-
-/// [`compare`] with the tolerance of each position (from 1) given by `tolerance`.
-pub fn compare_with(
-    run: &[(String, Vec<f64>)],
-    reference: &[(String, Vec<f64>)],
-    tolerance: impl Fn(usize) -> f64,
-) -> Result<Vec<LayerAgreement>, String> {
-    compare_above(run, reference, 0.0, tolerance)
+    compare_above(run, reference, 0.0, |depth| {
+        tolerance(depth, width, against)
+    })
 }
 
 fn compare_above(
@@ -179,7 +176,7 @@ fn compare_above(
 }
 
 /// The root mean square of `values`.
-fn rms(values: &[f64]) -> f64 {
+pub fn rms(values: &[f64]) -> f64 {
     (values.iter().map(|r| r * r).sum::<f64>() / values.len().max(1) as f64).sqrt()
 }
 

@@ -12,7 +12,7 @@ use std::time::Instant;
 use burn::tensor::{Device, Tensor};
 use burn_init::diagnostics::{Probe, host_values, probe};
 use burn_init::policy::Manifest;
-use burn_init::{Key, Scheme, fingerprint};
+use burn_init::{Key, fingerprint};
 use burn_init_models::{
     Blueprint, DeepAutoencoderConfig, DeepMlpConfig, DenseBlockConfig, DepthwiseSeparableConfig,
     InceptionSumConfig, ResidualBlockConfig, ResidualStackConfig, SimpleRnnConfig,
@@ -78,6 +78,9 @@ impl Model {
         runs: usize,
         backward: bool,
     ) -> Result<f64, String> {
+        if runs == 0 {
+            return Err("a timing needs at least one run".to_string());
+        }
         let device = if backward {
             device.clone().autodiff()
         } else {
@@ -146,12 +149,7 @@ fn input<const D: usize>(
     seed: u64,
     device: &Device,
 ) -> Result<Tensor<D>, String> {
-    Scheme::Normal {
-        mean: 0.0,
-        std: 1.0,
-    }
-    .sample(shape, None, Key::new(1000 + seed), device)
-    .map_err(|e| e.to_string())
+    crate::diagnose::gaussian(shape, Key::new(1000 + seed), device)
 }
 
 /// Builds `config` with `key` on `device` and does `task` with `forward`.

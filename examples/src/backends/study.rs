@@ -10,7 +10,8 @@ use burn_init::Key;
 use serde::Serialize;
 
 use super::agreement::{
-    Against, LayerAgreement, compare, compare_gradients, first_disagreement, gradient_tolerance,
+    Against, LayerAgreement, compare, compare_gradients, difference, first_disagreement,
+    gradient_tolerance,
 };
 use super::catalogue::{self, Run};
 use crate::training::plots::{Chart, Kind, Line};
@@ -83,7 +84,8 @@ pub fn rows(
             if gradients.len() != expected.gradients.len() {
                 return Err(format!("{} on {backend}: gradients missing", model.name));
             }
-            let loss = (run.loss - expected.loss).abs() / expected.loss.abs() / gradient_tol;
+            let loss = difference(&[run.loss], &[expected.loss]).map_or(f64::INFINITY, |d| d.0)
+                / gradient_tol;
             rows.push(Row {
                 model: model.name.to_string(),
                 backend: backend.to_string(),
@@ -108,7 +110,7 @@ pub fn rows(
 }
 
 /// The largest difference / tolerance of `layers`.
-fn worst_of(layers: &[LayerAgreement]) -> f64 {
+pub fn worst_of(layers: &[LayerAgreement]) -> f64 {
     layers
         .iter()
         .map(|l| l.difference / l.tolerance)
@@ -176,7 +178,6 @@ pub const PLOTTED_MODEL: &str = "autoencoder";
 /// backend).
 fn plots(dir: &Path, rows: &[Row]) -> Result<(), String> {
     let mut backends: Vec<String> = rows.iter().map(|r| r.backend.clone()).collect();
-    backends.dedup();
     backends.sort();
     backends.dedup();
     let models: Vec<&str> = catalogue::models().iter().map(|m| m.name).collect();

@@ -20,8 +20,8 @@ struct Args {
     #[arg(long, default_value = "results/backends")]
     out: PathBuf,
     /// Timed runs per model and backend (after two unmeasured ones); the median is reported.
-    #[arg(long, default_value_t = 10)]
-    runs: usize,
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    runs: u32,
     /// Internal: compute the f64 reference and write it to this file (the child process).
     #[arg(long, hide = true)]
     reference: Option<PathBuf>,
@@ -42,9 +42,6 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), String> {
-    if args.runs == 0 {
-        return Err("--runs must be at least 1".to_string());
-    }
     if let Some(path) = &args.reference {
         // The child: flex in f64 before any tensor exists.
         let runs = study::reference_runs(&reference::device()?)?;
@@ -74,7 +71,7 @@ fn run(args: &Args) -> Result<(), String> {
         backends.len(),
         args.runs
     );
-    let rows = study::rows(&reference, &backends, args.runs)?;
+    let rows = study::rows(&reference, &backends, args.runs as usize)?;
     print!("{}", study::table(&rows));
     let command = format!(
         "cargo run -p burn-init-examples --all-features --bin backends_study -- --out {} --runs {}",

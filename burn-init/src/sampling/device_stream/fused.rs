@@ -55,5 +55,5 @@ pub(crate) fn into_tensor(tensor: CubeTensor, device: &CubeDevice) -> Tensor<1> 
 /// Whether Burn's `fusion` feature is on in this build (the kernel's buffers then go through
 /// [`FromKernel`]'s fused form): for the test that checks the fused build is the one tested.
 pub(crate) fn is_fused() -> bool {
-    std::any::type_name::<burn_cubecl::Cube>().contains("Fusion")
+    std::any::TypeId::of::<burn_cubecl::Cube>() != std::any::TypeId::of::<CubeBackend>()
 }
