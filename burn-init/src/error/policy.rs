@@ -122,4 +122,14 @@ pub enum PolicyError {
         /// The unexpected parameter.
         path: String,
     },
+    /// A policy file ([`Policy::from_json`](crate::policy::Policy::from_json)) that is not JSON,
+    /// names a field a policy, rule or hint does not have, or gives a field a value it cannot
+    /// take.
+    #[error("policy file, at `{at}`: {reason}")]
+    Json {
+        /// Where: `rules[2].multipler`, `hints[0]`, or `the file`.
+        at: String,
+        /// What is wrong.
+        reason: String,
+    },
 }

@@ -38,6 +38,7 @@ mod construct;
 mod facts;
 mod fresh;
 mod hint;
+mod json;
 mod layer;
 mod manifest;
 mod plan;

@@ -191,3 +191,63 @@ fn the_sampler_version_travels_with_policies_and_manifests() {
     let weights = |m: &burn::nn::Linear| crate::common::values(m.weight.val());
     assert_ne!(weights(&model), weights(&again));
 }
+
+/// `Policy::from_json`: a hand-written file may leave out every field with a default, and reads
+/// as the same policy built in code; a complete file (a preset written by serde) reads back
+/// unchanged, hints and sampler included; a misspelt field, a missing scheme, a value of the
+/// wrong type and a file that is not JSON are refused, naming where.
+#[test]
+fn a_hand_written_policy_file_reads_with_defaults_and_refuses_typos_by_name() {
+    use burn_init::policy::{LayerHint, Policy, Role, Rule};
+    use burn_init::sampling::SamplerVersion;
+    let short = Policy::from_json(
+        r#"{"rules": [
+            {"layer": "Linear", "role": "Weight",
+             "scheme": {"KaimingNormal": {"gain": {"Recommended": "Relu"}, "mode": "FanIn"}}},
+            {"role": "Bias", "scheme": "Zeros"}
+        ], "hints": [{"path": "up", "stride": [2, 2]}]}"#,
+    )
+    .unwrap();
+    let built = Policy::new()
+        .rule(
+            Rule::new(Scheme::kaiming_normal(FanMode::FanIn, Nonlinearity::Relu))
+                .with_layer(Some("Linear".into()))
+                .with_role(Some(Role::Weight)),
+        )
+        .rule(Rule::new(Scheme::Zeros).with_role(Some(Role::Bias)))
+        .hint(LayerHint::new("up".into()).with_stride(Some(vec![2, 2])));
+    assert_eq!(short, built);
+    // A complete file, as serde writes it, reads back as it was.
+    let preset = Policy::he(Nonlinearity::Relu)
+        .hint(LayerHint::new("a.*".into()).with_activation(Some(Nonlinearity::Tanh)))
+        .with_require_all(true)
+        .with_sampler(Some(SamplerVersion::V2));
+    let text = serde_json::to_string(&preset).unwrap();
+    assert_eq!(Policy::from_json(&text).unwrap(), preset);
+    // Refusals name where.
+    for (text, at) in [
+        (
+            r#"{"rules": [{"scheme": "Zeros", "multipler": 2.0}]}"#,
+            "rules[0].multipler",
+        ),
+        (
+            r#"{"rules": [{"scheme": "Zeros"}, {"role": "Bias"}]}"#,
+            "rules[1]",
+        ),
+        (
+            r#"{"rules": [{"scheme": "Zeros", "multiplier": "two"}]}"#,
+            "rules[0]",
+        ),
+        (r#"{"require_all": "yes"}"#, "require_all"),
+        (r#"{"rule": []}"#, "the policy.rule"),
+        (
+            r#"{"hints": [{"path": "x", "strides": [2]}]}"#,
+            "hints[0].strides",
+        ),
+        (r#"{"rules": {"scheme": "Zeros"}}"#, "rules"),
+        ("not json", "the file"),
+    ] {
+        let error = Policy::from_json(text).unwrap_err().to_string();
+        assert!(error.contains(&format!("at `{at}`")), "{text}: {error}");
+    }
+}

@@ -66,6 +66,17 @@ pub struct DataSummary {
     pub pixel_std: f64,
 }
 
+impl Split {
+    /// The first `n_train` training and `n_valid` validation images (all of them when fewer).
+    pub fn head(&self, n_train: usize, n_valid: usize) -> Split {
+        Split {
+            train: self.train.head(n_train),
+            valid: self.valid.head(n_valid),
+            source: self.source.clone(),
+        }
+    }
+}
+
 /// Standardised images, shared between the dataset items and the batcher.
 #[derive(Debug, Clone)]
 pub struct ImageSet {

@@ -76,12 +76,13 @@ pub struct StudyOutcome {
     pub files: Vec<PathBuf>,
 }
 
-/// Reads a policy JSON file; the error names the file and what serde found (line, column).
+/// Reads a policy JSON file ([`Policy::from_json`]: every field with a default may be left out);
+/// the error names the file and where in it.
 pub fn read_policy(path: &Path) -> Result<(String, Policy), StudyError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| StudyError::Policy(format!("{}: cannot read: {e}", path.display())))?;
-    let policy: Policy = serde_json::from_str(&text)
-        .map_err(|e| StudyError::Policy(format!("{}: not a policy: {e}", path.display())))?;
+    let policy = Policy::from_json(&text)
+        .map_err(|e| StudyError::Policy(format!("{}: {e}", path.display())))?;
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -125,11 +126,7 @@ pub fn run(
     }
     prepare_output(out)?;
     config::write_config(out, config)?;
-    let split = Split {
-        train: split.train.head(config.n_train),
-        valid: split.valid.head(config.n_valid),
-        source: split.source.clone(),
-    };
+    let split = split.head(config.n_train, config.n_valid);
     let summary = DataSummary {
         n_train: split.train.len(),
         n_valid: split.valid.len(),

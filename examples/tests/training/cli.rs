@@ -87,7 +87,7 @@ fn a_bad_policy_file_is_refused_before_training() {
             "--out",
             out.to_str().unwrap(),
         ]),
-        &[not_json.to_str().unwrap(), "not a policy", "line 1"],
+        &[not_json.to_str().unwrap(), "at `the file`", "line 1"],
     );
     // Valid JSON, but a rule whose glob does not compile: named with its run, before any training.
     let bad_glob = dir.join("bad-glob.json");
