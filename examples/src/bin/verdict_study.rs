@@ -5,7 +5,7 @@
 //! diagnosed and trained, the main job's committed runs added, all judged by the protocol's
 //! committed rule; writes `report.md` (confusion matrix first) and `results.json`.
 //!
-//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v3 --out docs/verdicts-v3`
+//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v4 --out docs/verdicts-v4`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,9 +42,8 @@ impl From<Architecture> for Family {
 struct Args {
     #[command(flatten)]
     device: DeviceArg,
-    /// The committed rule to follow: v1 (docs/verdict-study-rule.md) or v2
-    /// (docs/verdict-study-rule-v2.md).
-    #[arg(long, value_enum, default_value_t = verdicts::Protocol::V3)]
+    /// The committed rule to follow: v1, v2, v3 or v4 (`docs/verdict-study-rule*.md`).
+    #[arg(long, value_enum, default_value_t = verdicts::Protocol::V4)]
     protocol: verdicts::Protocol,
     /// The results folder.
     #[arg(long, default_value = "results/verdicts")]

@@ -4,12 +4,12 @@
 //! ([`Diagnosis::run_and_fix`](burn_init::diagnostics::Diagnosis::run_and_fix), through the main
 //! job's engine [`crate::training::study::run_one`]) and trained through burn-train; what
 //! training did is then decided from training alone by the rule of its [`Protocol`], committed
-//! before any of its runs (`docs/verdict-study-rule.md`, `-v2.md`, `-v3.md`;
+//! before any of its runs (`docs/verdict-study-rule.md`, `-v2.md`, `-v3.md`, `-v4.md`;
 //! [`outcome`]), and set against the verdict in a confusion
 //! matrix ([`report`]). The main job's committed runs (`docs/study/results.json`) join the
 //! matrix under the same rule, each compared with the best run of its own group.
 //!
-//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v3 --out docs/verdicts-v3`
+//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v4 --out docs/verdicts-v4`
 
 pub mod outcome;
 pub mod plan;
@@ -202,11 +202,7 @@ pub fn run_one(
     dir: &Path,
 ) -> Result<Row, StudyError> {
     let config = run.config();
-    let data = Split {
-        train: split.train.head(config.n_train),
-        valid: split.valid.head(config.n_valid),
-        source: split.source.clone(),
-    };
+    let data = split.head(config.n_train, config.n_valid);
     let outcome = study::run_one(&run.spec, &config, &data, 0.0, device, dir)?;
     let record = &outcome.record;
     let accuracy = record.final_accuracy.ok_or_else(|| {

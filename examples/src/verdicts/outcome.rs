@@ -11,7 +11,8 @@ use crate::training::measure::MeanSe;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// The validation cross-entropy is not below ln 10 by 5 standard errors.
+    /// The validation cross-entropy is not below ln 10 by 5 standard errors (and, under v4, the
+    /// validation accuracy is not above 10 % by 5 standard errors).
     AtChance,
     /// Neither at chance nor within 10 points of the best run of its group.
     TrainsSlowly,
@@ -106,6 +107,25 @@ pub fn at_chance(loss: &MeanSe) -> bool {
     !below
 }
 
+/// Chance's accuracy on ten classes, percent.
+pub const CHANCE_ACCURACY: f64 = 10.0;
+
+/// Whether a validation accuracy (percent) stays at chance: not above 10 % by 5 SE (a
+/// non-finite accuracy or error stays at chance).
+pub fn accuracy_at_chance(accuracy: &MeanSe) -> bool {
+    let above = accuracy.mean.is_finite()
+        && accuracy.se.is_finite()
+        && accuracy.mean > CHANCE_ACCURACY + CHANCE_MARGIN_SE * accuracy.se;
+    !above
+}
+
+/// Whether `row` stays at chance under `protocol`: its loss does (every protocol) and, under v4,
+/// its accuracy does too (`docs/verdict-study-rule-v4.md`: a run at 54 % whose confident errors
+/// carry its cross-entropy above ln 10 has learned).
+pub fn stays_at_chance(row: &Row, protocol: Protocol) -> bool {
+    at_chance(&row.valid_loss) && (!protocol.accuracy_counts() || accuracy_at_chance(&row.accuracy))
+}
+
 /// The rule's credit for `verdict` against `outcome`: 1 when they match (*will not train* ↔ at
 /// chance, *at risk* ↔ slowly, *trains* ↔ well), ½ for an *at risk* run that trains well or a
 /// *trains* run that trains slowly, 0 otherwise (and with no verdict).
@@ -121,7 +141,7 @@ pub fn agreement(verdict: Option<Verdict>, outcome: Outcome) -> f64 {
     }
 }
 
-/// Fills every row's outcome, agreement and whether it counts: at chance by [`at_chance`];
+/// Fills every row's outcome, agreement and whether it counts: at chance by [`stays_at_chance`];
 /// otherwise well when its accuracy is within [`WELL_WITHIN`] points of the best accuracy of its
 /// group (same source, architecture and optimiser, over initialisations and seeds), slowly when
 /// not. Under `protocol` v2 a group whose good initialisation ([`good_init`]) stays at chance on
@@ -138,7 +158,7 @@ pub fn classify(rows: &mut [Row], protocol: Protocol) {
         })
         .collect();
     for (row, best) in rows.iter_mut().zip(best) {
-        let outcome = if at_chance(&row.valid_loss) {
+        let outcome = if stays_at_chance(row, protocol) {
             Outcome::AtChance
         } else if row.accuracy.mean >= best - WELL_WITHIN {
             Outcome::TrainsWell

@@ -105,6 +105,35 @@ fn the_outcome_rule_is_the_committed_one() {
     assert_eq!(outcome::CHANCE_MARGIN_SE, 5.0);
 }
 
+/// `docs/verdict-study-rule-v4.md`: a run stays at chance only when its accuracy does too (not
+/// above 10 % by 5 SE: 4.9 SE above is chance, 5.1 is not; a NaN accuracy is chance), under v4
+/// only. v3's CNN under He × 2 (53.7 % ± 1.1, cross-entropy 5.02 ± 0.18) is at chance under v3
+/// and trains slowly under v4.
+#[test]
+fn v4_counts_a_run_at_chance_only_when_its_accuracy_is_too() {
+    use burn_init_examples::verdicts::outcome::{accuracy_at_chance, stays_at_chance};
+    let se = 0.67;
+    assert!(accuracy_at_chance(&mean_se(10.0 + 4.9 * se, se)));
+    assert!(!accuracy_at_chance(&mean_se(10.0 + 5.1 * se, se)));
+    assert!(accuracy_at_chance(&mean_se(f64::NAN, se)));
+    assert!(accuracy_at_chance(&mean_se(50.0, f64::NAN)));
+    let mut exploded = row("he_x2", Verdict::AtRisk, mean_se(5.02, 0.18), 53.7);
+    exploded.accuracy = mean_se(53.7, 1.1);
+    assert!(stays_at_chance(&exploded, Protocol::V3));
+    assert!(!stays_at_chance(&exploded, Protocol::V4));
+    // A run at chance by both measures stays at chance under v4.
+    let flat = row("zeros", Verdict::WillNotTrain, mean_se(2.3035, 0.0003), 8.6);
+    assert!(stays_at_chance(&flat, Protocol::V4));
+    // A run whose loss leaves chance has left it, whatever its accuracy.
+    let creeping = row(
+        "glorot",
+        Verdict::WillNotTrain,
+        mean_se(2.2962, 0.0002),
+        10.5,
+    );
+    assert!(!stays_at_chance(&creeping, Protocol::V4));
+}
+
 /// Protocol v2's validity clause: a group whose good initialisation (the CNN's He) stays at chance
 /// on every seed is void, under v2 only; one good seed off chance keeps the group counted.
 #[test]
