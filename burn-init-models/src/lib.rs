@@ -94,3 +94,6 @@ struct ModelExamples;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/diagnostics.md")]
 struct DiagnosticsExamples;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/replicas.md")]
+struct ReplicaExamples;

@@ -128,3 +128,98 @@ fn backends_agree_within_rounding_and_a_planted_disagreement_is_named_at_its_lay
         assert_eq!(first_disagreement(&faint), None, "{name}: {}", show(&faint));
     }
 }
+
+#[test]
+fn peak_memory_is_read_where_the_backend_reports_it_and_holds_weights_and_gradients() {
+    // The catalogue's MLP, forward and backward once. While its gradients are alive the
+    // allocator holds at least the weights and one gradient per weight, 2 × 4 bytes each: a
+    // sample taken at the wrong time (before the backward pass), or a wrong field, is below
+    // it. flex and ndarray report no pool (`None`); wgpu does.
+    let mlp = burn_init_examples::backends::catalogue::models()
+        .into_iter()
+        .find(|m| m.name == "mlp")
+        .unwrap();
+    for (name, device) in burn_init::devices::enabled() {
+        let timing = mlp.time(Key::new(24), &device, 1, true).unwrap();
+        let weights: usize = mlp
+            .capture(Key::new(24), &device)
+            .unwrap()
+            .gradients
+            .iter()
+            .map(|(_, g)| g.len())
+            .sum();
+        match (name, timing.peak_bytes) {
+            ("wgpu", Some(peak)) => {
+                assert!(
+                    peak as usize >= 2 * 4 * weights,
+                    "{peak} bytes, {weights} weights"
+                )
+            }
+            ("wgpu", None) => panic!("wgpu reported no memory"),
+            (_, peak) => assert_eq!(peak, None, "{name}"),
+        }
+    }
+}
+
+#[test]
+fn a_users_policy_draws_every_model_it_fits_the_same_everywhere_and_names_the_others() {
+    // `backends_study --policy FILE`: Xavier on every Linear weight, zero biases, every parameter
+    // required to match. The MLPs, the autoencoder, the residual stack and graph attention are all Linear: drawn
+    // by this policy (not their own: another fingerprint) and the same on every device. Every
+    // other model is refused with the reason.
+    use burn_init::Scheme;
+    use burn_init::policy::{Policy, Role, Rule};
+    use burn_init_examples::backends::{catalogue, study};
+    let linear = || Some("Linear".to_string());
+    let user = Policy::new()
+        .rule(
+            Rule::new(Scheme::xavier_uniform(1.0))
+                .with_layer(linear())
+                .with_role(Some(Role::Weight)),
+        )
+        .rule(
+            Rule::new(Scheme::Zeros)
+                .with_layer(linear())
+                .with_role(Some(Role::Bias)),
+        )
+        .with_require_all(true);
+    let draw = study::draw(Some(&user));
+    let devices = burn_init::devices::enabled();
+    for model in catalogue::models() {
+        let fits = [
+            "mlp",
+            "autoencoder",
+            "residual",
+            "graph_attention",
+            "tanh_ordered",
+        ]
+        .contains(&model.name);
+        let runs: Vec<_> = devices
+            .iter()
+            .map(|(_, device)| model.capture(draw.clone(), device))
+            .collect();
+        if !fits {
+            for run in runs {
+                let error = run.err().unwrap_or_default();
+                assert!(
+                    error.contains("matches no parameter") || error.contains("matches no rule"),
+                    "{}: {error}",
+                    model.name
+                );
+            }
+            continue;
+        }
+        let prints: Vec<u64> = runs.into_iter().map(|r| r.unwrap().fingerprint).collect();
+        assert!(
+            prints.iter().all(|p| *p == prints[0]),
+            "{}: {prints:?}",
+            model.name
+        );
+        let own = model.capture(Key::new(study::KEY), &devices[0].1).unwrap();
+        assert_ne!(
+            own.fingerprint, prints[0],
+            "{}: its own policy's weights",
+            model.name
+        );
+    }
+}

@@ -24,8 +24,12 @@
 //! 1.0·10⁻⁶ to 2.3·10⁻⁶, 0.15 to 0.18 of the tolerance at every depth; against the f64
 //! reference, ndarray and wgpu are at 0.15 to 0.32 of it (ReLU and tanh), flat in depth as the
 //! √d predicts. A 10-tolerance error planted at one layer is named there on every backend. And
-//! wgpu's `tanh` still returns 2⁻²⁵ for 10⁻¹¹ on llvmpipe (Burn 0.22.1): a tanh MLP whose
-//! layer 3 is of scale 10⁻¹¹ is named at layer 4, the layer that tanh feeds.
+//! wgpu's `tanh` (Burn 0.22.1, llvmpipe) is accurate near 0 only in absolute terms, to about
+//! 1.5·10⁻⁸: relatively 1.7·10⁻⁵ at 10⁻³ and 1.3 % at 10⁻⁶, and 2⁻²⁵ for 10⁻⁹ and 10⁻¹¹
+//! (`cargo test -p burn-init-examples --all-features --test backends_f64 tanh -- --nocapture`
+//! prints them). A tanh MLP whose layer 3 is of scale 10⁻¹¹ is named at layer 4, the layer that
+//! tanh feeds; the catalogue's `tanh_ordered`, whose signal halves at every layer, is named at
+//! layers.6, its difference doubling per layer from layers.4.
 
 /// u: the unit roundoff of f32.
 pub const UNIT_ROUNDOFF: f64 = 1.0 / (1u64 << 24) as f64;

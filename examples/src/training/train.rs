@@ -12,12 +12,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::batcher::Batcher;
 use burn::optim::{AdamConfig, SgdConfig};
 use burn::train::logger::FileMetricLogger;
 use burn::train::{InferenceStep, Learner, LearnerModel, SupervisedTraining, TrainStep};
 
 use super::StudyError;
-use super::data::{ImageBatch, ImageBatcher, Split};
+use super::data::{ImageBatch, ImageBatcher, Item, Split};
 use super::progress::{BarRenderer, History, HistoryLogger};
 use super::runs::StudyConfig;
 use crate::cli::OptimizerName;
@@ -50,8 +51,27 @@ pub fn launch<M>(
 where
     M: LearnerModel + TrainStep<Input = ImageBatch> + InferenceStep<Input = ImageBatch>,
 {
+    let batcher = ImageBatcher(data.train.clone());
+    launch_batched(model, batcher, data, config, dir, label, register)
+}
+
+/// [`launch`] with the training batches made by `batcher` (from items of `data.train`, in the
+/// loader's order: with no worker threads and one device its n-th call makes step n's batch).
+pub fn launch_batched<M, B>(
+    model: M,
+    batcher: B,
+    data: &Split,
+    config: &StudyConfig,
+    dir: &Path,
+    label: &str,
+    register: impl FnOnce(SupervisedTraining<M>) -> SupervisedTraining<M>,
+) -> Result<Trained<M>, StudyError>
+where
+    M: LearnerModel + TrainStep<Input = ImageBatch> + InferenceStep<Input = ImageBatch>,
+    B: Batcher<Item, ImageBatch> + 'static,
+{
     let history = Arc::new(Mutex::new(History::default()));
-    let train = DataLoaderBuilder::new(ImageBatcher(data.train.clone()))
+    let train = DataLoaderBuilder::new(batcher)
         .batch_size(config.batch_size)
         .shuffle(config.seed)
         .num_workers(0)
