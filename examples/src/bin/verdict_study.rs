@@ -1,11 +1,11 @@
 //! Does the verdict at initialisation predict training? Every run of the verdict study
 //! (4 architectures × their initialisations × Adam and SGD × 2 seeds, trained with the budget of
-//! the chosen protocol: v1 80 steps of batch 64, v2 and v3 240 steps of batch 100; v3's CNN is
+//! the chosen protocol: v1 80 steps of batch 64, v2 to v5 240 steps of batch 100; from v3 the CNN is
 //! 32 channels × 4 blocks, trained by SGD at lr 0.1)
 //! diagnosed and trained, the main job's committed runs added, all judged by the protocol's
 //! committed rule; writes `report.md` (confusion matrix first) and `results.json`.
 //!
-//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v4 --out docs/verdicts-v4`
+//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v5 --out docs/verdicts-v5`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,8 +42,8 @@ impl From<Architecture> for Family {
 struct Args {
     #[command(flatten)]
     device: DeviceArg,
-    /// The committed rule to follow: v1, v2, v3 or v4 (`docs/verdict-study-rule*.md`).
-    #[arg(long, value_enum, default_value_t = verdicts::Protocol::V4)]
+    /// The committed rule to follow: v1 to v5 (`docs/verdict-study-rule*.md`).
+    #[arg(long, value_enum, default_value_t = verdicts::Protocol::V5)]
     protocol: verdicts::Protocol,
     /// The results folder.
     #[arg(long, default_value = "results/verdicts")]

@@ -11,7 +11,7 @@ use crate::training::measure::MeanSe;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// The validation cross-entropy is not below ln 10 by 5 standard errors (and, under v4, the
+    /// The validation cross-entropy is not below ln 10 by 5 standard errors (and, from v4 on, the
     /// validation accuracy is not above 10 % by 5 standard errors).
     AtChance,
     /// Neither at chance nor within 10 points of the best run of its group.
@@ -119,7 +119,7 @@ pub fn accuracy_at_chance(accuracy: &MeanSe) -> bool {
     !above
 }
 
-/// Whether `row` stays at chance under `protocol`: its loss does (every protocol) and, under v4,
+/// Whether `row` stays at chance under `protocol`: its loss does (every protocol) and, from v4 on,
 /// its accuracy does too (`docs/verdict-study-rule-v4.md`: a run at 54 % whose confident errors
 /// carry its cross-entropy above ln 10 has learned).
 pub fn stays_at_chance(row: &Row, protocol: Protocol) -> bool {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::outcome::{CHANCE_MARGIN_SE, Confusion, Outcome, WELL_WITHIN};
+use super::outcome::{CHANCE_ACCURACY, CHANCE_MARGIN_SE, Confusion, Outcome, WELL_WITHIN};
 use super::plan::{OPTIMIZERS, Protocol, VALID};
 use super::{Row, VerdictResults};
 use crate::training::Family;
@@ -145,7 +145,7 @@ pub fn render(results: &VerdictResults) -> String {
          was committed before any of its runs. Each run is diagnosed at initialisation for its own optimiser \
          (`Diagnosis::run_and_fix`, 500 validation images), then trained {} steps ({epochs} epoch(s) of \
          {images} images at batch {batch}; {} lr {}, {} lr {}{}, seeds {:?}) and measured on {VALID} validation images: it **stays at chance** when its \
-         cross-entropy is not below ln 10 by {CHANCE_MARGIN_SE} SE, **trains well** when it does not and its \
+         cross-entropy is not below ln 10 by {CHANCE_MARGIN_SE} SE{}, **trains well** when it does not and its \
          accuracy is within {WELL_WITHIN} points of the best run of its architecture and optimiser, \
          **trains slowly** otherwise.{void} The main job's runs (`docs/study`, 3 epochs of batch 100, Adam) \
          are judged by the same rule within their own group.\n",
@@ -169,7 +169,12 @@ pub fn render(results: &VerdictResults) -> String {
                 p.cnn().1
             )
         },
-        p.seeds()
+        p.seeds(),
+        if p.accuracy_counts() {
+            format!(" and its accuracy is not above {CHANCE_ACCURACY} % by {CHANCE_MARGIN_SE} SE")
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(out, "{}\n", headline(results));
     matrix(&mut out, &results.confusion);

@@ -138,7 +138,10 @@ pub(crate) fn candidates(health: &Health, parameters: &[ParameterRow]) -> Vec<Ca
             ));
         }
     }
-    let branches: Option<(String, String)> = serious
+    // A growing stream is the cause even where its finding is only a note (under Adam its
+    // effect is judged as an exploding signal): its fix is the branches' zero start.
+    let branches: Option<(String, String)> = health
+        .findings
         .iter()
         .filter(|f| f.check == Check::ResidualGrowth)
         .find_map(|f| {

@@ -2,7 +2,7 @@
 //!
 //! | check | measured | threshold | severity (Adam / SGD) |
 //! |---|---|---|---|
-//! | vanishing, exploding | ln G at the last non-zero record | ±[`band`] | at risk / will not train; exploding past FP16's range at the output: will not train for both |
+//! | vanishing, exploding | ln G at the last non-zero record | ±[`band`] | at risk / will not train; exploding past FP16's range under Adam: at risk when the loss reads logits (a cross-entropy's gradient is bounded), will not train otherwise |
 //! | layer gain | ln(q_k/q_{k−1}) between consecutive records that are both layers' outputs (named after the layer), of one rank | ln 2 + 5 SE | note |
 //! | collapse | δ_last/δ_0 | [`COLLAPSE_FATAL`] = e⁻⁶ | will not train |
 //! | backward signal | ln(‖g_first‖²/‖g_last‖²) over the records of the trunk's rank | ±[`band`] | note / at risk |
@@ -11,7 +11,7 @@
 //! | saturated units | tanh/sigmoid values with derivative < 2 % | [`SATURATED_AT_RISK`] | at risk |
 //! | symmetric units | exact copies the gradients do not separate (the layer acts as one unit: a width-1 network) | any | at risk |
 //! | no gradient | every weight's gradient exactly zero | — | will not train |
-//! | residual growth | a repeated record's second moment over its second half | > 2 by 5 SE | at risk / will not train |
+//! | residual growth | a repeated record's second moment over its second half | > 2 by 5 SE | note (its effect is the exploding check's) / will not train |
 //! | saturated softmax | normalised entropy of a softmax: of the logits the loss reads (their gradient has a cross-entropy's shape, (p − y)/B) or of a record of probabilities | [`SOFTMAX_ENTROPY_AT_RISK`] | at risk |
 //! | precision | FP16 overflow or subnormal (the report's flags) | the report's | note |
 //! | float32 overflow | a record holding ±∞ | any | will not train |
