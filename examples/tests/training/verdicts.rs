@@ -165,7 +165,8 @@ fn v2_voids_a_group_whose_good_initialisation_stays_at_chance() {
 
 /// For each protocol, the committed report is rendered from the committed results, and those
 /// results are classified by today's rule: every outcome, credit, void group and the matrix are
-/// what `classify` gives from the raw losses and accuracies. `docs/studies.md` quotes each headline.
+/// what `classify` gives from the raw losses and accuracies. `docs/studies.md` quotes each headline,
+/// the README the current protocol's.
 #[test]
 fn the_committed_verdict_reports_are_what_their_results_give() {
     let readme = std::fs::read_to_string(root().join("docs/studies.md")).unwrap();
@@ -203,6 +204,14 @@ fn the_committed_verdict_reports_are_what_their_results_give() {
             readme.contains(&headline),
             "docs/studies.md should quote the verdict study's headline:\n{headline}"
         );
+        if protocol == Protocol::CURRENT {
+            let front = std::fs::read_to_string(root().join("README.md")).unwrap();
+            assert!(
+                front.contains(&headline) && front.contains(&report::command(protocol)),
+                "README.md should quote the current verdict study's headline and command:\n{headline}\n{}",
+                report::command(protocol)
+            );
+        }
         // The study is the rule's: every planned run is there once, with the main job's runs.
         let plan = verdicts::plan(protocol).unwrap();
         let study: Vec<&Row> = rows.iter().filter(|r| r.source == "study").collect();
