@@ -2,7 +2,9 @@
 //! without its `multiplier`, `optional`, `activation_gain`, `layer`, `within`, `role` and `path`
 //! is refused (`missing field`), and a misspelt field is silently ignored. [`Policy::from_json`]
 //! fills every field that has a default with it (the defaults of [`Policy::new`], [`Rule::new`]
-//! and [`LayerHint::new`]) and refuses a field the type does not have, naming where it is.
+//! and [`LayerHint::new`]) and refuses a field a policy, a rule or a hint does not have, naming
+//! where it is (a scheme's own fields are read by its serde derive: a missing one is refused, an
+//! unknown one ignored).
 //! Written by hand because serde's `#[serde(default)]` cannot be attached through Burn's
 //! `#[derive(Config)]`.
 
@@ -37,20 +39,16 @@ impl Policy {
         let value: Value =
             serde_json::from_str(text).map_err(|e| json_error("the file", e.to_string()))?;
         let defaults = serde_json::to_value(Policy::new()).map_err(|e| internal(&e))?;
-        let mut top = merge(&defaults, &value, "the policy")?;
         let rule = serde_json::to_value(Rule::new(Scheme::Zeros)).map_err(|e| internal(&e))?;
         let hint = serde_json::to_value(LayerHint::new(String::new())).map_err(|e| internal(&e))?;
         let rules: Vec<Rule> = items(&value, "rules", &rule, "scheme")?;
         let hints: Vec<LayerHint> = items(&value, "hints", &hint, "path")?;
-        top.insert("rules".into(), Value::Array(Vec::new()));
-        top.insert("hints".into(), Value::Array(Vec::new()));
-        // Field by field, so that a wrong value is named where it is.
-        let mut policy = Policy::new();
-        for (name, value) in top {
-            let mut one = serde_json::to_value(&policy).map_err(|e| internal(&e))?;
-            one[name.as_str()] = value;
-            policy = serde_json::from_value(one).map_err(|e| json_error(&name, e.to_string()))?;
+        let mut top = value.clone();
+        if let Value::Object(fields) = &mut top {
+            fields.insert("rules".into(), Value::Array(Vec::new()));
+            fields.insert("hints".into(), Value::Array(Vec::new()));
         }
+        let mut policy: Policy = read(&defaults, &top, "")?;
         policy.rules = rules;
         policy.hints = hints;
         Ok(policy)
@@ -78,11 +76,47 @@ fn items<T: serde::de::DeserializeOwned>(
             if item.get(required).is_none() {
                 return Err(json_error(&at, format!("`{required}` is required")));
             }
-            let merged = merge(defaults, item, &at)?;
-            serde_json::from_value(Value::Object(merged))
-                .map_err(|e| json_error(&at, e.to_string()))
+            read(defaults, item, &at)
         })
         .collect()
+}
+
+/// `item`'s fields over `defaults`' read as a `T`; a value it cannot take is named by its field
+/// (`rules[0].multiplier`; `multiplier` at the top, where `at` is empty), each field tried alone
+/// over the defaults.
+fn read<T: serde::de::DeserializeOwned>(defaults: &Value, item: &Value, at: &str) -> Result<T> {
+    let place = |name: &str| {
+        if at.is_empty() {
+            name.to_string()
+        } else {
+            format!("{at}.{name}")
+        }
+    };
+    let merged = merge(
+        defaults,
+        item,
+        if at.is_empty() { "the policy" } else { at },
+    )?;
+    serde_json::from_value(Value::Object(merged.clone())).map_err(|whole| {
+        let (Value::Object(base), Value::Object(fields)) = (defaults, item) else {
+            return json_error(at, whole.to_string());
+        };
+        fields
+            .iter()
+            .find_map(|(name, value)| {
+                let mut one = base.clone();
+                one.insert(name.clone(), value.clone());
+                serde_json::from_value::<T>(Value::Object(one))
+                    .err()
+                    .map(|e| json_error(&place(name), e.to_string()))
+            })
+            .unwrap_or_else(|| {
+                json_error(
+                    if at.is_empty() { "the policy" } else { at },
+                    whole.to_string(),
+                )
+            })
+    })
 }
 
 /// `item`'s fields over `defaults`' (both objects); a field `defaults` lacks is an error at

@@ -236,7 +236,15 @@ fn a_hand_written_policy_file_reads_with_defaults_and_refuses_typos_by_name() {
         ),
         (
             r#"{"rules": [{"scheme": "Zeros", "multiplier": "two"}]}"#,
-            "rules[0]",
+            "rules[0].multiplier",
+        ),
+        (
+            r#"{"rules": [{"scheme": "Zeros"}, {"scheme": "Zeros", "role": "Gain"}]}"#,
+            "rules[1].role",
+        ),
+        (
+            r#"{"hints": [{"path": "x", "activation": 3}]}"#,
+            "hints[0].activation",
         ),
         (r#"{"require_all": "yes"}"#, "require_all"),
         (r#"{"rule": []}"#, "the policy.rule"),

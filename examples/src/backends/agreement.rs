@@ -110,22 +110,21 @@ pub fn difference_above(values: &[f64], reference: &[f64], floor: f64) -> Option
     if values.len() != reference.len() || values.is_empty() {
         return None;
     }
-    let rms = rms(reference).max(floor);
+    // (`f64::max` would turn a NaN rms into the floor: a NaN reference must not agree.)
+    let rms = rms(reference);
+    let rms = if rms.is_nan() { rms } else { rms.max(floor) };
     let (mut worst, mut at) = (0.0f64, 0);
     for (i, (x, r)) in values.iter().zip(reference).enumerate() {
         let gap = (x - r).abs();
-        let scaled = if rms > 0.0 {
+        // A NaN in the run or in the reference is the largest difference of all.
+        let scaled = if gap.is_nan() || rms.is_nan() {
+            f64::INFINITY
+        } else if rms > 0.0 {
             gap / rms
-        } else if gap > 0.0 {
+        } else if gap != 0.0 {
             f64::INFINITY
         } else {
             0.0
-        };
-        // A NaN in the run is the largest difference of all.
-        let scaled = if scaled.is_nan() {
-            f64::INFINITY
-        } else {
-            scaled
         };
         if scaled > worst {
             (worst, at) = (scaled, i);
@@ -242,6 +241,16 @@ mod tests {
         // A NaN is flagged, whatever the tolerance.
         assert_eq!(
             difference(&[1.0, f64::NAN], &[1.0, 1.0]),
+            Some((f64::INFINITY, 1))
+        );
+        // A NaN in the reference (a diverged reference run) agrees with nothing, also where the
+        // run's value there is 0 or the reference is otherwise all zeros.
+        assert_eq!(
+            difference(&[1.0, 0.0], &[1.0, f64::NAN]),
+            Some((f64::INFINITY, 0))
+        );
+        assert_eq!(
+            difference_above(&[0.0, f64::NAN], &[0.0, 0.0], 0.0),
             Some((f64::INFINITY, 1))
         );
         assert_eq!(difference(&[1.0], &[1.0, 2.0]), None);

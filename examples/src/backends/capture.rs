@@ -196,8 +196,18 @@ where
         sample();
         drop(grads);
     }
+    // The median: the middle time, or the mean of the two middle ones for an even count.
+    let n = seconds.len();
+    if n == 0 {
+        return Err("no timed run (runs = 0)".into());
+    }
+    let median = if n % 2 == 1 {
+        seconds[n / 2]
+    } else {
+        (seconds[n / 2 - 1] + seconds[n / 2]) / 2.0
+    };
     Ok(Outcome::Timed(Timing {
-        seconds: seconds[seconds.len() / 2],
+        seconds: median,
         peak_bytes,
     }))
 }

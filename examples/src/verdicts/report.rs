@@ -148,7 +148,8 @@ pub fn render(results: &VerdictResults) -> String {
          cross-entropy is not below ln 10 by {CHANCE_MARGIN_SE} SE{}, **trains well** when it does not and its \
          accuracy is within {WELL_WITHIN} points of the best run of its architecture and optimiser, \
          **trains slowly** otherwise.{void} The main job's runs (`docs/study`, 3 epochs of batch 100, Adam) \
-         are judged by the same rule within their own group.\n",
+         are judged by the same rule within their own group; their verdicts and reasons are those of \
+         the main job's committed report, diagnosed by the code of its commit.\n",
         p.name(),
         command(p),
         results.device,

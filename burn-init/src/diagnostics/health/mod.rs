@@ -10,8 +10,11 @@
 //!   which carries the same factor — but only slows Adam, which divides the gradient by its own
 //!   running scale (measured in the main job: Glorot with gain 1 on the 20-layer ReLU MLP trains
 //!   to 70 % under Adam, He to 76 %);
-//! * examples whose representations collapse onto one another, units that are exact copies, and
-//!   activations beyond FP16's range at the output stop any optimiser.
+//! * examples whose representations collapse onto one another, or weights with no gradient at
+//!   all, stop any optimiser; units that are exact copies learn as one (at risk);
+//! * activations beyond FP16's range at the read-out stop a regression under either optimiser,
+//!   but a classifier under Adam only slows: a cross-entropy's gradient with respect to its
+//!   logits, (p − y)/B, is bounded whatever their scale (`docs/verdict-study-rule-v5.md`).
 //!
 //! The [`Verdict`] is the worst severity: *trains*, *at risk* (the reasons say what the risk is)
 //! or *will not train*. [`Diagnosis::run_and_fix`](super::Diagnosis::run_and_fix) also searches

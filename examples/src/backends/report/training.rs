@@ -8,13 +8,19 @@ use super::super::replicas::Replicas;
 use super::super::training::{Curve, Training};
 use crate::training::plots::{Chart, Kind, Line};
 
-/// The training comparison's cells of one run.
-fn training_cells(c: &Curve) -> [String; 9] {
+/// The training comparison's cells of one run (`control`: the one-ulp control, whose weights
+/// differ on purpose).
+fn training_cells(c: &Curve, control: bool) -> [String; 9] {
     let before = c.first_departure.unwrap_or(c.gaps.len());
     let largest = c.gaps[..before].iter().copied().fold(0.0f64, f64::max);
     [
         c.backend.clone(),
-        if c.same_weights { "same" } else { "nudged" }.to_string(),
+        match (c.same_weights, control) {
+            (true, _) => "same",
+            (false, true) => "nudged",
+            (false, false) => "DIFFER",
+        }
+        .to_string(),
         if c.same_batches { "same" } else { "DIFFER" }.to_string(),
         c.losses.first().map_or("—".into(), |l| format!("{l:.7}")),
         c.gaps.first().map_or("—".into(), |g| format!("{g:.3}")),
@@ -51,8 +57,13 @@ pub fn training_table(t: &Training) -> String {
         t.model, t.steps, t.reference, t.tolerance
     );
     out.push_str(&line(&TRAINING_HEADS.map(String::from)));
-    for c in t.curves.iter().chain([&t.control]) {
-        out.push_str(&line(&training_cells(c)));
+    for (c, control) in t
+        .curves
+        .iter()
+        .map(|c| (c, false))
+        .chain([(&t.control, true)])
+    {
+        out.push_str(&line(&training_cells(c, control)));
     }
     out
 }
@@ -113,8 +124,13 @@ pub(super) fn training_section(report: &mut String, t: &Training) {
     );
     let _ = writeln!(report, "| {} |", TRAINING_HEADS.join(" | "));
     let _ = writeln!(report, "|{}", "---|".repeat(TRAINING_HEADS.len()));
-    for c in t.curves.iter().chain([&t.control]) {
-        let _ = writeln!(report, "| {} |", training_cells(c).join(" | "));
+    for (c, control) in t
+        .curves
+        .iter()
+        .map(|c| (c, false))
+        .chain([(&t.control, true)])
+    {
+        let _ = writeln!(report, "| {} |", training_cells(c, control).join(" | "));
     }
     report.push('\n');
     for finding in findings(t) {

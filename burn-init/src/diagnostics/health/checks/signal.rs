@@ -61,7 +61,9 @@ pub(super) fn magnitude(
     // learns to rank the classes while its logits stay large (the verdict study's MLP and CNN
     // under He × 2: 45–52 % after 240 steps, docs/verdict-study-rule-v5.md). A loss that reads
     // the output's scale itself (a regression) has to undo the explosion first.
-    let classifier = acts.iter().any(|a| a.logits);
+    // The loss's logits come after the read-out's input judged here (a record before it whose
+    // gradient happens to have that shape, a 2-way gate, is not the loss).
+    let classifier = acts[last + 1..].iter().any(|a| a.logits);
     let severity = match (optimizer, vanishing, overflow) {
         (Optimizer::Sgd, ..) => Severity::WillNotTrain,
         (Optimizer::Adam, false, true) if !classifier => Severity::WillNotTrain,
