@@ -92,14 +92,11 @@ fn read<T: serde::de::DeserializeOwned>(defaults: &Value, item: &Value, at: &str
             format!("{at}.{name}")
         }
     };
-    let merged = merge(
-        defaults,
-        item,
-        if at.is_empty() { "the policy" } else { at },
-    )?;
-    serde_json::from_value(Value::Object(merged.clone())).map_err(|whole| {
+    let whole_at = if at.is_empty() { "the policy" } else { at };
+    let merged = merge(defaults, item, whole_at)?;
+    serde_json::from_value(Value::Object(merged)).map_err(|whole| {
         let (Value::Object(base), Value::Object(fields)) = (defaults, item) else {
-            return json_error(at, whole.to_string());
+            return json_error(whole_at, whole.to_string());
         };
         fields
             .iter()
@@ -110,12 +107,7 @@ fn read<T: serde::de::DeserializeOwned>(defaults: &Value, item: &Value, at: &str
                     .err()
                     .map(|e| json_error(&place(name), e.to_string()))
             })
-            .unwrap_or_else(|| {
-                json_error(
-                    if at.is_empty() { "the policy" } else { at },
-                    whole.to_string(),
-                )
-            })
+            .unwrap_or_else(|| json_error(whole_at, whole.to_string()))
     })
 }
 

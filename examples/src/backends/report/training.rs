@@ -31,6 +31,13 @@ fn training_cells(c: &Curve, control: bool) -> [String; 9] {
     ]
 }
 
+/// Every run's cells, the backends' then the control's.
+fn training_rows(t: &Training) -> impl Iterator<Item = [String; 9]> + '_ {
+    let runs = t.curves.iter().map(|c| (c, false));
+    runs.chain([(&t.control, true)])
+        .map(|(c, control)| training_cells(c, control))
+}
+
 /// The column heads of [`training_cells`].
 const TRAINING_HEADS: [&str; 9] = [
     "run",
@@ -57,13 +64,8 @@ pub fn training_table(t: &Training) -> String {
         t.model, t.steps, t.reference, t.tolerance
     );
     out.push_str(&line(&TRAINING_HEADS.map(String::from)));
-    for (c, control) in t
-        .curves
-        .iter()
-        .map(|c| (c, false))
-        .chain([(&t.control, true)])
-    {
-        out.push_str(&line(&training_cells(c, control)));
+    for cells in training_rows(t) {
+        out.push_str(&line(&cells));
     }
     out
 }
@@ -124,13 +126,8 @@ pub(super) fn training_section(report: &mut String, t: &Training) {
     );
     let _ = writeln!(report, "| {} |", TRAINING_HEADS.join(" | "));
     let _ = writeln!(report, "|{}", "---|".repeat(TRAINING_HEADS.len()));
-    for (c, control) in t
-        .curves
-        .iter()
-        .map(|c| (c, false))
-        .chain([(&t.control, true)])
-    {
-        let _ = writeln!(report, "| {} |", training_cells(c, control).join(" | "));
+    for cells in training_rows(t) {
+        let _ = writeln!(report, "| {} |", cells.join(" | "));
     }
     report.push('\n');
     for finding in findings(t) {
