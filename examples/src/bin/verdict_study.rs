@@ -1,11 +1,11 @@
 //! Does the verdict at initialisation predict training? Every run of the verdict study
 //! (4 architectures × their initialisations × Adam and SGD × 2 seeds, trained with the budget of
-//! the chosen protocol: v1 80 steps of batch 64, v2 to v5 240 steps of batch 100; from v3 the CNN is
+//! the chosen protocol: v1 80 steps of batch 64, v2 to v6 240 steps of batch 100; from v3 the CNN is
 //! 32 channels × 4 blocks, trained by SGD at lr 0.1)
 //! diagnosed and trained, the main job's committed runs added, all judged by the protocol's
 //! committed rule; writes `report.md` (confusion matrix first) and `results.json`.
 //!
-//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v5 --out docs/verdicts-v5`
+//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v6 --out docs/verdicts-v6`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,8 +42,8 @@ impl From<Architecture> for Family {
 struct Args {
     #[command(flatten)]
     device: DeviceArg,
-    /// The committed rule to follow: v1 to v5 (`docs/verdict-study-rule*.md`).
-    #[arg(long, value_enum, default_value_t = verdicts::Protocol::V5)]
+    /// The committed rule to follow: v1 to v6 (`docs/verdict-study-rule*.md`).
+    #[arg(long, value_enum, default_value_t = verdicts::Protocol::V6)]
     protocol: verdicts::Protocol,
     /// The results folder.
     #[arg(long, default_value = "results/verdicts")]
@@ -57,6 +57,10 @@ struct Args {
     /// Train nothing: classify the runs of `<out>/results.json` again and rewrite its report.
     #[arg(long)]
     render: bool,
+    /// Train nothing: diagnose the committed runs of `--protocol` (its results and the main
+    /// job's) again under today's checks, and list the runs whose verdict moves.
+    #[arg(long, conflicts_with = "render")]
+    rediagnose: bool,
 }
 
 fn main() -> ExitCode {
@@ -88,9 +92,77 @@ fn render(out: &std::path::Path) -> Result<(), StudyError> {
     Ok(())
 }
 
+/// Diagnoses the committed runs of `protocol` again on `device` and prints each run's committed
+/// verdict, today's and its findings (value against threshold), then the runs whose verdict
+/// moves, with what training did.
+fn rediagnose(
+    protocol: verdicts::Protocol,
+    device: &burn::tensor::Device,
+) -> Result<(), StudyError> {
+    let dir = std::path::Path::new(protocol.committed_dir());
+    let path = dir.join("results.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| StudyError::Argument(format!("{}: {e}", path.display())))?;
+    let results: verdicts::VerdictResults = serde_json::from_str(&text).map_err(|e| {
+        StudyError::Argument(format!("{}: not the study's results: {e}", path.display()))
+    })?;
+    let (split, _) = training::data::load(&training::data::shipped_dir())?;
+    let verdict = |v: Option<burn_init::diagnostics::Verdict>| v.map_or("no verdict", |v| v.name());
+    let rediagnosed = verdicts::rediagnose::rediagnose(&results, &split, device, |row, report| {
+        let findings: Vec<String> = report
+            .health
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{:?} {} at {} ({:.3} against {:.3})",
+                    f.severity,
+                    f.check.name(),
+                    f.at.join(" … "),
+                    f.value,
+                    f.threshold
+                )
+            })
+            .collect();
+        println!(
+            "{}: {} → {}; {}",
+            row.label(),
+            verdict(row.verdict),
+            report.health.verdict.name(),
+            findings.join("; ")
+        );
+    })?;
+    let moved: Vec<_> = rediagnosed
+        .iter()
+        .filter(|(row, report)| row.verdict != Some(report.health.verdict))
+        .collect();
+    println!(
+        "\n{} of {} runs of {} move:",
+        moved.len(),
+        rediagnosed.len(),
+        protocol.name()
+    );
+    for (row, report) in moved {
+        println!(
+            "- {}: {} → {}; trained to {:.1} ± {:.1} % ({})",
+            row.label(),
+            verdict(row.verdict),
+            report.health.verdict.name(),
+            row.accuracy.mean,
+            row.accuracy.se,
+            row.outcome.map_or("unclassified", |o| o.name())
+        );
+    }
+    Ok(())
+}
+
 fn study(args: Args) -> Result<(), StudyError> {
     if args.render {
         return render(&args.out);
+    }
+    if args.rediagnose {
+        let (_, device) = args.device.resolve().map_err(StudyError::Argument)?;
+        return rediagnose(args.protocol, &device);
     }
     let start = Instant::now();
     let (name, device) = args.device.resolve().map_err(StudyError::Argument)?;

@@ -4,15 +4,16 @@
 //! ([`Diagnosis::run_and_fix`](burn_init::diagnostics::Diagnosis::run_and_fix), through the main
 //! job's engine [`crate::training::study::run_one`]) and trained through burn-train; what
 //! training did is then decided from training alone by the rule of its [`Protocol`], committed
-//! before any of its runs (`docs/verdict-study-rule.md`, `-v2.md`, `-v3.md`, `-v4.md`, `-v5.md`;
+//! before any of its runs (`docs/verdict-study-rule.md`, `-v2.md`, `-v3.md`, `-v4.md`, `-v5.md`, `-v6.md`;
 //! [`outcome`]), and set against the verdict in a confusion
 //! matrix ([`report`]). The main job's committed runs (`docs/study/results.json`) join the
 //! matrix under the same rule, each compared with the best run of its own group.
 //!
-//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v5 --out docs/verdicts-v5`
+//! `cargo run -p burn-init-examples --all-features --bin verdict_study -- --protocol v6 --out docs/verdicts-v6`
 
 pub mod outcome;
 pub mod plan;
+pub mod rediagnose;
 pub mod report;
 
 use std::path::Path;

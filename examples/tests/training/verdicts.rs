@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use burn_init::diagnostics::Verdict;
-use burn_init_examples::training::{self, measure::MeanSe, runs::StudyConfig};
+use burn_init_examples::training::{self, measure::MeanSe};
 use burn_init_examples::verdicts::outcome::{self, Outcome, agreement, at_chance, classify};
 use burn_init_examples::verdicts::{self, Confusion, Protocol, Row, VerdictResults, report};
 
@@ -229,61 +229,24 @@ fn the_committed_verdict_reports_are_what_their_results_give() {
 fn the_committed_verdicts_are_what_the_code_gives() {
     let (split, _) = training::data::load(&training::data::shipped_dir()).unwrap();
     let device = burn_init::devices::by_name("flex").unwrap();
-    let main_config = StudyConfig::standard();
-    let main_plan = training::runs::plan(&main_config, &[]).unwrap();
     // Earlier protocols' verdicts are a record of the checks at their commit (v3's rule changed
     // the symmetric-units check after v2): only the current protocol's are re-derived.
-    for protocol in [Protocol::CURRENT] {
-        let results = committed(protocol);
-        let plan = verdicts::plan(protocol).unwrap();
-        let mut checked = 0;
-        for r in &results.rows {
-            let (spec, config) = if r.source == "study" {
-                let run = plan
-                    .iter()
-                    .find(|p| {
-                        (
-                            p.spec.family.name(),
-                            p.spec.init_name.as_str(),
-                            p.optimizer.to_string(),
-                            p.seed,
-                        ) == (
-                            r.architecture.as_str(),
-                            r.init.as_str(),
-                            r.optimizer.clone(),
-                            r.seed,
-                        )
-                    })
-                    .unwrap_or_else(|| panic!("{} is not in the plan", r.label()));
-                (run.spec.clone(), run.config())
-            } else {
-                let spec = main_plan
-                    .iter()
-                    .find(|s| s.family.name() == r.architecture && s.init_name == r.init)
-                    .unwrap_or_else(|| panic!("{} is not in the main job's plan", r.label()));
-                (spec.clone(), main_config.clone())
-            };
-            let data = training::data::Split {
-                train: split.train.head(config.n_train),
-                valid: split.valid.head(config.n_valid),
-                source: split.source.clone(),
-            };
-            let report = training::study::diagnose_init(&spec, &config, &data, &device)
-                .unwrap()
-                .unwrap();
-            assert_eq!(
-                Some(report.health.verdict),
-                r.verdict,
-                "{}: the verdict is now {}; regenerate with `{}`\n{}",
-                r.label(),
-                report.health.verdict,
-                report::command(protocol),
-                report.health
-            );
-            checked += 1;
-        }
-        assert!(checked >= verdicts::plan(protocol).unwrap().len());
+    let protocol = Protocol::CURRENT;
+    let results = committed(protocol);
+    let rediagnosed =
+        verdicts::rediagnose::rediagnose(&results, &split, &device, |_, _| ()).unwrap();
+    for (row, report) in &rediagnosed {
+        assert_eq!(
+            Some(report.health.verdict),
+            row.verdict,
+            "{}: the verdict is now {}; regenerate with `{}`\n{}",
+            row.label(),
+            report.health.verdict,
+            report::command(protocol),
+            report.health
+        );
     }
+    assert!(rediagnosed.len() >= verdicts::plan(protocol).unwrap().len());
 }
 
 /// Two runs regenerated end to end through the study's own driver (build, diagnose, train 80

@@ -30,7 +30,8 @@ pub mod signal;
 use serde::{Deserialize, Serialize};
 
 pub use checks::{
-    COLLAPSE_FATAL, DEAD_AT_RISK, LAYER_ALLOWANCE, SATURATED_AT_RISK, SOFTMAX_ENTROPY_AT_RISK, band,
+    COLLAPSE_FATAL, DEAD_AT_RISK, EXPLODING_ADAM_EXCESS, LAYER_ALLOWANCE, SATURATED_AT_RISK,
+    SOFTMAX_ENTROPY_AT_RISK, band,
 };
 pub use fix::Fix;
 pub(crate) use fix::{candidates, search};

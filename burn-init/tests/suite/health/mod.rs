@@ -13,6 +13,7 @@ mod models;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
+use burn_init::diagnostics::health::EXPLODING_ADAM_EXCESS;
 use burn_init::diagnostics::{Check, Diagnosis, Optimizer, Report, Severity, Verdict};
 use burn_init::policy::{Policy, Role, Rule};
 use burn_init::{FanMode, Key, Nonlinearity, Scheme};
@@ -101,10 +102,20 @@ per_device! {
             assert!(report.health.names(Check::LayerGain, &format!("layers.{i}")), "layers.{i}:\n{}", report.health);
         }
         // The product stays in the band, but the read-out (256 → 10, fan-out 10) multiplies the
-        // logits' second moment by 25.6: the softmax starts nearly one-hot. A LeCun read-out heals it.
-        assert!(report.health.names(Check::SaturatedSoftmax, "layers.6"), "{}", report.health);
-        assert_verdicts(&report, Verdict::AtRisk, Verdict::AtRisk);
-        assert_fix_trains(&report);
+        // logits' second moment by 25.6: the softmax starts nearly one-hot (entropy 0.39 of
+        // ln K). Under Adam, the loss's own softmax is a note: a cross-entropy's gradient is
+        // bounded and Adam's first steps shrink the logits (docs/verdict-study-rule-v6.md: the
+        // unscaled residual stack, at 0.05–0.10, trained well in all seven runs); under SGD it
+        // is at risk (its backward signal too), and the fix heals it.
+        let softmax = finding(&report, Check::SaturatedSoftmax);
+        assert_eq!(softmax.at, ["layers.6"], "{}", report.health);
+        assert_eq!(softmax.severity, Severity::Note, "{}", report.health);
+        assert_verdicts(&report, Verdict::Trains, Verdict::AtRisk);
+        let sgd = Diagnosis::new()
+            .for_optimizer(Optimizer::Sgd)
+            .run_and_fix(&model, Key::new(99), input([128, 256], 4, &ad), Mlp::loss)
+            .unwrap();
+        assert_fix_trains(&sgd);
     }
 
     fn a_residual_stack_without_its_scale_grows_per_block(device) {
@@ -127,6 +138,18 @@ per_device! {
         let fix = report.health.fix.as_ref().unwrap();
         assert!(fix.description.contains("blocks.*.fc2.weight"), "{}", report.health);
         assert_fix_trains(&report);
+        // Eight blocks of width 48: ×2⁸ (ln G ≈ 6.2) against a band of ln 2 + 5·√(5·9/48) = 5.5,
+        // past it by less than EXPLODING_ADAM_EXCESS (ln 4), as the main job's stack is: a
+        // growth Adam's first steps undo for a classifier (docs/verdict-study-rule-v6.md:
+        // 75.6–79.0 % in all seven such runs); the logits' saturated softmax is the loss's own,
+        // a note too. SGD still will not train.
+        let model = init(branch_end_linear().then(he()), Residual::new(64, 48, 8, 1.0, &ad), 6);
+        let report = diagnose(&model, input([128, 64], 5, &ad), Residual::loss);
+        let f = finding(&report, Check::Exploding);
+        let excess = f.value - f.threshold;
+        assert!(excess > 0.0 && excess <= EXPLODING_ADAM_EXCESS, "{}", report.health);
+        assert_eq!(f.severity, Severity::Note, "{}", report.health);
+        assert_verdicts(&report, Verdict::Trains, Verdict::WillNotTrain);
     }
 
     fn a_depthwise_conv_with_the_standard_fan_is_flagged_at_its_layers(device) {

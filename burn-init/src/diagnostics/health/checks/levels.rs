@@ -33,6 +33,18 @@ pub const SATURATED_AT_RISK: f64 = 0.5;
 /// ln K and the first steps go to shrinking the logits.
 pub const SOFTMAX_ENTROPY_AT_RISK: f64 = 0.5;
 
+/// How far past the depth band a classifier's exploding signal may go under Adam and remain a
+/// note: ln 4, the excess of one layer drawn at twice its critical scale (×4 in second moment),
+/// two steps' [`LAYER_ALLOWANCE`](super::LAYER_ALLOWANCE). A cross-entropy's gradient is bounded
+/// whatever the logits' scale and Adam's steps are ≈ lr per weight, so an excess this small is
+/// undone in Adam's first steps: the unscaled residual stack, whose branches add ×2 per block and
+/// pass the band by 0.3–1.0 at the read-out's input, trained well in every one of its seven runs
+/// (verdict study v3–v5 and the main job, 75.6–79.0 %). Past it the trunk's scale is wrong
+/// throughout: the MLP and the CNN under He × 2, 5.2–23.5 past the band, trained slowly in all
+/// twelve (40–54 %). Fitted on those runs; v6's seeds test it
+/// (`docs/verdict-study-rule-v6.md`).
+pub const EXPLODING_ADAM_EXCESS: f64 = 2.0 * std::f64::consts::LN_2;
+
 pub(super) fn finding(
     check: Check,
     severity: Severity,

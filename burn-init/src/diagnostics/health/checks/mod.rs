@@ -2,7 +2,7 @@
 //!
 //! | check | measured | threshold | severity (Adam / SGD) |
 //! |---|---|---|---|
-//! | vanishing, exploding | ln G at the last non-zero record | ±[`band`] | at risk / will not train; exploding past FP16's range under Adam: at risk when the loss reads logits (a cross-entropy's gradient is bounded), will not train otherwise |
+//! | vanishing, exploding | ln G at the last non-zero record | ±[`band`] | at risk / will not train; exploding under Adam when the loss reads logits (a cross-entropy's gradient is bounded): a note within [`EXPLODING_ADAM_EXCESS`] of the band, at risk past it; exploding past FP16's range under Adam for any other loss: will not train |
 //! | layer gain | ln(q_k/q_{k−1}) between consecutive records that are both layers' outputs (named after the layer), of one rank | ln 2 + 5 SE | note |
 //! | collapse | δ_last/δ_0 | [`COLLAPSE_FATAL`] = e⁻⁶ | will not train |
 //! | backward signal | ln(‖g_first‖²/‖g_last‖²) over the records of the trunk's rank | ±[`band`] | note / at risk |
@@ -12,7 +12,7 @@
 //! | symmetric units | exact copies the gradients do not separate (the layer acts as one unit: a width-1 network) | any | at risk |
 //! | no gradient | every weight's gradient exactly zero | — | will not train |
 //! | residual growth | a repeated record's second moment over its second half | > 2 by 5 SE | note (its effect is the exploding check's) / will not train |
-//! | saturated softmax | normalised entropy of a softmax: of the logits the loss reads (their gradient has a cross-entropy's shape, (p − y)/B) or of a record of probabilities | [`SOFTMAX_ENTROPY_AT_RISK`] | at risk |
+//! | saturated softmax | normalised entropy of a softmax: of the logits the loss reads (their gradient has a cross-entropy's shape, (p − y)/B) or of a record of probabilities | [`SOFTMAX_ENTROPY_AT_RISK`] | the loss's logits: note / at risk; probabilities (attention): at risk |
 //! | precision | FP16 overflow or subnormal (the report's flags) | the report's | note |
 //! | float32 overflow | a record holding ±∞ | any | will not train |
 //! | prediction | a declared variance or manifest std missed | the report's | note |
@@ -33,7 +33,9 @@ use super::signal::SignalRow;
 use super::{Finding, Optimizer};
 use crate::diagnostics::rows::{ActivationRow, ParameterRow};
 
-pub use self::levels::{COLLAPSE_FATAL, DEAD_AT_RISK, SATURATED_AT_RISK, SOFTMAX_ENTROPY_AT_RISK};
+pub use self::levels::{
+    COLLAPSE_FATAL, DEAD_AT_RISK, EXPLODING_ADAM_EXCESS, SATURATED_AT_RISK, SOFTMAX_ENTROPY_AT_RISK,
+};
 pub use super::band::{LAYER_ALLOWANCE, band};
 
 /// Every check.
@@ -53,7 +55,7 @@ pub(super) fn all(
     symmetric(parameters, &mut out);
     no_gradient(parameters, &mut out);
     residual_growth(optimizer, activations, &mut out);
-    softmax(activations, &mut out);
+    softmax(optimizer, activations, &mut out);
     overflow(activations, &mut out);
     reported_flags(activations, parameters, &mut out);
     out

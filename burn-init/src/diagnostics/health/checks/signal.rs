@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::levels::{COLLAPSE_FATAL, finding};
+use super::levels::{COLLAPSE_FATAL, EXPLODING_ADAM_EXCESS, finding};
 use crate::diagnostics::headroom::FP16_MAX;
 use crate::diagnostics::health::band::{LAYER_ALLOWANCE, SIGMAS, band};
 use crate::diagnostics::health::signal::SignalRow;
@@ -64,9 +64,13 @@ pub(super) fn magnitude(
     // The loss's logits come after the read-out's input judged here (a record before it whose
     // gradient happens to have that shape, a 2-way gate, is not the loss).
     let classifier = acts[last + 1..].iter().any(|a| a.logits);
+    // Just past the band, a classifier's growth is one Adam undoes in its first steps
+    // ([`EXPLODING_ADAM_EXCESS`]).
+    let mild = classifier && !vanishing && log - row.band <= EXPLODING_ADAM_EXCESS;
     let severity = match (optimizer, vanishing, overflow) {
         (Optimizer::Sgd, ..) => Severity::WillNotTrain,
         (Optimizer::Adam, false, true) if !classifier => Severity::WillNotTrain,
+        (Optimizer::Adam, ..) if mild => Severity::Note,
         (Optimizer::Adam, ..) => Severity::AtRisk,
     };
     let (check, detail) = if vanishing {
@@ -104,6 +108,9 @@ pub(super) fn magnitude(
                 } else {
                     match optimizer {
                         Optimizer::Sgd => "; SGD's steps grow with it and diverge".to_string(),
+                        Optimizer::Adam if mild => format!(
+                            "; within e^{EXPLODING_ADAM_EXCESS:.2} of the band, a growth Adam's first steps undo for a classifier (a cross-entropy's gradient is bounded)"
+                        ),
                         Optimizer::Adam => "; Adam rescales the steps, but its first ones go to shrinking the signal".to_string(),
                     }
                 }
