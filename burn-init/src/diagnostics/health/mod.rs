@@ -14,7 +14,9 @@
 //!   all, stop any optimiser; units that are exact copies learn as one (at risk);
 //! * activations beyond FP16's range at the read-out stop a regression under either optimiser,
 //!   but a classifier under Adam only slows: a cross-entropy's gradient with respect to its
-//!   logits, (p − y)/B, is bounded whatever their scale (`docs/verdict-study-rule-v5.md`).
+//!   logits, (p − y)/B, is bounded whatever their scale (`docs/verdict-study-rule-v5.md`); just
+//!   past the depth band, or with the loss's softmax saturated, Adam's first steps undo it: a
+//!   note (`docs/verdict-study-rule-v6.md`).
 //!
 //! The [`Verdict`] is the worst severity: *trains*, *at risk* (the reasons say what the risk is)
 //! or *will not train*. [`Diagnosis::run_and_fix`](super::Diagnosis::run_and_fix) also searches
