@@ -78,13 +78,18 @@ fn main() -> ExitCode {
 }
 
 /// Reads `<out>/results.json`, classifies its runs by the rule and rewrites both files.
-fn render(out: &std::path::Path) -> Result<(), StudyError> {
-    let path = out.join("results.json");
+/// The study's results committed in `dir` (`results.json`); an error names the file.
+fn read_results(dir: &std::path::Path) -> Result<verdicts::VerdictResults, StudyError> {
+    let path = dir.join("results.json");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| StudyError::Argument(format!("{}: {e}", path.display())))?;
-    let mut results: verdicts::VerdictResults = serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_str(&text).map_err(|e| {
         StudyError::Argument(format!("{}: not the study's results: {e}", path.display()))
-    })?;
+    })
+}
+
+fn render(out: &std::path::Path) -> Result<(), StudyError> {
+    let mut results = read_results(out)?;
     verdicts::outcome::classify(&mut results.rows, results.protocol);
     results.confusion = verdicts::Confusion::of(&results.rows);
     report::write(out, &results, true)?;
@@ -99,13 +104,7 @@ fn rediagnose(
     protocol: verdicts::Protocol,
     device: &burn::tensor::Device,
 ) -> Result<(), StudyError> {
-    let dir = std::path::Path::new(protocol.committed_dir());
-    let path = dir.join("results.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| StudyError::Argument(format!("{}: {e}", path.display())))?;
-    let results: verdicts::VerdictResults = serde_json::from_str(&text).map_err(|e| {
-        StudyError::Argument(format!("{}: not the study's results: {e}", path.display()))
-    })?;
+    let results = read_results(std::path::Path::new(protocol.committed_dir()))?;
     let (split, _) = training::data::load(&training::data::shipped_dir())?;
     let verdict = |v: Option<burn_init::diagnostics::Verdict>| v.map_or("no verdict", |v| v.name());
     let rediagnosed = verdicts::rediagnose::rediagnose(&results, &split, device, |row, report| {
